@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Portcullis: a strict userspace packet filter behind iptables NFQUEUE.
+/// Module layering (dependencies point down only) is described in ../shared/STYLE.md §1.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "portcullis",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portcullis", targets: ["portcullis"]),
+    ],
+    dependencies: [
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CNetfilterQueue",
+            pkgConfig: "libnetfilter_queue",
+            providers: [.apt(["libnetfilter-queue-dev", "libmnl-dev"])]
+        ),
+        .target(
+            name: "Wire",
+            swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
+        ),
+        .target(name: "Rules", dependencies: ["Wire"], swiftSettings: strict),
+        .target(name: "Engine", dependencies: ["Wire", "Rules"], swiftSettings: strict),
+        .target(name: "Log", dependencies: ["Engine", "Wire", "Rules"], swiftSettings: strict),
+        .target(name: "QueueIO", dependencies: ["CNetfilterQueue"], swiftSettings: strict),
+        .executableTarget(
+            name: "portcullis",
+            dependencies: ["QueueIO", "Engine", "Log", "Rules", "Wire"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire"], swiftSettings: strict),
+        .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Wire"], swiftSettings: strict),
+        .testTarget(name: "QueueIOTests", dependencies: ["QueueIO"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Placeholder until the QueueIO layer lands.
