@@ -14,6 +14,10 @@ let package = Package(
         .executable(name: "portcullis", targets: ["portcullis"]),
     ],
     dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -28,17 +32,26 @@ let package = Package(
         .target(name: "Rules", dependencies: ["Wire"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Wire", "Rules"], swiftSettings: strict),
         .target(name: "Log", dependencies: ["Engine", "Wire", "Rules"], swiftSettings: strict),
-        .target(name: "QueueIO", dependencies: ["CNetfilterQueue"], swiftSettings: strict),
+        .target(
+            name: "QueueIO",
+            dependencies: ["CNetfilterQueue", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "portcullis",
-            dependencies: ["QueueIO", "Engine", "Log", "Rules", "Wire"],
+            dependencies: [
+                "QueueIO", "Engine", "Log", "Rules", "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire"], swiftSettings: strict),
         .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Wire"], swiftSettings: strict),
-        .testTarget(name: "QueueIOTests", dependencies: ["QueueIO"], swiftSettings: strict),
+        .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

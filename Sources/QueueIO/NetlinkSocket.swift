@@ -1,0 +1,111 @@
+import CNetfilterQueue
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A netfilter netlink socket: what `QueueSession` needs from the kernel side.
+///
+/// The real implementation is `MNLSocket`; tests substitute a fake that replays
+/// messages, so the session's parsing and verdict batching run without root.
+public protocol NetlinkSocket: AnyObject {
+    /// Sends one datagram holding one or more netlink messages.
+    func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError)
+    /// Receives one datagram into `buffer` and returns its length, or nil when nothing is
+    /// waiting. Never blocks: waiting is `waitReadable`'s job.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int?
+    /// Waits until a datagram can be read, `other` (say, a signalfd) is readable, or
+    /// `timeoutMilliseconds` passes (-1: forever). An interrupted wait reports neither.
+    func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness
+}
+
+/// Which of the watched descriptors became readable.
+public struct Readiness: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let socket = Readiness(rawValue: 1)
+    public static let other = Readiness(rawValue: 2)
+}
+
+/// A non-blocking `NETLINK_NETFILTER` socket opened and bound through libmnl.
+///
+/// After `init` succeeds the socket is bound and non-blocking; it is closed on deinit.
+public final class MNLSocket: NetlinkSocket {
+    private let handle: OpaquePointer
+    /// The socket's file descriptor, for the caller's own `poll` set.
+    public let fileDescriptor: Int32
+
+    /// Opens and binds the socket, sizes its receive buffer to `receiveBufferBytes` when
+    /// given (SO_RCVBUFFORCE first, which needs CAP_NET_ADMIN, then SO_RCVBUF).
+    public init(receiveBufferBytes: Int32? = nil) throws(QueueError) {
+        guard let handle = mnl_socket_open(NETLINK_NETFILTER) else {
+            throw QueueError(operation: .open, errno: Errno(rawValue: Glibc.errno))
+        }
+        guard mnl_socket_bind(handle, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
+            let code = Glibc.errno
+            mnl_socket_close(handle)
+            throw QueueError(operation: .open, errno: Errno(rawValue: code))
+        }
+        let fd = mnl_socket_get_fd(handle)
+        // Non-blocking so one readiness event can drain a whole burst (see QueueSession).
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        if var size = receiveBufferBytes {
+            let length = socklen_t(MemoryLayout<Int32>.size)
+            if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, length) != 0 {
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, length)
+            }
+        }
+        self.handle = handle
+        self.fileDescriptor = fd
+    }
+
+    deinit {
+        mnl_socket_close(handle)
+    }
+
+    public func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        while true {
+            let sent = mnl_socket_sendto(handle, base, bytes.count)
+            if sent >= 0 { return }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            throw QueueError(operation: .send, errno: Errno(rawValue: code))
+        }
+    }
+
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
+        while true {
+            let count = mnl_socket_recvfrom(handle, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            let code = Glibc.errno
+            switch code {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: throw QueueError(operation: .receive, errno: Errno(rawValue: code))
+            }
+        }
+    }
+
+    public func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
+        var entries = (
+            pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: other ?? -1, events: Int16(POLLIN), revents: 0)
+        )
+        let ready = withUnsafeMutableBytes(of: &entries) { raw in
+            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), other == nil ? 1 : 2, timeoutMilliseconds)
+        }
+        if ready < 0 {
+            let code = Glibc.errno
+            if code == EINTR { return [] }
+            throw QueueError(operation: .poll, errno: Errno(rawValue: code))
+        }
+        var result: Readiness = []
+        // POLLERR/POLLHUP count as readable so the following receive reports the error.
+        if entries.0.revents != 0 { result.insert(.socket) }
+        if entries.1.revents != 0 { result.insert(.other) }
+        return result
+    }
+}

@@ -1,0 +1,37 @@
+import SystemPackage
+
+/// A failed netlink operation, with the step that failed and the kernel's errno.
+///
+/// The CLI turns these into one line for the operator; `description` names the likely cause
+/// for the errors an operator meets (no privilege, queue taken by another process).
+public struct QueueError: Error, Equatable, Sendable {
+    /// The step of the queue's life that failed.
+    public enum Operation: String, Sendable {
+        case open, bind, configure, receive, send, unbind, poll
+    }
+
+    public var operation: Operation
+    public var errno: Errno
+    /// The queue number concerned, when there is one.
+    public var queue: UInt16?
+
+    public init(operation: Operation, errno: Errno, queue: UInt16? = nil) {
+        self.operation = operation
+        self.errno = errno
+        self.queue = queue
+    }
+}
+
+extension QueueError: CustomStringConvertible {
+    public var description: String {
+        let what = queue.map { "queue \($0)" } ?? "netlink socket"
+        switch (operation, errno) {
+        case (.bind, .permissionDenied), (.bind, .notPermitted), (.open, .notPermitted), (.open, .permissionDenied):
+            return "cannot bind \(what): permission denied (run as root or grant CAP_NET_ADMIN)"
+        case (.bind, .resourceBusy):
+            return "cannot bind \(what): it is already bound by another process"
+        default:
+            return "\(operation.rawValue) failed on \(what): \(errno)"
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import CNetfilterQueue
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a queue is configured when it is bound.
+public struct QueueConfiguration: Sendable {
+    /// The NFQUEUE number (`--queue-num`).
+    public var queue: UInt16
+    /// Bytes of each packet to copy; 0xFFFF copies whole IPv4 packets.
+    public var copyRange: UInt32 = 0xFFFF
+    /// Kernel queue length limit (`NFQA_CFG_QUEUE_MAXLEN`); nil keeps the kernel default.
+    public var maxLength: UInt32?
+    /// Ask for unsegmented GSO packets (`NFQA_CFG_F_GSO`) instead of having the kernel
+    /// segment them first. The decoder accepts their larger total length.
+    public var gso: Bool = true
+
+    public init(queue: UInt16, copyRange: UInt32 = 0xFFFF, maxLength: UInt32? = nil, gso: Bool = true) {
+        self.queue = queue
+        self.copyRange = copyRange
+        self.maxLength = maxLength
+        self.gso = gso
+    }
+}
+
+/// What the handler answers for each packet. A rebuilt payload is borrowed only until
+/// the handler's caller has copied it into the verdict message.
+public enum QueueAnswer {
+    case drop
+    case accept
+    case acceptRebuilt(UnsafeRawBufferPointer)
+}
+
+/// Counters of one session's life, reported in the `stop` event.
+public struct QueueCounters: Sendable, Equatable {
+    public var packetsReceived: UInt64 = 0
+    public var verdictsSent: UInt64 = 0
+    /// Receive-buffer overflows (`ENOBUFS`): the kernel dropped messages meant for us.
+    public var socketOverflows: UInt64 = 0
+    /// Packets that arrived while the queue was being configured; they were dropped.
+    public var droppedDuringSetup: UInt64 = 0
+    /// Errors the kernel reported for our verdict messages (e.g. an unknown packet id).
+    public var verdictErrors: UInt64 = 0
+    /// Netlink messages we could not use (a packet message without a packet header).
+    public var malformedMessages: UInt64 = 0
+    public init() {}
+}
+
+/// One bound NFQUEUE: receives packet messages and answers each with a verdict.
+///
+/// Owns its buffers, allocated once in `init`; receiving and answering allocate nothing.
+/// Every packet message handed to the handler is answered: the handler returns the answer
+/// and the session writes the verdict, so no path leaves a packet without one.
+/// Not thread-safe by design: one loop owns one session (STYLE §6).
+public final class QueueSession<Socket: NetlinkSocket> {
+    public let queue: UInt16
+    public private(set) var counters = QueueCounters()
+    private let socket: Socket
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    private let sendBuffer: UnsafeMutableRawBufferPointer
+    private var sendLength = 0
+    private var sequence: UInt32 = 1
+    private let attributes: UnsafeMutablePointer<UnsafeMutablePointer<nlattr>?>
+    // Room for the largest attribute type either libnetfilter_queue or the kernel header knows.
+    private let attributeCount = max(Int(__NFQA_MAX.rawValue), 64)
+    private var bound = false
+
+    /// Binds `configuration.queue` on `socket` and configures copy mode and flags in one
+    /// acknowledged request. After it succeeds, the kernel queues packets to us.
+    public init(socket: Socket, configuration: QueueConfiguration) throws(QueueError) {
+        self.socket = socket
+        self.queue = configuration.queue
+        // One maximal packet plus netlink overhead, as nf-queue.c sizes it.
+        let size = 0xFFFF + pcs_mnl_socket_buffer_size() / 2
+        receiveBuffer = .allocate(byteCount: size, alignment: 16)
+        sendBuffer = .allocate(byteCount: 4 * size, alignment: 16)
+        attributes = .allocate(capacity: attributeCount)
+        attributes.initialize(repeating: nil, count: attributeCount)
+        try configure(configuration)
+        bound = true
+    }
+
+    deinit {
+        receiveBuffer.deallocate()
+        sendBuffer.deallocate()
+        attributes.deallocate()
+    }
+
+    /// Receives up to `maxMessages` datagrams that are already waiting (never blocks),
+    /// hands each packet to `handle`, and sends all the verdicts in as few writes as the
+    /// buffer allows. Returns the number of packets handled.
+    @discardableResult
+    public func receiveBatch(
+        maxMessages: Int = 64,
+        _ handle: (QueueMessage) -> QueueAnswer
+    ) throws(QueueError) -> Int {
+        var handled = 0
+        for _ in 0..<maxMessages {
+            let received: Int?
+            do {
+                received = try socket.receive(into: receiveBuffer)
+            } catch where error.errno == .noBufferSpace {
+                // The kernel dropped messages for us; count it and keep serving.
+                counters.socketOverflows += 1
+                continue
+            }
+            guard let count = received else { break }
+            handled += try dispatch(count: count) { message in handle(message) }
+        }
+        try flush()
+        return handled
+    }
+
+    /// Waits for packets or for `other` (e.g. a signalfd) to become readable.
+    public func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32 = -1) throws(QueueError) -> Readiness {
+        try socket.wait(alsoFor: other, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Sends pending verdicts and unbinds the queue. Packets still queued in the kernel
+    /// are dropped by it (fail closed). Safe to call more than once.
+    public func unbind() throws(QueueError) {
+        try flush()
+        guard bound else { return }
+        bound = false
+        try request(operation: .unbind) { nlh in
+            nfq_nlmsg_cfg_put_cmd(nlh, UInt16(AF_INET), UInt8(NFQNL_CFG_CMD_UNBIND.rawValue))
+        }
+    }
+
+    // MARK: configuration
+
+    private func configure(_ configuration: QueueConfiguration) throws(QueueError) {
+        try request(operation: .bind) { nlh in
+            nfq_nlmsg_cfg_put_cmd(nlh, UInt16(AF_INET), UInt8(NFQNL_CFG_CMD_BIND.rawValue))
+        }
+        try request(operation: .configure) { nlh in
+            nfq_nlmsg_cfg_put_params(nlh, UInt8(NFQNL_COPY_PACKET.rawValue), Int32(configuration.copyRange))
+            if let maxLength = configuration.maxLength {
+                nfq_nlmsg_cfg_put_qmaxlen(nlh, maxLength)
+            }
+            let flags = configuration.gso ? UInt32(NFQA_CFG_F_GSO) : 0
+            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_FLAGS.rawValue), flags.bigEndian)
+            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_MASK.rawValue), UInt32(NFQA_CFG_F_GSO).bigEndian)
+        }
+    }
+
+    /// Sends one config message with NLM_F_ACK and waits for the kernel's answer.
+    /// Packets that arrive meanwhile are answered with drop (fail closed) and counted.
+    private func request(
+        operation: QueueError.Operation,
+        _ fill: (UnsafeMutablePointer<nlmsghdr>) -> Void
+    ) throws(QueueError) {
+        try flush()
+        let seq = nextSequence()
+        let nlh = nfq_nlmsg_put(sendBuffer.baseAddress!.assumingMemoryBound(to: CChar.self),
+                                Int32(NFQNL_MSG_CONFIG.rawValue), UInt32(queue))!
+        nlh.pointee.nlmsg_flags |= UInt16(NLM_F_ACK)
+        nlh.pointee.nlmsg_seq = seq
+        fill(nlh)
+        try socket.send(UnsafeRawBufferPointer(start: nlh, count: Int(nlh.pointee.nlmsg_len)))
+        var answer: Int32?
+        while answer == nil {
+            _ = try socket.wait(alsoFor: nil, timeoutMilliseconds: 1000)
+            while answer == nil, let count = try socket.receive(into: receiveBuffer) {
+                _ = try dispatch(count: count, acknowledging: seq, answer: &answer) { _ in
+                    counters.droppedDuringSetup += 1
+                    return .drop
+                }
+            }
+        }
+        try flush()
+        if let code = answer, code != 0 {
+            throw QueueError(operation: operation, errno: Errno(rawValue: -code), queue: queue)
+        }
+    }
+
+    private func nextSequence() -> UInt32 {
+        sequence &+= 1
+        return sequence
+    }
+
+    // MARK: receiving
+
+    private func dispatch(count: Int, _ handle: (QueueMessage) -> QueueAnswer) throws(QueueError) -> Int {
+        var unused: Int32?
+        return try dispatch(count: count, acknowledging: nil, answer: &unused, handle)
+    }
+
+    /// Walks the netlink messages in the first `count` bytes of the receive buffer.
+    private func dispatch(
+        count: Int,
+        acknowledging seq: UInt32?,
+        answer: inout Int32?,
+        _ handle: (QueueMessage) -> QueueAnswer
+    ) throws(QueueError) -> Int {
+        var remaining = Int32(count)
+        var nlh = UnsafePointer(receiveBuffer.baseAddress!.assumingMemoryBound(to: nlmsghdr.self))
+        var handled = 0
+        while mnl_nlmsg_ok(nlh, remaining) {
+            switch Int32(nlh.pointee.nlmsg_type) {
+            case NLMSG_ERROR:
+                let code = mnl_nlmsg_get_payload(nlh).load(as: Int32.self)
+                if let seq, nlh.pointee.nlmsg_seq == seq {
+                    answer = code
+                } else if code != 0 {
+                    counters.verdictErrors += 1
+                }
+            case Int32(NFNL_SUBSYS_QUEUE << 8) | Int32(NFQNL_MSG_PACKET.rawValue):
+                if let message = parsePacket(nlh) {
+                    counters.packetsReceived += 1
+                    handled += 1
+                    try answerPacket(message.packetID, handle(message))
+                } else {
+                    counters.malformedMessages += 1
+                }
+            default:
+                break
+            }
+            nlh = UnsafePointer(mnl_nlmsg_next(nlh, &remaining))
+        }
+        return handled
+    }
+
+    private func parsePacket(_ nlh: UnsafePointer<nlmsghdr>) -> QueueMessage? {
+        attributes.update(repeating: nil, count: attributeCount)
+        guard nfq_nlmsg_parse(nlh, attributes) >= 0,
+              let header = attributes[Int(NFQA_PACKET_HDR.rawValue)],
+              mnl_attr_get_payload_len(header) >= 7
+        else { return nil }
+        // struct nfqnl_msg_packet_hdr: __be32 packet_id; __be16 hw_protocol; __u8 hook (packed)
+        let raw = UnsafeRawPointer(mnl_attr_get_payload(header)!)
+        let packetID = UInt32(bigEndian: raw.loadUnaligned(as: UInt32.self))
+        let hwProtocol = UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt16.self))
+        let hook = raw.load(fromByteOffset: 6, as: UInt8.self)
+        var payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        if let attr = attributes[Int(NFQA_PAYLOAD.rawValue)] {
+            payload = UnsafeRawBufferPointer(start: mnl_attr_get_payload(attr), count: Int(mnl_attr_get_payload_len(attr)))
+        }
+        // NFQA_CAP_LEN is present only when the copy was cut short; it holds the real length.
+        let packetLength = u32(NFQA_CAP_LEN.rawValue).map(Int.init) ?? payload.count
+        return QueueMessage(
+            packetID: packetID, hwProtocol: hwProtocol, hook: hook, payload: payload,
+            packetLength: packetLength,
+            inInterface: u32(NFQA_IFINDEX_INDEV.rawValue) ?? 0,
+            outInterface: u32(NFQA_IFINDEX_OUTDEV.rawValue) ?? 0,
+            mark: u32(NFQA_MARK.rawValue) ?? 0,
+            skbInfo: SKBInfo(rawValue: u32(NFQA_SKB_INFO.rawValue) ?? 0)
+        )
+    }
+
+    /// A big-endian u32 attribute from the last parsed message, if present and well-sized.
+    private func u32(_ type: UInt32) -> UInt32? {
+        guard let attr = attributes[Int(type)], mnl_attr_get_payload_len(attr) >= 4 else { return nil }
+        return UInt32(bigEndian: mnl_attr_get_u32(attr))
+    }
+
+    // MARK: answering
+
+    /// Appends one verdict message; sends the batch first when it would not fit.
+    private func answerPacket(_ packetID: UInt32, _ answer: QueueAnswer) throws(QueueError) {
+        var rebuilt: UnsafeRawBufferPointer?
+        let verdict: Int32
+        switch answer {
+        case .drop: verdict = NF_DROP
+        case .accept: verdict = NF_ACCEPT
+        case .acceptRebuilt(let bytes):
+            verdict = NF_ACCEPT
+            rebuilt = bytes
+        }
+        // nlmsghdr + nfgenmsg + verdict header attribute + payload attribute, aligned.
+        let needed = 64 + (rebuilt?.count ?? 0)
+        if sendLength + needed > sendBuffer.count { try flush() }
+        let start = sendBuffer.baseAddress! + sendLength
+        let nlh = nfq_nlmsg_put(start.assumingMemoryBound(to: CChar.self),
+                                Int32(NFQNL_MSG_VERDICT.rawValue), UInt32(queue))!
+        nfq_nlmsg_verdict_put(nlh, Int32(bitPattern: packetID), verdict)
+        if let rebuilt, let base = rebuilt.baseAddress {
+            nfq_nlmsg_verdict_put_pkt(nlh, base, UInt32(rebuilt.count))
+        }
+        // NLMSG_ALIGN: netlink messages in one datagram start on 4-byte boundaries.
+        sendLength += (Int(nlh.pointee.nlmsg_len) + 3) & ~3
+        counters.verdictsSent += 1
+    }
+
+    /// Sends every verdict appended since the last flush, in one write.
+    public func flush() throws(QueueError) {
+        guard sendLength > 0 else { return }
+        let length = sendLength
+        sendLength = 0
+        try socket.send(UnsafeRawBufferPointer(start: sendBuffer.baseAddress, count: length))
+    }
+}
