@@ -1,0 +1,236 @@
+/// What the kernel told us about the packet (NFQA_SKB_INFO).
+public struct PacketContext: Equatable, Sendable {
+    /// NFQA_SKB_CSUMNOTREADY: the transport checksum is partial (offloaded); do not verify it.
+    public var checksumNotReady: Bool
+    /// NFQA_SKB_GSO: the packet is an unsegmented GSO packet.
+    public var isGSO: Bool
+
+    public init(checksumNotReady: Bool = false, isGSO: Bool = false) {
+        self.checksumNotReady = checksumNotReady
+        self.isGSO = isGSO
+    }
+}
+
+/// How `Datagram.emit` fills the transport checksum.
+public enum ChecksumMode: Sendable {
+    /// Compute it over the pseudo-header (TCP, UDP) and the emitted bytes.
+    case compute
+    /// Write the received value back. Used when the kernel marked the checksum not ready: the
+    /// partial value must then be preserved, as long as nothing it covers changed.
+    case keepReceived
+}
+
+/// One fully decoded IPv4 datagram carrying TCP, UDP or ICMP.
+///
+/// A `Datagram` exists only if every layer passed every check, so the transport payload is
+/// exactly the rest of the datagram. It stores no bytes: `emit` rebuilds the headers from the
+/// fields and copies the payload from the original buffer.
+public struct Datagram: Equatable, Sendable {
+    public var ipv4: IPv4.Header
+    public var transport: Transport
+
+    /// The transport header, by protocol.
+    public enum Transport: Equatable, Sendable {
+        case tcp(TCP.Header)
+        case udp(UDP.Header)
+        case icmp(ICMP.Header)
+    }
+
+    /// Where the transport payload starts in the original datagram.
+    public var payloadOffset: Int
+    /// How many payload bytes follow; they end the datagram.
+    public var payloadLength: Int
+
+    /// Builds a datagram from its parts (for tests and crafted packets).
+    public init(ipv4: IPv4.Header, transport: Transport, payloadOffset: Int, payloadLength: Int) {
+        self.ipv4 = ipv4
+        self.transport = transport
+        self.payloadOffset = payloadOffset
+        self.payloadLength = payloadLength
+    }
+
+    /// Decodes the whole datagram or throws the first violation found, layer by layer: IPv4
+    /// structure, IPv4 semantics, protocol, then the transport layer. Never traps on any input.
+    public init(parsing bytes: RawSpan, context: PacketContext = PacketContext()) throws(DecodeError) {
+        let ipView = try IPv4.View(validating: bytes)
+        let ipv4 = try IPv4.Header(parsing: ipView)
+        let segment = ipView.payload
+        let start = ipView.headerLength
+        let verify = !context.checksumNotReady
+        // Only TCP and UDP use it; the segment length fits 16 bits since the total length does.
+        let pseudo = Checksum.pseudoHeaderSum(
+            source: ipv4.source, destination: ipv4.destination, proto: ipv4.proto,
+            length: UInt16(truncatingIfNeeded: segment.byteCount))
+        let transport: Transport
+        let transportHeaderLength: Int
+        switch ipv4.proto {
+        case .tcp:
+            let view = try TCP.View(validating: segment, at: start)
+            transport = .tcp(try TCP.Header(parsing: view, pseudoHeaderSum: verify ? pseudo : nil))
+            transportHeaderLength = view.headerLength
+        case .udp:
+            let view = try UDP.View(validating: segment, at: start)
+            transport = .udp(try UDP.Header(parsing: view, pseudoHeaderSum: verify ? pseudo : nil))
+            transportHeaderLength = UDP.headerLength
+        case .icmp:
+            let view = try ICMP.View(validating: segment, at: start)
+            transport = .icmp(try ICMP.Header(parsing: view, verifyingChecksum: verify))
+            transportHeaderLength = ICMP.headerLength
+        default:
+            throw Self.unknownProtocol()
+        }
+        self.init(
+            ipv4: ipv4, transport: transport, payloadOffset: start + transportHeaderLength,
+            payloadLength: segment.byteCount - transportHeaderLength)
+    }
+
+    @inline(never)
+    private static func unknownProtocol() -> DecodeError {
+        .make(.ipv4, .protocol, at: IPv4.Offset.proto, .unknownProtocol)
+    }
+
+    /// Bytes `emit` will write: the IPv4 header, the transport header, the payload.
+    /// At most 65535 for any parsed datagram; a caller that grows TCP options must keep it so.
+    public var encodedLength: Int {
+        ipv4.encodedLength + transport.encodedLength + payloadLength
+    }
+
+    /// Writes the rebuilt datagram into `out[0..<encodedLength]`: headers from the decoded fields,
+    /// then the payload copied from `original[payloadOffset..<payloadOffset + payloadLength]`.
+    ///
+    /// The IPv4 total length and UDP length are written from what is encoded, not from the stored
+    /// fields. The IPv4 header checksum is always recomputed. The transport checksum is recomputed
+    /// with `.compute` (except a received UDP checksum of 0, which stays 0: the sender asked for
+    /// none, RFC 768) or written back as received with `.keepReceived`.
+    ///
+    /// Never allocates and never fails for in-contract arguments: `out.byteCount >= encodedLength`
+    /// and `original` the buffer this datagram was parsed from (violations trap: they are bugs).
+    public func emit(payloadFrom original: RawSpan, into out: inout MutableRawSpan, transportChecksum: ChecksumMode) {
+        let ipLength = ipv4.encodedLength
+        let headerEnd = ipLength + transport.encodedLength
+        let total = headerEnd + payloadLength
+        let segmentLength = UInt16(truncatingIfNeeded: total - ipLength)
+
+        var ip = ipv4
+        ip.totalLength = UInt16(truncatingIfNeeded: total)
+        // `_mutatingExtracting` is the 6.3 spelling of a mutable sub-span (plain `extracting` on
+        // MutableRawSpan is deprecated); each sub-span ends before the next one starts.
+        var ipOut = out._mutatingExtracting(0..<ipLength)
+        ip.emit(into: &ipOut)
+
+        var transportOut = out._mutatingExtracting(ipLength..<headerEnd)
+        let recompute = transportChecksum == .compute
+        var checksumOffset: Int?
+        var pseudo: UInt64 = 0
+        switch transport {
+        case .tcp(var header):
+            if recompute {
+                header.checksum = 0
+                checksumOffset = TCP.Offset.checksum
+                pseudo = Checksum.pseudoHeaderSum(
+                    source: ip.source, destination: ip.destination, proto: .tcp, length: segmentLength)
+            }
+            header.emit(into: &transportOut)
+        case .udp(var header):
+            header.length = segmentLength
+            // A received 0 means "no checksum"; inventing one would change what the sender said.
+            if recompute && header.checksum != 0 {
+                header.checksum = 0
+                checksumOffset = UDP.Offset.checksum
+                pseudo = Checksum.pseudoHeaderSum(
+                    source: ip.source, destination: ip.destination, proto: .udp, length: segmentLength)
+            }
+            header.emit(into: &transportOut)
+        case .icmp(var header):
+            if recompute {
+                header.checksum = 0
+                checksumOffset = ICMP.Offset.checksum
+            }
+            header.emit(into: &transportOut)
+        }
+
+        Self.copy(original.extracting(payloadOffset..<payloadOffset + payloadLength), into: &out, at: headerEnd)
+
+        if let checksumOffset {
+            var checksum = Checksum.internetChecksum(out.bytes.extracting(ipLength..<total), adding: pseudo)
+            // RFC 768: a computed 0 is sent as all ones, since 0 means "no checksum".
+            if case .udp = transport, checksum == 0 { checksum = 0xFFFF }
+            out.store(checksum, at: ipLength + checksumOffset)
+        }
+    }
+
+    /// Copies `source` into `out` at `offset`, bounds checked once by the two span extractions.
+    private static func copy(_ source: RawSpan, into out: inout MutableRawSpan, at offset: Int) {
+        var destination = out._mutatingExtracting(offset..<offset + source.byteCount)
+        destination.withUnsafeMutableBytes { target in
+            source.withUnsafeBytes { bytes in
+                target.copyMemory(from: bytes)
+            }
+        }
+    }
+
+    /// The TCP or UDP source port; nil for ICMP.
+    public var sourcePort: UInt16? {
+        switch transport {
+        case .tcp(let header): header.sourcePort
+        case .udp(let header): header.sourcePort
+        case .icmp: nil
+        }
+    }
+
+    /// The TCP or UDP destination port; nil for ICMP.
+    public var destinationPort: UInt16? {
+        switch transport {
+        case .tcp(let header): header.destinationPort
+        case .udp(let header): header.destinationPort
+        case .icmp: nil
+        }
+    }
+
+    /// The ICMP type; nil unless ICMP.
+    public var icmpType: UInt8? {
+        if case .icmp(let header) = transport { header.type.rawValue } else { nil }
+    }
+
+    /// The ICMP code; nil unless ICMP.
+    public var icmpCode: UInt8? {
+        if case .icmp(let header) = transport { header.code } else { nil }
+    }
+}
+
+extension Datagram.Transport {
+    /// The transport header's encoded size.
+    public var encodedLength: Int {
+        switch self {
+        case .tcp(let header): header.encodedLength
+        case .udp(let header): header.encodedLength
+        case .icmp(let header): header.encodedLength
+        }
+    }
+
+    /// The IP protocol number this transport travels under.
+    public var proto: IPProtocol {
+        switch self {
+        case .tcp: .tcp
+        case .udp: .udp
+        case .icmp: .icmp
+        }
+    }
+}
+
+extension Datagram: CustomStringConvertible {
+    /// The packet in the syntax of `portcullis explain`:
+    /// "tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S", "udp 10.0.0.1:5353 -> 10.0.0.2:53",
+    /// "icmp 10.0.0.1 -> 10.0.0.2 type echo-request code 0".
+    public var description: String {
+        let source = ipv4.source, destination = ipv4.destination
+        switch transport {
+        case .tcp(let header):
+            return "tcp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort) flags \(header.flags)"
+        case .udp(let header):
+            return "udp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort)"
+        case .icmp(let header):
+            return "icmp \(source) -> \(destination) type \(header.type) code \(header.code)"
+        }
+    }
+}

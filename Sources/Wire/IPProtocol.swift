@@ -1,0 +1,41 @@
+/// The IPv4 protocol number (RFC 791 §3.1, IANA "Assigned Internet Protocol Numbers").
+/// Open, so that an unsupported number can still be carried and logged; which ones are
+/// accepted is decided in `Datagram` alone.
+public struct IPProtocol: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt8
+
+    public init(rawValue: UInt8) {
+        self.rawValue = rawValue
+    }
+
+    public static let icmp = Self(rawValue: 1)
+    public static let tcp = Self(rawValue: 6)
+    public static let udp = Self(rawValue: 17)
+
+    /// The lower-case keyword used in rules and logs ("icmp", "tcp", "udp"), or nil for others.
+    public var name: String? {
+        switch self {
+        case .icmp: "icmp"
+        case .tcp: "tcp"
+        case .udp: "udp"
+        default: nil
+        }
+    }
+
+    /// The protocol a rule keyword names, or nil when the keyword is not one of ours.
+    public init?(name: Substring) {
+        switch name {
+        case "icmp": self = .icmp
+        case "tcp": self = .tcp
+        case "udp": self = .udp
+        default: return nil
+        }
+    }
+}
+
+extension IPProtocol: CustomStringConvertible {
+    /// The keyword, or the decimal number for protocols without one.
+    public var description: String {
+        name ?? String(rawValue)
+    }
+}

@@ -1,0 +1,166 @@
+import Testing
+@testable import Wire
+
+@Suite struct DatagramTests {
+    /// TCP SYN 10.1.0.2:40000 → 10.2.0.2:443 with MSS, SACK-permitted, NOP NOP (fields in IPv4Tests, TCPTests).
+    static let goldenTCP = PacketBuilder.hex("""
+        450000301c46400040060a7c0a0100020a020002
+        9c4001bb00000001000000007002faf0d62b0000020405b404020101
+        """)
+    /// UDP 10.0.0.1:5353 → 10.0.0.53:53, payload "abcd" (fields in UDPTests).
+    static let goldenUDP = PacketBuilder.hex("""
+        4500002000014000401126970a0000010a000035
+        14e90035000c11bc61626364
+        """)
+    /// ICMP echo request 192.168.7.10 → 10.2.0.2, id 7 seq 1, payload "ping" (fields in ICMPTests).
+    static let goldenICMP = PacketBuilder.hex("""
+        45000020beef40004001aa37c0a8070a0a020002
+        080019270007000170696e67
+        """)
+
+    static let canonical: [[UInt8]] = [
+        goldenTCP, goldenUDP, goldenICMP,
+        PacketBuilder.tcpDatagram(),
+        PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0],
+                                  payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), flags: 0x18),
+        PacketBuilder.tcpDatagram(payload: [1], flags: 0x11),
+        PacketBuilder.udpDatagram(payload: []),
+        PacketBuilder.udpDatagram(payload: [1, 2, 3]),
+        PacketBuilder.udpDatagram(withChecksum: false),
+        PacketBuilder.icmpDatagram(payload: []),
+        PacketBuilder.icmpDatagram(type: 0, payload: [0xFF]),
+        PacketBuilder.icmpDatagram(type: 3, code: 3, payload: Array(PacketBuilder.udpDatagram().prefix(28))),
+    ]
+
+    @Test func deconstructTCP() throws {
+        let datagram = try PacketBuilder.parse(Self.goldenTCP)
+        #expect(datagram.ipv4 == IPv4Tests.goldenHeader)
+        #expect(datagram.transport == .tcp(TCPTests.goldenHeader))
+        #expect(datagram.payloadOffset == 48 && datagram.payloadLength == 0)
+        #expect(datagram.sourcePort == 40000 && datagram.destinationPort == 443)
+        #expect(datagram.icmpType == nil && datagram.icmpCode == nil)
+        #expect(datagram.encodedLength == 48)
+        #expect(datagram.description == "tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S")
+    }
+
+    @Test func deconstructUDP() throws {
+        let datagram = try PacketBuilder.parse(Self.goldenUDP)
+        #expect(datagram.ipv4.source == IPv4Address(10, 0, 0, 1))
+        #expect(datagram.ipv4.destination == IPv4Address(10, 0, 0, 53))
+        #expect(datagram.ipv4.proto == .udp && datagram.ipv4.ttl == 64 && datagram.ipv4.totalLength == 32)
+        #expect(datagram.transport == .udp(UDPTests.goldenHeader))
+        #expect(datagram.payloadOffset == 28 && datagram.payloadLength == 4)
+        #expect(datagram.sourcePort == 5353 && datagram.destinationPort == 53)
+        #expect(datagram.description == "udp 10.0.0.1:5353 -> 10.0.0.53:53")
+    }
+
+    @Test func deconstructICMP() throws {
+        let datagram = try PacketBuilder.parse(Self.goldenICMP)
+        #expect(datagram.ipv4.source == IPv4Address(192, 168, 7, 10))
+        #expect(datagram.ipv4.identification == 0xBEEF)
+        #expect(datagram.transport == .icmp(ICMPTests.goldenHeader))
+        #expect(datagram.payloadOffset == 28 && datagram.payloadLength == 4)
+        #expect(datagram.sourcePort == nil && datagram.destinationPort == nil)
+        #expect(datagram.icmpType == 8 && datagram.icmpCode == 0)
+        #expect(datagram.description == "icmp 192.168.7.10 -> 10.2.0.2 type echo-request code 0")
+    }
+
+    /// Fields → bytes: a datagram built by hand emits the golden bytes, checksums included.
+    @Test func construct() {
+        var ipv4 = IPv4Tests.goldenHeader
+        ipv4.headerChecksum = 0
+        ipv4.totalLength = 0  // emit writes the encoded length
+        var tcp = TCPTests.goldenHeader
+        tcp.checksum = 0
+        let datagram = Datagram(ipv4: ipv4, transport: .tcp(tcp), payloadOffset: 48, payloadLength: 0)
+        #expect(PacketBuilder.emit(datagram, from: Self.goldenTCP) == Self.goldenTCP)
+    }
+
+    @Test(arguments: canonical)
+    func emitOfParseIsIdentity(bytes: [UInt8]) throws {
+        let datagram = try PacketBuilder.parse(bytes)
+        #expect(datagram.encodedLength == bytes.count)
+        #expect(PacketBuilder.emit(datagram, from: bytes, mode: .compute) == bytes)
+        #expect(PacketBuilder.emit(datagram, from: bytes, mode: .keepReceived) == bytes)
+    }
+
+    @Test(arguments: canonical)
+    func parseOfEmitIsIdentity(bytes: [UInt8]) throws {
+        let datagram = try PacketBuilder.parse(bytes)
+        let emitted = PacketBuilder.emit(datagram, from: bytes)
+        #expect(try PacketBuilder.parse(emitted) == datagram)
+    }
+
+    @Test(arguments: canonical)
+    func everyStrictPrefixThrows(bytes: [UInt8]) {
+        for length in 0..<bytes.count {
+            #expect(PacketBuilder.error(Array(bytes.prefix(length))) != nil, "prefix of \(length) bytes was accepted")
+        }
+    }
+
+    /// Every single-byte change of a valid datagram either throws or decodes to something that
+    /// round-trips; none traps. (A small deterministic fuzz; libFuzzer targets go further.)
+    @Test(arguments: [goldenTCP, goldenUDP, goldenICMP])
+    func everySingleByteMutationIsSafe(bytes: [UInt8]) throws {
+        for index in bytes.indices {
+            for value in 0...255 where value != bytes[index] {
+                var mutated = bytes
+                mutated[index] = UInt8(value)
+                for context in [PacketContext(), PacketContext(checksumNotReady: true)] {
+                    guard let datagram = try? PacketBuilder.parse(mutated, context: context) else { continue }
+                    let emitted = PacketBuilder.emit(datagram, from: mutated)
+                    #expect(try PacketBuilder.parse(emitted) == datagram || context.checksumNotReady)
+                }
+            }
+        }
+    }
+
+    /// With CSUMNOTREADY the kernel leaves a partial (pseudo-header) sum in the field;
+    /// `.keepReceived` must write it back untouched, `.compute` must produce the real one.
+    @Test func keepReceivedPreservesPartialChecksum() throws {
+        let valid = PacketBuilder.tcpDatagram(payload: Array("hello".utf8))
+        var partial = valid
+        partial[36] = 0x12; partial[37] = 0x34
+        let datagram = try PacketBuilder.parse(partial, context: PacketContext(checksumNotReady: true))
+        #expect(PacketBuilder.emit(datagram, from: partial, mode: .keepReceived) == partial)
+        #expect(PacketBuilder.emit(datagram, from: partial, mode: .compute) == valid)
+    }
+
+    @Test func emitRecomputesAfterFieldChanges() throws {
+        let bytes = PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4], payload: [9, 8, 7], flags: 0x18)
+        var datagram = try PacketBuilder.parse(bytes)
+        datagram.ipv4.ttl = 1
+        guard case .tcp(var tcp) = datagram.transport else { Issue.record("not TCP"); return }
+        tcp.options.removeAll()
+        tcp.urgentPointer = 0
+        datagram.transport = .tcp(tcp)
+        #expect(datagram.encodedLength == bytes.count - 4)
+        let emitted = PacketBuilder.emit(datagram, from: bytes)
+        let reparsed = try PacketBuilder.parse(emitted)
+        #expect(reparsed.ipv4.ttl == 1)
+        #expect(reparsed.ipv4.totalLength == UInt16(bytes.count - 4))
+        #expect(reparsed.payloadLength == 3)
+        #expect(Array(emitted.suffix(3)) == [9, 8, 7])
+    }
+
+    @Test func emitIntoLargerBufferLeavesTheRestAlone() throws {
+        let bytes = Self.goldenUDP
+        let datagram = try PacketBuilder.parse(bytes)
+        var out = [UInt8](repeating: 0xAA, count: bytes.count + 10)
+        do {
+            var span = out.mutableSpan
+            var raw = span.mutableBytes
+            datagram.emit(payloadFrom: bytes.span.bytes, into: &raw, transportChecksum: .compute)
+        }
+        #expect(Array(out.prefix(bytes.count)) == bytes)
+        #expect(out.suffix(10).allSatisfy { $0 == 0xAA })
+    }
+
+    @Test func layersAreCheckedInOrder() {
+        // A bad IP checksum is reported even when the transport is broken too.
+        var bytes = Self.goldenTCP
+        bytes[8] = 1
+        bytes[40] = 0xFF
+        #expect(PacketBuilder.error(bytes)?.field == .headerChecksum)
+    }
+}
