@@ -1,0 +1,61 @@
+"""The command line as an operator meets it: `check`, bad flags, bad files."""
+import subprocess
+
+from conftest import ROOT
+
+DEMO_RULES = ROOT / "rules" / "demo.rules"
+
+
+def run(binary, *args):
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=30)
+
+
+def test_check_accepts_the_demo_rules(portcullis_bin):
+    result = run(portcullis_bin, "check", str(DEMO_RULES))
+    assert result.returncode == 0, result.stderr
+    assert "ok: 6 rules, policy drop, log drops" in result.stdout
+
+
+def test_check_reports_every_error_with_position_and_caret(portcullis_bin, tmp_path):
+    rules = tmp_path / "bad.rules"
+    rules.write_text("policy drop\naccept tcp to 10.0.0.300\naccept icmp to any port 22\n")
+    result = run(portcullis_bin, "check", str(rules))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{rules}:2:15: error: ")
+    assert lines[1] == "accept tcp to 10.0.0.300"
+    assert lines[2] == " " * 14 + "^"
+    assert any(line.startswith(f"{rules}:3:") and "port needs tcp or udp" in line for line in lines)
+
+
+def test_run_refuses_invalid_rules_before_touching_the_queue(portcullis_bin, tmp_path):
+    rules = tmp_path / "bad.rules"
+    rules.write_text("accept tcp frm any\n")
+    result = run(portcullis_bin, "run", "--queue", "0", "--rules", str(rules), "--log", "-")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{rules}:1:12: error: ")
+    assert result.stderr.rstrip().endswith("has errors; not starting")
+
+
+def test_unreadable_files_are_one_line_and_exit_3(portcullis_bin, tmp_path):
+    result = run(portcullis_bin, "check", str(tmp_path / "missing.rules"))
+    assert result.returncode == 3
+    assert result.stderr == f"portcullis: cannot read rules file {tmp_path / 'missing.rules'}: No such file or directory\n"
+    result = run(portcullis_bin, "run", "--queue", "0", "--rules", str(DEMO_RULES),
+                 "--log", str(tmp_path / "no-such-dir" / "log.jsonl"))
+    assert result.returncode == 3
+    assert result.stderr.startswith("portcullis: cannot open log file ")
+    assert "No such file or directory" in result.stderr
+
+
+def test_unknown_flag_is_a_usage_error(portcullis_bin):
+    result = run(portcullis_bin, "run", "--queue", "0", "--rules", str(DEMO_RULES), "--log", "-", "--bogus")
+    assert result.returncode == 2
+    assert "Unknown option '--bogus'" in result.stderr
+    assert "Traceback" not in result.stderr and "Fatal error" not in result.stderr
+
+
+def test_missing_and_malformed_values_are_usage_errors(portcullis_bin):
+    assert run(portcullis_bin, "run", "--rules", str(DEMO_RULES), "--log", "-").returncode == 2
+    assert run(portcullis_bin, "run", "--queue", "70000", "--rules", str(DEMO_RULES), "--log", "-").returncode == 2
+    assert run(portcullis_bin, "frobnicate").returncode == 2
