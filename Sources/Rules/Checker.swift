@@ -47,6 +47,6 @@ public enum Checker {
                 earlier.append(rule)
             }
         }
-        return diagnostics
+        return Diagnostic.sorted(diagnostics)
     }
 }

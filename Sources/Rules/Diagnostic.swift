@@ -43,6 +43,16 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
         self.init(severity: message.severity, location: location, message: message)
     }
 
+    /// `diagnostics` by line, then column; diagnostics at the same place keep their order.
+    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated()
+            .sorted { lhs, rhs in
+                (lhs.element.location.line, lhs.element.location.column, lhs.offset)
+                    < (rhs.element.location.line, rhs.element.location.column, rhs.offset)
+            }
+            .map(\.element)
+    }
+
     /// `FILE:LINE:COLUMN: SEVERITY: MESSAGE`, pf's style.
     public var description: String {
         "\(location): \(severity.rawValue): \(message)"

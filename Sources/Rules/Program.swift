@@ -38,7 +38,8 @@ public struct Program: Sendable {
     public let logMode: LogMode
     /// The rules in source order; `Decision.ruleIndex` indexes this array.
     public let rules: [Rule]
-    /// The match fields alone, as plain words, so evaluation touches no reference counts.
+    /// The match fields and action alone, as plain values, so evaluation touches no reference
+    /// counts (a `Rule` holds a `String`).
     private let matchers: [Matcher]
 
     public init(policy: Action = .drop, logMode: LogMode = .drops, rules: [Rule]) {
@@ -53,7 +54,7 @@ public struct Program: Sendable {
     /// replaced by a per-field index without changing callers.
     public func evaluate(_ packet: PacketFields) -> Decision {
         for index in matchers.indices where matchers[index].matches(packet) {
-            return Decision(action: rules[index].action, ruleIndex: index)
+            return Decision(action: matchers[index].action, ruleIndex: index)
         }
         return Decision(action: policy, ruleIndex: nil)
     }
@@ -62,14 +63,7 @@ public struct Program: Sendable {
     /// diagnostics (errors and warnings) come sorted by line and column.
     public static func load(source: String, file: String) -> (program: Program?, diagnostics: [Diagnostic]) {
         let (syntax, parseDiagnostics) = Parser.parse(source, file: file)
-        let diagnostics = (parseDiagnostics + Checker.check(syntax))
-            .enumerated()
-            .sorted { lhs, rhs in
-                let left = (lhs.element.location.line, lhs.element.location.column, lhs.offset)
-                let right = (rhs.element.location.line, rhs.element.location.column, rhs.offset)
-                return left < right
-            }
-            .map(\.element)
+        let diagnostics = Diagnostic.sorted(parseDiagnostics + Checker.check(syntax))
         guard !diagnostics.contains(where: { $0.severity == .error }) else { return (nil, diagnostics) }
         return (Compiler.compile(syntax), diagnostics)
     }
@@ -78,6 +72,7 @@ public struct Program: Sendable {
 /// One rule's match as masks and bounds; an absent port constraint is the full 0...65535
 /// range plus `needs…Port == false`.
 private struct Matcher {
+    var action: Action
     var anyProtocol: Bool
     var proto: UInt8
     var sourceNetwork: UInt32
@@ -90,6 +85,7 @@ private struct Matcher {
     var destinationPorts: ClosedRange<UInt16>
 
     init(_ rule: Rule) {
+        action = rule.action
         anyProtocol = rule.proto == nil
         proto = rule.proto?.rawValue ?? 0
         sourceNetwork = rule.source.network.rawValue
