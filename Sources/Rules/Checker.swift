@@ -6,6 +6,7 @@ public enum Checker {
     /// unreachable. Diagnostics come in source order.
     public static func check(_ syntax: RulesetSyntax) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
+        /// Appends `message` at `position` in this file.
         func report(_ message: Diagnostic.Message, at position: SourcePosition) {
             diagnostics.append(Diagnostic(message, at: SourceLocation(file: syntax.file, position: position)))
         }

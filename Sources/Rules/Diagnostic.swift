@@ -21,6 +21,7 @@ public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvert
 
 /// An error or a warning about a rules file, at one place in it.
 public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
+    /// How bad it is; the raw value is the word printed after the location.
     public enum Severity: String, Sendable {
         /// The file is rejected: no program is built from it.
         case error

@@ -10,6 +10,7 @@ struct Lexer {
     private var line = 1
     private var lineStart = 0
 
+    /// A lexer positioned at the start of `source`.
     init(_ source: String) {
         bytes = Array(source.utf8)
     }

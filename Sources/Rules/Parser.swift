@@ -44,6 +44,7 @@ struct ParserState {
         SourceRange(start: start, end: previousEnd)
     }
 
+    /// Parses every statement; see `Parser.parse`.
     mutating func parseRuleset() -> (RulesetSyntax, [Diagnostic]) {
         var statements: [StatementSyntax] = []
         var diagnostics: [Diagnostic] = []

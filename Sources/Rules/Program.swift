@@ -59,6 +59,12 @@ public struct Program: Sendable {
         return Decision(action: policy, ruleIndex: nil)
     }
 
+    /// The rule that made `decision`, or nil when the policy did (or the index is not ours).
+    public func rule(for decision: Decision) -> Rule? {
+        guard let index = decision.ruleIndex, rules.indices.contains(index) else { return nil }
+        return rules[index]
+    }
+
     /// Parse, check and compile. `program` is nil when any diagnostic is an error; the
     /// diagnostics (errors and warnings) come sorted by line and column.
     public static func load(source: String, file: String) -> (program: Program?, diagnostics: [Diagnostic]) {
@@ -98,6 +104,7 @@ private struct Matcher {
         destinationPorts = rule.destinationPorts ?? 0...UInt16.max
     }
 
+    /// Whether `packet` has this rule's protocol, addresses and (when it asks for them) ports.
     func matches(_ packet: PacketFields) -> Bool {
         guard anyProtocol || packet.proto.rawValue == proto,
               packet.source.rawValue & sourceMask == sourceNetwork,

@@ -24,6 +24,7 @@ public enum Keyword: String, CaseIterable, Sendable {
 
 /// One lexical token with its exact source text and range.
 struct Token: Equatable, Sendable {
+    /// What the token is; keywords and errors carry their value, the rest is in `text`.
     enum Kind: Equatable, Sendable {
         case keyword(Keyword)
         /// A word that is not in the keyword table; the parser reports it as an unknown keyword.

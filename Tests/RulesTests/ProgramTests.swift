@@ -108,3 +108,14 @@ func sourcePortRangeBounds(port: UInt16, matches: Bool) {
         "p.rules:6:1: warning: rule can never match: the catch-all rule on line 5 matches every packet first",
     ])
 }
+
+@Test func ruleForDecisionNamesFileLineAndLabel() {
+    let program = load("policy drop\n\ndrop log tcp to any port 23 label \"telnet\"")
+    let decision = program.evaluate(packet(.tcp, client, server, 50000, 23))
+    let rule = program.rule(for: decision)
+    #expect(rule?.label == "telnet")
+    #expect(rule?.log == true)
+    #expect(rule?.location == SourceLocation(file: "p.rules", line: 3, column: 1))
+    #expect(program.rule(for: Decision(action: .drop, ruleIndex: nil)) == nil)
+    #expect(program.rule(for: Decision(action: .drop, ruleIndex: 7)) == nil)
+}
