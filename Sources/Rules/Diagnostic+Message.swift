@@ -1,3 +1,5 @@
+import Wire
+
 extension Diagnostic {
     /// Everything the lexer, parser and checker can say. `description` is the text a user reads;
     /// the cases and their values are what tests and tools compare.

@@ -1,3 +1,5 @@
+import Wire
+
 /// Turns rule text into a syntax tree.
 public enum Parser {
     /// Parses all of `source`. Never stops at the first problem: a line with an error gets

@@ -1,3 +1,5 @@
+import Wire
+
 /// The fields of a decoded packet that rules match on.
 public struct PacketFields: Equatable, Sendable {
     public var proto: IPProtocol

@@ -1,3 +1,5 @@
+import Wire
+
 /// What a rule, or the policy, does with a packet.
 public enum Action: String, Sendable {
     case accept, drop

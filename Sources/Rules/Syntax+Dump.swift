@@ -1,5 +1,7 @@
 // Pretty-printing of the syntax tree, one node a line with its range, for goldens and debugging.
 
+import Wire
+
 extension SourceRange: CustomStringConvertible {
     /// `[LINE:START-END]` on one line, `[LINE:COL-LINE:COL]` across lines; `END` is exclusive.
     public var description: String {

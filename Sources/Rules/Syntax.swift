@@ -1,3 +1,5 @@
+import Wire
+
 /// A point in rule text. `offset` and `column` count UTF-8 bytes; `line` and `column` are 1-based.
 public struct SourcePosition: Equatable, Hashable, Sendable {
     public var offset: Int

@@ -1,5 +1,7 @@
 // TEMPORARY: replaced by Wire's types at merge. Rules uses only the members declared here
-// (rawValue, the two initialisers, the protocol constants), which Wire provides too.
+// (rawValue, the initialisers, the protocol constants), which Wire provides too. Every file that
+// names these types already says `import Wire`, so the merge deletes this file and
+// Tests/RulesTests/WireTypesTests.swift and changes nothing else.
 
 /// An IPv4 address in host order: `10.0.0.1` is `0x0A000001`.
 public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable {

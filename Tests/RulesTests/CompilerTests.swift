@@ -1,4 +1,5 @@
 import Testing
+import Wire
 @testable import Rules
 
 private func compile(_ source: String) -> Program {
