@@ -1,0 +1,62 @@
+/// A reserved word of the rule language.
+///
+/// This enum is the language's one keyword table (STYLE §7): cases are lower-case, hyphenated
+/// where they are several words, and kept in sorted raw-value order (a test checks it), so
+/// that later keywords (`set`, `type`, `include`, `flags`, ICMP type names) slot in by adding
+/// one line here and one branch in the parser.
+public enum Keyword: String, CaseIterable, Sendable {
+    case accept
+    case all
+    case any
+    case drop
+    case drops
+    case from
+    case icmp
+    case label
+    case log
+    case none
+    case policy
+    case port
+    case tcp
+    case to
+    case udp
+}
+
+/// One lexical token with its exact source text and range.
+struct Token: Equatable, Sendable {
+    /// What the token is; keywords and errors carry their value, the rest is in `text`.
+    enum Kind: Equatable, Sendable {
+        case keyword(Keyword)
+        /// A word that is not in the keyword table; the parser reports it as an unknown keyword.
+        case identifier
+        /// Decimal digits only.
+        case number
+        /// A run starting with a digit that is not all digits (`10.0.0.1`, `10.0.0.1a`, `22a`);
+        /// the parser validates it where an address is expected.
+        case address
+        /// A double-quoted string, with its escapes already decoded.
+        case string(String)
+        /// `$name`, reserved for named sets.
+        case variable
+        case slash, dash, comma, equals, leftBrace, rightBrace
+        case newline
+        case endOfFile
+        /// Text the lexer could not read; the parser reports the message when it reaches it.
+        case invalid(Diagnostic.Message)
+    }
+
+    var kind: Kind
+    /// The token's exact source text (`"\n"` for a newline, empty at the end of the file).
+    var text: String
+    var range: SourceRange
+
+    /// How a diagnostic names this token after "found".
+    var foundDescription: String {
+        switch kind {
+        case .newline: "end of line"
+        case .endOfFile: "end of file"
+        case .string: text
+        default: "'\(text)'"
+        }
+    }
+}

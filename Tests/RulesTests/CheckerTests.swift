@@ -1,0 +1,67 @@
+import Testing
+@testable import Rules
+
+/// Checker diagnostics for `source`, which must parse cleanly.
+private func check(_ source: String) -> [String] {
+    let (syntax, parseDiagnostics) = Parser.parse(source, file: "c.rules")
+    #expect(parseDiagnostics.isEmpty)
+    return Checker.check(syntax).map(\.description)
+}
+
+@Test func cleanFileHasNoDiagnostics() {
+    #expect(check("policy drop\nlog all\naccept tcp to 10.0.0.0/8 port 22\naccept udp from any port 53\naccept icmp") == [])
+}
+
+@Test func secondPolicyAndLogAreErrors() {
+    #expect(check("policy drop\nlog none\npolicy drop\nlog all\nlog drops") == [
+        "c.rules:3:1: error: duplicate 'policy' directive (first given on line 1)",
+        "c.rules:4:1: error: duplicate 'log' directive (first given on line 2)",
+        "c.rules:5:1: error: duplicate 'log' directive (first given on line 2)",
+    ])
+}
+
+@Test(arguments: ["icmp", "any"])
+func portNeedsTCPOrUDP(proto: String) {
+    #expect(check("accept \(proto) from any port 1 to any port 22") == [
+        "c.rules:1:\(18 + proto.count): error: port needs tcp or udp",
+        "c.rules:1:\(32 + proto.count): error: port needs tcp or udp",
+    ])
+}
+
+@Test func hostBitsWarnButExactNetworksDoNot() {
+    #expect(check("accept tcp from 10.0.0.5/24 to 10.0.0.0/24\naccept udp to 10.0.0.5/32\naccept udp to 1.2.3.4/0") == [
+        "c.rules:1:17: warning: 10.0.0.5/24 has host bits set; it means 10.0.0.0/24",
+        "c.rules:3:15: warning: 1.2.3.4/0 has host bits set; it means 0.0.0.0/0",
+    ])
+}
+
+@Test func everyRuleAfterACatchAllIsUnreachable() {
+    #expect(check("accept tcp\ndrop log any label \"rest\"\naccept udp to any port 53\naccept icmp") == [
+        "c.rules:3:1: warning: rule can never match: the catch-all rule on line 2 matches every packet first",
+        "c.rules:4:1: warning: rule can never match: the catch-all rule on line 2 matches every packet first",
+    ])
+}
+
+@Test func aRuleWithFromOrToIsNotACatchAll() {
+    #expect(check("accept any from 10.0.0.0/8\naccept any to 10.0.0.0/8\naccept tcp") == [])
+}
+
+@Test func narrowerRuleAfterABroaderOneIsUnreachable() {
+    #expect(check("""
+        accept tcp to 10.0.0.0/8 port 1-1024
+        drop tcp from 1.2.3.4 to 10.1.0.0/16 port 22
+        drop tcp to 10.1.0.0/16 port 22-2000
+        drop udp to 10.1.0.0/16 port 22
+        drop tcp to 10.1.0.0/16
+        """) == [
+        "c.rules:2:1: warning: rule can never match: the rule on line 1 matches all of its packets first",
+    ])
+}
+
+@Test func checkerKeepsSourceOrderAcrossKinds() {
+    #expect(check("accept any\npolicy drop\naccept icmp to any port 7\npolicy accept") == [
+        "c.rules:3:1: warning: rule can never match: the catch-all rule on line 1 matches every packet first",
+        "c.rules:3:20: error: port needs tcp or udp",
+        "c.rules:4:1: error: duplicate 'policy' directive (first given on line 2)",
+    ])
+}
