@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/signalfd.h>   // QueueIO.SignalSet: signals as poll-able events
 #include <linux/netfilter.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>

@@ -1,1 +1,173 @@
-// Placeholder until the Engine layer lands.
+import Rules
+import Wire
+
+/// One packet's life: decode → evaluate → rebuild → verdict and log event.
+///
+/// Pure: no sockets, no files. The same engine serves `run` and, later, `replay`.
+/// All buffers are allocated in `init`; `judge` allocates nothing. One owner per engine
+/// (STYLE §6): the run loop that holds it is the only one that calls it.
+public final class Engine {
+    /// The compiled ruleset in force. Swapped only between packets.
+    public private(set) var program: Program
+    public private(set) var counters = EngineCounters()
+    private let rebuildBuffer: UnsafeMutableRawBufferPointer
+
+    /// The largest IPv4 datagram; the rebuild buffer holds any packet we can decode.
+    public static let maximumPacketLength = 65_535
+
+    public init(program: Program) {
+        self.program = program
+        rebuildBuffer = .allocate(byteCount: Self.maximumPacketLength, alignment: 16)
+    }
+
+    deinit {
+        rebuildBuffer.deallocate()
+    }
+
+    /// Replaces the ruleset; the next `judge` uses the new one.
+    public func swap(program: Program) {
+        self.program = program
+    }
+
+    /// Judges one packet. Every path returns a verdict; anything we cannot fully decode,
+    /// or fail on ourselves, is a drop with its reason.
+    public func judge(_ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata) -> (Outcome, VerdictEvent) {
+        var event = VerdictEvent(
+            metadata: metadata, verdict: .drop, reason: .internal, rule: nil, decodeError: nil,
+            summary: Self.claimedSummary(bytes), normalized: [], shouldLog: false
+        )
+        let outcome = decide(bytes, metadata: metadata, event: &event)
+        event.verdict = outcome.action
+        event.shouldLog = shouldLog(event)
+        counters.count(event)
+        return (outcome, event)
+    }
+
+    private func decide(_ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata, event: inout VerdictEvent) -> Outcome {
+        let datagram: Datagram
+        do {
+            datagram = try Datagram(parsing: bytes.bytes, context: metadata.context)
+        } catch {
+            event.reason = .decode
+            event.decodeError = error
+            return .drop
+        }
+        event.summary = Self.summary(of: datagram)
+        // A copy shorter than the packet decodes as truncated above; this guards the rebuild
+        // against ever emitting from a partial copy should that change.
+        guard bytes.count == metadata.packetLength else {
+            event.reason = .internal
+            return .drop
+        }
+        let decision = program.evaluate(PacketFields(
+            proto: datagram.ipv4.proto, source: datagram.ipv4.source,
+            destination: datagram.ipv4.destination,
+            sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort
+        ))
+        if let index = decision.ruleIndex {
+            event.reason = .rule
+            event.rule = program.rules[index]
+        } else {
+            event.reason = .policy
+        }
+        guard decision.action == .accept else { return .drop }
+        return rebuild(datagram, original: bytes, context: metadata.context, event: &event)
+    }
+
+    /// Emits the packet from its decoded form. Identical bytes need no payload in the
+    /// verdict; different bytes are sent so that nothing unparsed rides through.
+    private func rebuild(
+        _ datagram: Datagram, original: UnsafeRawBufferPointer, context: PacketContext,
+        event: inout VerdictEvent
+    ) -> Outcome {
+        let length = datagram.encodedLength
+        guard length <= rebuildBuffer.count else {
+            event.reason = .internal
+            return .drop
+        }
+        let out = UnsafeMutableRawBufferPointer(rebasing: rebuildBuffer[0..<length])
+        // A not-ready checksum is a partial sum the kernel completes later: keep it unless
+        // the packet changed, in which case the kernel no longer completes it for us.
+        emit(datagram, original: original, into: out, mode: context.checksumNotReady ? .keepReceived : .compute)
+        let rebuilt = UnsafeRawBufferPointer(out)
+        if rebuilt.elementsEqual(original) { return .accept }
+        event.normalized = Self.differences(rebuilt, original, ipHeaderLength: Int(original[0] & 0x0F) * 4)
+        if context.checksumNotReady {
+            emit(datagram, original: original, into: out, mode: .compute)
+            event.normalized.insert(.transportChecksum)
+        }
+        counters.rebuilt += 1
+        return .acceptRebuilt(UnsafeRawBufferPointer(out))
+    }
+
+    private func emit(_ datagram: Datagram, original: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, mode: ChecksumMode) {
+        var span = out.mutableBytes
+        datagram.emit(payloadFrom: original.bytes, into: &span, transportChecksum: mode)
+    }
+
+    private func shouldLog(_ event: VerdictEvent) -> Bool {
+        if event.rule?.log == true { return true }
+        switch program.logMode {
+        case .all: return true
+        case .drops: return event.verdict == .drop
+        case .none: return event.reason == .internal
+        }
+    }
+}
+
+extension Engine {
+    static func summary(of datagram: Datagram) -> PacketSummary {
+        PacketSummary(
+            proto: datagram.ipv4.proto, source: datagram.ipv4.source,
+            destination: datagram.ipv4.destination,
+            sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
+            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode
+        )
+    }
+
+    /// What a packet that failed to decode claims about itself, for the log only: the
+    /// addresses and protocol from a readable IPv4 header, never used for a decision.
+    static func claimedSummary(_ bytes: UnsafeRawBufferPointer) -> PacketSummary? {
+        // IPv4 header: version/IHL at 0, protocol at 9, source at 12, destination at 16.
+        guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return nil }
+        func address(_ at: Int) -> IPv4Address {
+            IPv4Address(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3])
+        }
+        return PacketSummary(proto: IPProtocol(rawValue: bytes[9]), source: address(12), destination: address(16))
+    }
+
+    /// Names which layers of the rebuilt packet differ from the original.
+    static func differences(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ipHeaderLength: Int) -> Normalization {
+        var result: Normalization = []
+        let split = min(ipHeaderLength, a.count, b.count)
+        if !a[0..<split].elementsEqual(b[0..<split]) { result.insert(.ipv4Header) }
+        if a.count != b.count || !a[split...].elementsEqual(b[split...]) { result.insert(.transportHeader) }
+        return result
+    }
+}
+
+/// Totals since start, for the `stop` event.
+public struct EngineCounters: Sendable, Equatable {
+    public var packets: UInt64 = 0
+    public var accepted: UInt64 = 0
+    public var dropped: UInt64 = 0
+    public var decodeErrors: UInt64 = 0
+    public var internalErrors: UInt64 = 0
+    public var droppedByRule: UInt64 = 0
+    public var droppedByPolicy: UInt64 = 0
+    public var rebuilt: UInt64 = 0
+
+    public init() {}
+
+    mutating func count(_ event: VerdictEvent) {
+        packets += 1
+        if event.verdict == .accept { accepted += 1 } else { dropped += 1 }
+        switch (event.reason, event.verdict) {
+        case (.decode, _): decodeErrors += 1
+        case (.internal, _): internalErrors += 1
+        case (.rule, .drop): droppedByRule += 1
+        case (.policy, .drop): droppedByPolicy += 1
+        default: break
+        }
+    }
+}

@@ -7,7 +7,7 @@ import SystemPackage
 public struct QueueError: Error, Equatable, Sendable {
     /// The step of the queue's life that failed.
     public enum Operation: String, Sendable {
-        case open, bind, configure, receive, send, unbind, poll
+        case open, bind, configure, receive, send, unbind, poll, signals
     }
 
     public var operation: Operation

@@ -1,0 +1,74 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `portcullis` command. Exit codes: 0 ok, 1 rule errors, 2 usage, 3 I/O or system.
+@main
+struct Portcullis: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "portcullis",
+        abstract: "A strict userspace packet filter behind iptables NFQUEUE.",
+        discussion: """
+            Packets reach Portcullis through an iptables rule such as
+              iptables -A FORWARD -j NFQUEUE --queue-num 0
+            Each is decoded completely, judged by the rules file (first match wins, \
+            default deny), and dropped or accepted as rebuilt from its decoded form. \
+            Every drop is written to the verdict log as one JSON line.
+            """,
+        version: version,
+        subcommands: [Run.self, Check.self]
+    )
+
+    /// Parses and runs, mapping ArgumentParser's usage failures to exit status 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandleStream.standardError.write(fullMessage(for: error) + "\n")
+                Glibc.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Exit statuses (STYLE §4).
+enum ExitStatus {
+    static let ruleErrors: Int32 = 1
+    static let usage: Int32 = 2
+    static let io: Int32 = 3
+}
+
+/// An error already explained to the operator in one line; carries the exit status.
+struct Failure: Error, CustomStringConvertible {
+    var message: String
+    var status: Int32
+    var description: String { message }
+}
+
+/// Standard error as a plain writer (no Foundation).
+enum FileHandleStream {
+    case standardError
+
+    func write(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = Glibc.write(STDERR_FILENO, bytes.baseAddress, bytes.count)
+        }
+    }
+}
+
+extension Failure {
+    /// Prints `portcullis: message` on stderr and exits with the failure's status.
+    func exit() -> Never {
+        FileHandleStream.standardError.write("portcullis: \(message)\n")
+        Glibc.exit(status)
+    }
+}
