@@ -14,11 +14,15 @@ public struct QueueError: Error, Equatable, Sendable {
     public var errno: Errno
     /// The queue number concerned, when there is one.
     public var queue: UInt16?
+    /// True when the kernel refused a bind although we hold CAP_NET_ADMIN: it answers
+    /// EPERM, not EBUSY, when another socket already owns the queue.
+    public var queueOwnedElsewhere: Bool
 
-    public init(operation: Operation, errno: Errno, queue: UInt16? = nil) {
+    public init(operation: Operation, errno: Errno, queue: UInt16? = nil, queueOwnedElsewhere: Bool = false) {
         self.operation = operation
         self.errno = errno
         self.queue = queue
+        self.queueOwnedElsewhere = queueOwnedElsewhere
     }
 }
 
@@ -26,10 +30,10 @@ extension QueueError: CustomStringConvertible {
     public var description: String {
         let what = queue.map { "queue \($0)" } ?? "netlink socket"
         switch (operation, errno) {
+        case (.bind, .notPermitted) where queueOwnedElsewhere, (.bind, .resourceBusy):
+            return "cannot bind \(what): it is already bound by another process"
         case (.bind, .permissionDenied), (.bind, .notPermitted), (.open, .notPermitted), (.open, .permissionDenied):
             return "cannot bind \(what): permission denied (run as root or grant CAP_NET_ADMIN)"
-        case (.bind, .resourceBusy):
-            return "cannot bind \(what): it is already bound by another process"
         default:
             return "\(operation.rawValue) failed on \(what): \(errno)"
         }

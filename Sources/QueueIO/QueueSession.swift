@@ -69,7 +69,13 @@ public final class QueueSession<Socket: NetlinkSocket> {
 
     /// Binds `configuration.queue` on `socket` and configures copy mode and flags in one
     /// acknowledged request. After it succeeds, the kernel queues packets to us.
-    public init(socket: Socket, configuration: QueueConfiguration) throws(QueueError) {
+    ///
+    /// `hasNetAdmin` tells an EPERM for want of privilege from one for a queue that another
+    /// process owns; tests replace it.
+    public init(
+        socket: Socket, configuration: QueueConfiguration,
+        hasNetAdmin: () -> Bool = Capabilities.effectiveNetAdmin
+    ) throws(QueueError) {
         self.socket = socket
         self.queue = configuration.queue
         // One maximal packet plus netlink overhead, as nf-queue.c sizes it.
@@ -78,7 +84,13 @@ public final class QueueSession<Socket: NetlinkSocket> {
         sendBuffer = .allocate(byteCount: 4 * size, alignment: 16)
         attributes = .allocate(capacity: attributeCount)
         attributes.initialize(repeating: nil, count: attributeCount)
-        try configure(configuration)
+        do {
+            try configure(configuration)
+        } catch where error.operation == .bind && error.errno == .notPermitted {
+            var refined = error
+            refined.queueOwnedElsewhere = hasNetAdmin()
+            throw refined
+        }
         bound = true
     }
 

@@ -52,7 +52,7 @@ def test_rule_drop_names_file_line_and_label(topology, start_filter):
     drops = flt.wait_for(lambda e: e.get("dest_port") == 23)
     assert drops
     assert drops[0]["reason"] == "rule"
-    assert drops[0]["rule"] == {"file": str(DEMO_RULES), "line": 9, "label": "telnet"}
+    assert drops[0]["rule"] == {"file": str(DEMO_RULES), "line": 8, "label": "telnet"}
 
 
 def test_log_all_records_accepts_with_their_rule(topology, start_filter, tmp_path):

@@ -134,14 +134,15 @@ func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
     }
 
     @Test(arguments: [
-        (EPERM, "permission denied (run as root or grant CAP_NET_ADMIN)"),
-        (EBUSY, "it is already bound by another process"),
+        (EPERM, false, "permission denied (run as root or grant CAP_NET_ADMIN)"),
+        (EPERM, true, "it is already bound by another process"),
+        (EBUSY, true, "it is already bound by another process"),
     ])
-    func bindFailureNamesTheCause(code: Int32, text: String) {
+    func bindFailureNamesTheCause(code: Int32, privileged: Bool, text: String) {
         let socket = FakeSocket()
         socket.ackErrors = [code]
         #expect {
-            _ = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: 3))
+            _ = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: 3), hasNetAdmin: { privileged })
         } throws: { error in
             guard let error = error as? QueueError else { return false }
             return error.operation == .bind && error.errno == Errno(rawValue: code)
@@ -233,5 +234,17 @@ func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
         try session.unbind()
         try session.unbind()
         #expect(socket.sent.count == 1)
+    }
+}
+
+@Suite struct CapabilitiesTests {
+    @Test(arguments: [
+        ("Name:\tx\nCapEff:\t000001ffffffffff\n", true),
+        ("CapInh:\t0000000000001000\nCapEff:\t0000000000000000\n", false),
+        ("CapEff:\t0000000000001000\n", true),
+        ("no such line\n", false),
+    ])
+    func readsNetAdminFromStatus(status: String, expected: Bool) {
+        #expect(Capabilities.hasBit(12, inStatus: status) == expected)
     }
 }
