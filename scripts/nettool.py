@@ -7,9 +7,13 @@
     nettool.py udp-ask HOST PORT SECS      prints the echoed reply, or "timeout"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length" per IPv4 packet seen
+    nettool.py tcp-sink PORT               read each connection to its end, answer its SHA-256, forever
+    nettool.py tcp-bulk HOST PORT BYTES SECS  send BYTES seeded pseudo-random bytes; print "<sha256> <reply>"
 
 Every tool bounds its own waiting; servers and sniffers are killed by their caller.
 """
+import hashlib
+import random
 import select
 import socket
 import sys
@@ -89,6 +93,33 @@ def sniff(iface, outfile):
             out.write(f"{ip[9]} {src} {dst} {len(ip)}\n")
 
 
+def tcp_sink(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(port)))
+    s.listen(4)
+    print("listening", flush=True)
+    while True:
+        conn, _ = s.accept()
+        with conn:
+            digest = hashlib.sha256()
+            while chunk := conn.recv(65536):
+                digest.update(chunk)
+            conn.sendall(digest.hexdigest().encode())
+
+
+def tcp_bulk(host, port, count, seconds):
+    data = random.Random(1234).randbytes(int(count))
+    s = socket.create_connection((host, int(port)), timeout=float(seconds))
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    reply = b""
+    while chunk := s.recv(128):
+        reply += chunk
+    s.close()
+    print(hashlib.sha256(data).hexdigest(), reply.decode())
+
+
 if __name__ == "__main__":
     commands = {
         "tcp-server": lambda a: tcp_server(a),
@@ -97,6 +128,8 @@ if __name__ == "__main__":
         "udp-ask": lambda a: udp_ask(*a),
         "raw-send": lambda a: raw_send(*a),
         "sniff": lambda a: sniff(*a),
+        "tcp-sink": lambda a: tcp_sink(*a),
+        "tcp-bulk": lambda a: tcp_bulk(*a),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)

@@ -50,6 +50,15 @@ enum ExitStatus {
 struct Failure: Error, CustomStringConvertible {
     var message: String
     var status: Int32
+    /// One line per problem (for rule errors, each diagnostic's first line), for logs.
+    var lines: [String]
+
+    init(message: String, status: Int32, lines: [String]? = nil) {
+        self.message = message
+        self.status = status
+        self.lines = lines ?? [message]
+    }
+
     var description: String { message }
 }
 

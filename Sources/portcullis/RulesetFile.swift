@@ -24,7 +24,10 @@ struct RulesetFile {
             return String([hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
         }.joined()
         guard let program else {
-            throw Failure(message: render(diagnostics, source: source), status: ExitStatus.ruleErrors)
+            throw Failure(
+                message: render(diagnostics, source: source), status: ExitStatus.ruleErrors,
+                lines: diagnostics.filter { $0.severity == .error }.map(\.description)
+            )
         }
         return RulesetFile(path: path, program: program, sha256: digest, diagnostics: diagnostics, source: source)
     }

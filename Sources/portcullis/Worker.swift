@@ -106,7 +106,7 @@ final class Worker {
             writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [])
         } catch {
             FileHandleStream.standardError.write("portcullis: reload failed, keeping the running rules:\n\(error.message)\n")
-            writer.writeReload(queue: session.queue, rulesFile: ruleset.path, errors: error.message.split(separator: "\n").map(String.init))
+            writer.writeReload(queue: session.queue, rulesFile: ruleset.path, errors: error.lines)
         }
         writer.flush()
     }
