@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .systemLibrary(
@@ -46,6 +47,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
+        ),
+        // Benchmarks (ordo-one/benchmark): `swift package benchmark`, or scripts/bench.
+        .executableTarget(
+            name: "PortcullisBenchmarks",
+            dependencies: [
+                "Wire", "Rules", "Engine", "Log",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PortcullisBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire"], swiftSettings: strict),
