@@ -7,7 +7,8 @@ import Wire
 /// nothing here is asserted in tests (see STYLE §5 and BENCHMARKS.md).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .retainCount, .releaseCount, .instructions],
+        metrics: [.wallClock, .mallocCountTotal, .instructions],
+        scalingFactor: .kilo,
         maxDuration: .seconds(3)
     )
     engineBenchmarks()
