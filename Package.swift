@@ -32,7 +32,11 @@ let package = Package(
         ),
         .target(name: "Rules", dependencies: ["Wire"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Wire", "Rules"], swiftSettings: strict),
-        .target(name: "Log", dependencies: ["Engine", "Wire", "Rules"], swiftSettings: strict),
+        .target(
+            name: "Log",
+            dependencies: ["Engine", "Wire", "Rules", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .target(
             name: "QueueIO",
             dependencies: ["CNetfilterQueue", .product(name: "SystemPackage", package: "swift-system")],

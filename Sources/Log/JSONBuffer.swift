@@ -102,6 +102,15 @@ struct JSONBuffer {
         bytes.append(byte)
     }
 
+    /// Two lower-case hex digits, no quotes.
+    mutating func hexByte(_ byte: UInt8) {
+        let hex: StaticString = "0123456789abcdef"
+        hex.withUTF8Buffer { table in
+            bytes.append(table[Int(byte >> 4)])
+            bytes.append(table[Int(byte & 0xF)])
+        }
+    }
+
     mutating func integer<I: BinaryInteger>(_ value: I) {
         var magnitude = UInt64(value.magnitude)
         if value < 0 { bytes.append(UInt8(ascii: "-")) }

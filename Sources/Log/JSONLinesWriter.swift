@@ -49,24 +49,49 @@ public final class JSONLinesWriter {
     public var ruleset: String
     public private(set) var lostLines: UInt64 = 0
     public private(set) var linesWritten: UInt64 = 0
-    private let descriptor: Int32
+    private var descriptor: Int32
     private let ownsDescriptor: Bool
     private var buffer = JSONBuffer(capacity: 1 << 17)
     private var pendingLines: UInt64 = 0
+    private var chain = HashChain()
+    private var lineStart = 0
+    private let destination: LogDestination
+    /// True while the last write failed; cleared by the next successful one.
+    public private(set) var isFailing = false
 
     /// Opens the destination. After it succeeds, writing never throws.
     public init(destination: LogDestination, ruleset: String) throws(LogOpenError) {
         self.ruleset = ruleset
+        self.destination = destination
+        descriptor = try Self.open(destination)
+        ownsDescriptor = destination != .standardOutput
+    }
+
+    private static func open(_ destination: LogDestination) throws(LogOpenError) -> Int32 {
         switch destination {
         case .standardOutput:
-            descriptor = STDOUT_FILENO
-            ownsDescriptor = false
+            return STDOUT_FILENO
         case .file(let path):
-            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+            let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             guard fd >= 0 else { throw LogOpenError(path: path, errno: Glibc.errno) }
-            descriptor = fd
-            ownsDescriptor = true
+            return fd
         }
+    }
+
+    /// Flushes, then reopens the log file by name (after logrotate moved it away). The hash
+    /// chain carries on into the new file. On failure the old file stays in use.
+    public func reopen() throws(LogOpenError) {
+        guard ownsDescriptor else { return }
+        flush()
+        let fd = try Self.open(destination)
+        // dup2 keeps our descriptor number, so nothing else needs to know it changed.
+        _ = dup2(fd, descriptor)
+        close(fd)
+    }
+
+    /// The current chain value, hex (for `stats` lines shipped elsewhere as anchors).
+    public var chainHead: String {
+        chain.head.hex
     }
 
     deinit {
@@ -75,7 +100,7 @@ public final class JSONLinesWriter {
     }
 
     public func writeStart(_ info: StartInfo) {
-        begin("start", queue: info.queue)
+        begin("start", queue: info.queue, anchor: true)
         buffer.field("version", info.version)
         buffer.field("rules_file", info.rulesFile)
         buffer.field("pid", info.pid)
@@ -147,15 +172,19 @@ public final class JSONLinesWriter {
             return true
         }
         if complete { linesWritten += pendingLines } else { lostLines += pendingLines }
+        isFailing = !complete
         pendingLines = 0
         buffer.removeAll()
     }
 
     // MARK: line framing
 
-    private func begin(_ type: StaticString, queue: UInt16) {
+    /// Starts a line. `anchor` restarts the hash chain (the `start` event).
+    private func begin(_ type: StaticString, queue: UInt16, anchor: Bool = false) {
+        if anchor { chain.restart() }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
+        lineStart = buffer.count
         buffer.beginObject()
         buffer.key("timestamp")
         buffer.timestamp(seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
@@ -165,6 +194,12 @@ public final class JSONLinesWriter {
     }
 
     private func end() {
+        let digest = buffer.bytes.withUnsafeBytes { raw in
+            chain.advance(over: UnsafeRawBufferPointer(rebasing: raw[lineStart...]))
+        }
+        buffer.append(HashChain.marker)
+        digest.forEachByte { buffer.hexByte($0) }
+        buffer.appendByte(UInt8(ascii: "\""))
         buffer.endObject()
         buffer.endLine()
         pendingLines += 1
@@ -201,4 +236,10 @@ extension JSONLinesWriter {
         }
         end()
     }
+}
+
+/// Two lower-case hex digits.
+func hexPair(_ byte: UInt8) -> String {
+    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
 }

@@ -113,10 +113,8 @@ final class Worker {
 
     /// Reopens the log file (after logrotate moved it). Keeps the old one on failure.
     private func reopenLog() {
-        guard case .file = destination else { return }
-        writer.flush()
         do {
-            writer = try JSONLinesWriter(destination: destination, ruleset: ruleset.sha256)
+            try writer.reopen()
         } catch {
             FileHandleStream.standardError.write("portcullis: \(error.description); still writing to the old log file\n")
         }

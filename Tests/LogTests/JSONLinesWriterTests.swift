@@ -109,7 +109,7 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(line["length"] as? Int == 60)
         #expect(Set(line.keys) == [
             "timestamp", "event_type", "queue", "ruleset", "packet_id", "verdict", "reason", "rule",
-            "src_ip", "src_port", "dest_ip", "dest_port", "proto", "length",
+            "src_ip", "src_port", "dest_ip", "dest_port", "proto", "length", "chain",
         ])
     }
 
@@ -122,7 +122,7 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         let line = try #require(try log.lines().first)
         let keys = ["\"timestamp\"", "\"event_type\"", "\"queue\"", "\"ruleset\"", "\"packet_id\"", "\"verdict\"",
                     "\"reason\"", "\"rule\"", "\"src_ip\"", "\"src_port\"", "\"dest_ip\"", "\"dest_port\"",
-                    "\"proto\"", "\"length\""]
+                    "\"proto\"", "\"length\"", "\"chain\""]
         let positions = keys.map { line.range(of: $0 + ":")?.lowerBound }
         #expect(!positions.contains(nil))
         #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
@@ -385,7 +385,7 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(line["policy"] as? String == "drop")
         #expect(line["log"] as? String == "all")
         #expect(line["rule_count"] as? Int == 2)
-        #expect(line.count == 10)
+        #expect(line.count == 11)  // with the chain value
     }
 
     @Test func stopEvent() throws {
