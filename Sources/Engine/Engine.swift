@@ -18,6 +18,7 @@ public final class Engine {
     public init(program: Program) {
         self.program = program
         rebuildBuffer = .allocate(byteCount: Self.maximumPacketLength, alignment: 16)
+        counters.resetRuleHits(count: program.rules.count)
     }
 
     deinit {
@@ -27,6 +28,7 @@ public final class Engine {
     /// Replaces the ruleset; the next `judge` uses the new one.
     public func swap(program: Program) {
         self.program = program
+        counters.resetRuleHits(count: program.rules.count)
     }
 
     /// Judges one packet. Every path returns a verdict; anything we cannot fully decode,
@@ -67,6 +69,7 @@ public final class Engine {
         if let index = decision.ruleIndex {
             event.reason = .rule
             event.rule = program.rules[index]
+            event.ruleIndex = index
         } else {
             event.reason = .policy
         }
@@ -143,31 +146,5 @@ extension Engine {
         if !a[0..<split].elementsEqual(b[0..<split]) { result.insert(.ipv4Header) }
         if a.count != b.count || !a[split...].elementsEqual(b[split...]) { result.insert(.transportHeader) }
         return result
-    }
-}
-
-/// Totals since start, for the `stop` event.
-public struct EngineCounters: Sendable, Equatable {
-    public var packets: UInt64 = 0
-    public var accepted: UInt64 = 0
-    public var dropped: UInt64 = 0
-    public var decodeErrors: UInt64 = 0
-    public var internalErrors: UInt64 = 0
-    public var droppedByRule: UInt64 = 0
-    public var droppedByPolicy: UInt64 = 0
-    public var rebuilt: UInt64 = 0
-
-    public init() {}
-
-    mutating func count(_ event: VerdictEvent) {
-        packets += 1
-        if event.verdict == .accept { accepted += 1 } else { dropped += 1 }
-        switch (event.reason, event.verdict) {
-        case (.decode, _): decodeErrors += 1
-        case (.internal, _): internalErrors += 1
-        case (.rule, .drop): droppedByRule += 1
-        case (.policy, .drop): droppedByPolicy += 1
-        default: break
-        }
     }
 }

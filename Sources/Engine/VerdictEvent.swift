@@ -10,6 +10,8 @@ public struct VerdictEvent: Sendable {
     public var reason: VerdictReason
     /// The rule that decided, when `reason == .rule`.
     public var rule: Rule?
+    /// That rule's index in the program's rules (for per-rule counters).
+    public var ruleIndex: Int? = nil
     public var decodeError: DecodeError?
     /// Header fields, when the IPv4 header could be read (even if a later layer failed).
     public var summary: PacketSummary?

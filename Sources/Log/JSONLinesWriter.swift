@@ -51,7 +51,7 @@ public final class JSONLinesWriter {
     public private(set) var linesWritten: UInt64 = 0
     private var descriptor: Int32
     private let ownsDescriptor: Bool
-    private var buffer = JSONBuffer(capacity: 1 << 17)
+    var buffer = JSONBuffer(capacity: 1 << 17)
     private var pendingLines: UInt64 = 0
     private var chain = HashChain()
     private var lineStart = 0
@@ -180,7 +180,7 @@ public final class JSONLinesWriter {
     // MARK: line framing
 
     /// Starts a line. `anchor` restarts the hash chain (the `start` event).
-    private func begin(_ type: StaticString, queue: UInt16, anchor: Bool = false) {
+    func begin(_ type: StaticString, queue: UInt16, anchor: Bool = false) {
         if anchor { chain.restart() }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -193,7 +193,7 @@ public final class JSONLinesWriter {
         buffer.field("ruleset", ruleset)
     }
 
-    private func end() {
+    func end() {
         let digest = buffer.bytes.withUnsafeBytes { raw in
             chain.advance(over: UnsafeRawBufferPointer(rebasing: raw[lineStart...]))
         }

@@ -32,9 +32,16 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Kernel queue length limit (packets); the kernel default when absent.", valueName: "n"))
     var queueMaxlen: UInt32?
 
+    @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
+    var statsInterval: Int = 60
+
+    @Flag(help: "Fail closed on the log: drop packets while verdict lines cannot be written.")
+    var requireLog = false
+
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log.isEmpty { throw ValidationError("--log needs a file name, or - for standard output") }
+        if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (off) or a number of seconds") }
     }
 
     func run() throws {
@@ -71,7 +78,8 @@ struct Run: ParsableCommand {
         }
         let worker = Worker(
             session: session, engine: Engine(program: ruleset.program), writer: writer,
-            signals: signals, ruleset: ruleset, destination: destination
+            signals: signals, ruleset: ruleset,
+            options: WorkerOptions(statsInterval: statsInterval, requireLog: requireLog)
         )
         try worker.serve()
     }

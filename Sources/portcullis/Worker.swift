@@ -7,30 +7,40 @@ import Rules
 import Glibc
 #endif
 
+/// What `run` asked of the loop beyond the queue and the rules.
+struct WorkerOptions {
+    /// Seconds between `stats` events; 0 turns them off.
+    var statsInterval: Int = 60
+    /// Fail closed on the log: drop packets while verdict lines cannot be written.
+    var requireLog = false
+}
+
 /// The run loop of one queue: it alone owns the session, the engine and the log writer.
 ///
-/// Waits for packets and signals together; a batch of packets is judged and answered,
-/// and its log lines flushed, before any signal is acted on, so a reload or a stop
-/// always falls between packets.
+/// Waits for packets, signals and a one-second housekeeping tick together; a batch of
+/// packets is judged and answered, and its log lines flushed, before any signal is acted
+/// on, so a reload or a stop always falls between packets.
 final class Worker {
-    private let session: QueueSession<MNLSocket>
-    private let engine: Engine
-    private var writer: JSONLinesWriter
+    let session: QueueSession<MNLSocket>
+    let engine: Engine
+    let writer: JSONLinesWriter
     private let signals: SignalSet
-    private var ruleset: RulesetFile
-    private let destination: LogDestination
+    private(set) var ruleset: RulesetFile
+    let options: WorkerOptions
     private var interfaceNames: [UInt32: String] = [:]
+    /// Loss and health bookkeeping between anomaly reports (Worker+Health.swift).
+    var health = HealthState()
 
     init(
         session: QueueSession<MNLSocket>, engine: Engine, writer: JSONLinesWriter,
-        signals: SignalSet, ruleset: RulesetFile, destination: LogDestination
+        signals: SignalSet, ruleset: RulesetFile, options: WorkerOptions
     ) {
         self.session = session
         self.engine = engine
         self.writer = writer
         self.signals = signals
         self.ruleset = ruleset
-        self.destination = destination
+        self.options = options
     }
 
     /// Serves until SIGTERM/SIGINT or a socket failure; always unbinds and logs `stop`.
@@ -40,14 +50,15 @@ final class Worker {
             pid: getpid(), program: ruleset.program
         ))
         writer.flush()
+        health.start(now: Self.monotonicSeconds())
         var stopSignal: String?
         var failure: Failure?
         loop: while true {
             do {
-                let ready = try session.wait(alsoFor: signals.fileDescriptor)
+                let ready = try session.wait(alsoFor: signals.fileDescriptor, timeoutMilliseconds: 1000)
                 if ready.contains(.socket) {
                     try session.receiveBatch { message in self.judge(message) }
-                    writer.flush()
+                    afterBatch()
                 }
             } catch {
                 failure = Failure(message: error.description, status: ExitStatus.io)
@@ -62,17 +73,25 @@ final class Worker {
                     break loop
                 }
             }
+            housekeeping(now: Self.monotonicSeconds())
         }
         do {
             try session.unbind()
         } catch {
             FileHandleStream.standardError.write("portcullis: \(error)\n")
         }
+        afterBatch()
         writeStop(signal: stopSignal)
         if let failure { throw failure }
     }
 
     private func judge(_ message: QueueMessage) -> QueueAnswer {
+        notePacketID(message.packetID)
+        // Fail closed on the log: nothing passes while verdicts cannot be recorded.
+        if options.requireLog && writer.isFailing {
+            health.droppedForLog += 1
+            return .drop
+        }
         let metadata = PacketMetadata(
             queue: session.queue, packetID: message.packetID,
             inInterface: message.inInterface, outInterface: message.outInterface,
@@ -83,11 +102,19 @@ final class Worker {
             )
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
+        if event.reason == .internal { health.internalErrors += 1 }
         if event.shouldLog {
             writer.writeVerdict(
                 event, inInterface: interfaceName(message.inInterface),
                 outInterface: interfaceName(message.outInterface)
             )
+            if options.requireLog {
+                writer.flush()
+                if writer.isFailing, outcome.action == .accept {
+                    health.droppedForLog += 1
+                    return .drop
+                }
+            }
         }
         switch outcome {
         case .drop: return .drop
@@ -121,9 +148,15 @@ final class Worker {
     }
 
     private func writeStop(signal: String?) {
+        writer.writeStop(queue: session.queue, signal: signal, counters: stopCounters())
+        writer.flush()
+    }
+
+    /// Every counter of the process, as the `stop` event names them.
+    func stopCounters() -> [(StaticString, UInt64)] {
         let queue = session.counters
         let judged = engine.counters
-        writer.writeStop(queue: session.queue, signal: signal, counters: [
+        return [
             ("packets", judged.packets), ("accepted", judged.accepted), ("dropped", judged.dropped),
             ("rebuilt", judged.rebuilt), ("decode_errors", judged.decodeErrors),
             ("internal_errors", judged.internalErrors), ("dropped_by_rule", judged.droppedByRule),
@@ -131,9 +164,9 @@ final class Worker {
             ("received", queue.packetsReceived), ("verdicts_sent", queue.verdictsSent),
             ("socket_overflows", queue.socketOverflows), ("dropped_during_setup", queue.droppedDuringSetup),
             ("verdict_errors", queue.verdictErrors), ("malformed_messages", queue.malformedMessages),
+            ("packet_id_gaps", health.missingPacketIDs), ("dropped_log_unavailable", health.droppedForLog),
             ("log_lines_lost", writer.lostLines),
-        ])
-        writer.flush()
+        ]
     }
 
     /// The interface's name, looked up once per index (nil for index 0 or unknown).
@@ -145,5 +178,11 @@ final class Worker {
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         interfaceNames[index] = name
         return name
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -248,3 +248,14 @@ func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
         #expect(Capabilities.hasBit(12, inStatus: status) == expected)
     }
 }
+
+@Suite struct KernelQueueStatisticsTests {
+    @Test func findsTheQueuesLine() {
+        let text = "    0  12345     0 2 65535     0     0        7  1\n    3  99999     4 2 65535    17     2      910  1\n"
+        #expect(KernelQueueStatistics.parse(text, queue: 3)
+            == KernelQueueStatistics(waiting: 4, queueDropped: 17, userDropped: 2, lastPacketID: 910))
+        #expect(KernelQueueStatistics.parse(text, queue: 0)?.lastPacketID == 7)
+        #expect(KernelQueueStatistics.parse(text, queue: 1) == nil)
+        #expect(KernelQueueStatistics.parse("", queue: 0) == nil)
+    }
+}

@@ -1,0 +1,47 @@
+import Rules
+import Wire
+
+/// Totals since start, for the `stats` and `stop` events. Counting allocates nothing:
+/// the per-rule array is sized when a program is installed.
+public struct EngineCounters: Sendable, Equatable {
+    public var packets: UInt64 = 0
+    public var accepted: UInt64 = 0
+    public var dropped: UInt64 = 0
+    public var decodeErrors: UInt64 = 0
+    public var internalErrors: UInt64 = 0
+    public var droppedByRule: UInt64 = 0
+    public var droppedByPolicy: UInt64 = 0
+    public var acceptedByRule: UInt64 = 0
+    public var acceptedByPolicy: UInt64 = 0
+    public var rebuilt: UInt64 = 0
+    /// Decode errors by layer, indexed like `DecodeError.Layer.allCases`.
+    public var decodeErrorsByLayer: [UInt64] = Array(repeating: 0, count: DecodeError.Layer.allCases.count)
+    /// Hits per rule of the program in force, by rule index; restarted when it is swapped.
+    public private(set) var ruleHits: [UInt64] = []
+
+    public init() {}
+
+    mutating func resetRuleHits(count: Int) {
+        ruleHits = Array(repeating: 0, count: count)
+    }
+
+    mutating func count(_ event: VerdictEvent) {
+        packets += 1
+        if event.verdict == .accept { accepted += 1 } else { dropped += 1 }
+        switch (event.reason, event.verdict) {
+        case (.decode, _):
+            decodeErrors += 1
+            if let layer = event.decodeError?.layer, let index = DecodeError.Layer.allCases.firstIndex(of: layer) {
+                decodeErrorsByLayer[index] += 1
+            }
+        case (.internal, _): internalErrors += 1
+        case (.rule, .drop): droppedByRule += 1
+        case (.rule, .accept): acceptedByRule += 1
+        case (.policy, .drop): droppedByPolicy += 1
+        case (.policy, .accept): acceptedByPolicy += 1
+        }
+        if let index = event.ruleIndex, index < ruleHits.count {
+            ruleHits[index] += 1
+        }
+    }
+}
