@@ -19,6 +19,11 @@ public struct HashChain: Sendable {
         head = .anchor
     }
 
+    /// Goes back to an earlier value (lines after it were never written).
+    public mutating func rewind(to value: ChainValue) {
+        head = value
+    }
+
     /// Advances over one line's content (its bytes up to, not including, the chain field)
     /// and returns the new chain value.
     public mutating func advance(over content: UnsafeRawBufferPointer) -> ChainValue {

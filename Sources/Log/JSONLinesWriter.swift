@@ -54,6 +54,8 @@ public final class JSONLinesWriter {
     var buffer = JSONBuffer(capacity: 1 << 17)
     private var pendingLines: UInt64 = 0
     private var chain = HashChain()
+    /// The chain value of the last line known to be in the file.
+    private var flushedHead = ChainValue.anchor
     private var lineStart = 0
     private let destination: LogDestination
     /// True while the last write failed; cleared by the next successful one.
@@ -157,24 +159,44 @@ public final class JSONLinesWriter {
     }
 
     /// Writes every buffered line with one system call.
+    ///
+    /// A failed write loses the whole batch, never part of a line: bytes a short write left
+    /// in a regular file are cut off again, and the hash chain goes back to the last line
+    /// that reached the file, so what is on disk stays a verifiable chain; the loss is
+    /// counted in `lostLines` (and reported by the caller as an anomaly).
     public func flush() {
         guard buffer.count > 0 else { return }
-        let complete = buffer.bytes.withUnsafeBytes { raw -> Bool in
+        let (complete, partial) = buffer.bytes.withUnsafeBytes { raw -> (Bool, Int) in
             var offset = 0
             while offset < raw.count {
                 let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if Glibc.errno == EINTR { continue }
-                    return false
+                    return (false, offset)
                 }
                 offset += written
             }
-            return true
+            return (true, 0)
         }
-        if complete { linesWritten += pendingLines } else { lostLines += pendingLines }
+        if complete {
+            linesWritten += pendingLines
+            flushedHead = chain.head
+        } else {
+            lostLines += pendingLines
+            chain.rewind(to: flushedHead)
+            if partial > 0 { cutOff(partial) }
+        }
         isFailing = !complete
         pendingLines = 0
         buffer.removeAll()
+    }
+
+    /// Removes the last `count` bytes of a regular log file (the start of a torn batch).
+    private func cutOff(_ count: Int) {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return }
+        let end = lseek(descriptor, 0, SEEK_END)
+        if end >= count { _ = ftruncate(descriptor, end - off_t(count)) }
     }
 
     // MARK: line framing

@@ -2,6 +2,7 @@
 under traffic with the hash chain intact across the rotated files."""
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import time
@@ -130,3 +131,76 @@ def test_rotation_under_traffic_loses_and_tears_no_line(topology, start_filter, 
     tampered = list(lines)
     tampered[10] = tampered[10].replace('"verdict":"accept"', '"verdict":"drop"', 1)
     assert verify_chain(tampered) == 10
+
+
+def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_filter, tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], check=True)
+    try:
+        log = small / "verdicts.jsonl"
+        flt = start_filter(DEMO_RULES, log_path=log)
+        filler = small / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # fill the file system to the last byte
+        try:
+            for size in (4096, 1):
+                while True:
+                    os.write(fd, b"\0" * size)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        # Drops, each a verdict line; more than fit in the log file's last, partly used page.
+        for port in range(6000, 6030):
+            nettool(topology, topology.client, "udp-ask", SERVER_IP, str(port), "0.05")
+        time.sleep(1.2)
+        filler.unlink()
+        deadline = time.monotonic() + 5
+        while not [e for e in flt.events("anomaly") if e["kind"] == "log_write_failed"]:
+            assert time.monotonic() < deadline, flt.events()
+            time.sleep(0.1)
+        assert ping(topology)  # judging went on all along
+        assert flt.stop() == 0
+        lines = log.read_text().split("\n")[:-1]
+        events = [json.loads(line) for line in lines]  # no torn line
+        anomaly = [e for e in events if e.get("kind") == "log_write_failed"][0]
+        assert anomaly["count"] >= 3 and anomaly["total"] >= anomaly["count"]
+        assert events[-1]["counters"]["log_lines_lost"] >= 3
+        assert verify_chain(lines) is None  # what reached the disk is still one verifiable chain
+        stderr = flt.process.stderr.read()
+        assert "cannot write the verdict log" in stderr
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def test_every_event_type_matches_the_schema(topology, start_filter, tmp_path):
+    jsonschema = __import__("jsonschema")
+    schema = json.loads((ROOT / "docs" / "verdict-log.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    rules = tmp_path / "schema.rules"
+    rules.write_text("policy drop\nlog all\naccept icmp label \"ping\"\ndrop udp to any port 5454\n")
+    flt = start_filter(rules, extra=["--stats-interval", "1"])
+    assert ping(topology)
+    nettool(topology, topology.client, "udp-ask", SERVER_IP, "5454", "0.5")
+    nettool(topology, topology.client, "udp-ask", SERVER_IP, "5455", "0.5")
+    nettool(topology, topology.client, "raw-send", SERVER_IP, "47")
+    rules.write_text("policy drop\nlog all\naccept icmp from 300.1.1.1\n")
+    flt.process.send_signal(signal.SIGHUP)
+    rules.write_text("policy drop\nlog drops\naccept icmp\n")
+    time.sleep(0.3)
+    flt.process.send_signal(signal.SIGHUP)
+    time.sleep(1.5)
+    assert flt.stop() == 0
+    events = flt.events()
+    kinds = {e["event_type"] for e in events}
+    assert kinds >= {"start", "verdict", "reload", "stats", "stop"}
+    reasons = {e.get("reason") for e in events if e["event_type"] == "verdict"}
+    assert reasons >= {"rule", "policy", "decode"}
+    for event in events:
+        errors = sorted(validator.iter_errors(event), key=str)
+        assert not errors, f"{event}: {errors[0].message}"
+    # The schema is strict: an unknown field or a wrong type is refused.
+    bad = dict(events[0], surprise=1)
+    assert list(validator.iter_errors(bad))
+    bad = dict(events[0], queue="0")
+    assert list(validator.iter_errors(bad))
