@@ -49,6 +49,19 @@ def verify_chain(lines):
     return None
 
 
+def schema_validator():
+    jsonschema = __import__("jsonschema")
+    schema = json.loads((ROOT / "docs" / "verdict-log.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+def assert_valid(events):
+    validator = schema_validator()
+    for event in events:
+        errors = sorted(validator.iter_errors(event), key=str)
+        assert not errors, f"{event}: {errors[0].message}"
+
+
 def test_stats_events_carry_counters_by_reason_and_rule(topology, start_filter):
     flt = start_filter(DEMO_RULES, extra=["--stats-interval", "1"])
     assert ping(topology, count=2)
@@ -167,6 +180,7 @@ def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_f
         assert anomaly["count"] >= 3 and anomaly["total"] >= anomaly["count"]
         assert events[-1]["counters"]["log_lines_lost"] >= 3
         assert verify_chain(lines) is None  # what reached the disk is still one verifiable chain
+        assert_valid(events)  # the anomaly line included
         stderr = flt.process.stderr.read()
         assert "cannot write the verdict log" in stderr
     finally:
@@ -174,9 +188,7 @@ def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_f
 
 
 def test_every_event_type_matches_the_schema(topology, start_filter, tmp_path):
-    jsonschema = __import__("jsonschema")
-    schema = json.loads((ROOT / "docs" / "verdict-log.schema.json").read_text())
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = schema_validator()
     rules = tmp_path / "schema.rules"
     rules.write_text("policy drop\nlog all\naccept icmp label \"ping\"\ndrop udp to any port 5454\n")
     flt = start_filter(rules, extra=["--stats-interval", "1"])
@@ -196,9 +208,7 @@ def test_every_event_type_matches_the_schema(topology, start_filter, tmp_path):
     assert kinds >= {"start", "verdict", "reload", "stats", "stop"}
     reasons = {e.get("reason") for e in events if e["event_type"] == "verdict"}
     assert reasons >= {"rule", "policy", "decode"}
-    for event in events:
-        errors = sorted(validator.iter_errors(event), key=str)
-        assert not errors, f"{event}: {errors[0].message}"
+    assert_valid(events)
     # The schema is strict: an unknown field or a wrong type is refused.
     bad = dict(events[0], surprise=1)
     assert list(validator.iter_errors(bad))
