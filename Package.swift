@@ -26,6 +26,7 @@ let package = Package(
             pkgConfig: "libnetfilter_queue",
             providers: [.apt(["libnetfilter-queue-dev", "libmnl-dev"])]
         ),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .target(
             name: "Wire",
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
@@ -39,13 +40,13 @@ let package = Package(
         ),
         .target(
             name: "QueueIO",
-            dependencies: ["CNetfilterQueue", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CNetfilterQueue", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "QueueIO", "Engine", "Log", "Rules", "Wire",
+                "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -4,7 +4,11 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include <sys/signalfd.h>   // QueueIO.SignalSet: signals as poll-able events
+// glibc's socket headers first: linux/libc-compat.h then skips the definitions that
+// linux/in.h (pulled in by linux/netfilter.h) would otherwise duplicate, which clang
+// modules reject as conflicting with SwiftGlibc's.
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>

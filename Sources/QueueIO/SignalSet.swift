@@ -1,4 +1,4 @@
-import CNetfilterQueue
+import CLinux
 import SystemPackage
 
 #if canImport(Glibc)

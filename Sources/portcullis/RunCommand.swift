@@ -38,9 +38,18 @@ struct Run: ParsableCommand {
     @Flag(help: "Fail closed on the log: drop packets while verdict lines cannot be written.")
     var requireLog = false
 
+    @Option(help: ArgumentHelp(
+        "After binding the queue and opening the log, run as this user, keeping only CAP_NET_ADMIN.",
+        valueName: "name"))
+    var user: String?
+
+    @Option(help: ArgumentHelp("The group to run as with --user (default: the user's primary group).", valueName: "name"))
+    var group: String?
+
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log.isEmpty { throw ValidationError("--log needs a file name, or - for standard output") }
+        if group != nil && user == nil { throw ValidationError("--group needs --user") }
         if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (off) or a number of seconds") }
     }
 
@@ -60,6 +69,7 @@ struct Run: ParsableCommand {
             FileHandleStream.standardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
         }
+        let account = try user.map { name throws(Failure) in try Privileges.resolve(user: name, group: group) }
         let destination: LogDestination = log == "-" ? .standardOutput : .file(log)
         let writer: JSONLinesWriter
         do {
@@ -75,6 +85,9 @@ struct Run: ParsableCommand {
             session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: queue, maxLength: queueMaxlen))
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
+        }
+        if let account {
+            try Privileges.drop(to: account)
         }
         let worker = Worker(
             session: session, engine: Engine(program: ruleset.program), writer: writer,

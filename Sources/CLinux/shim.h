@@ -1,0 +1,26 @@
+#ifndef PORTCULLIS_CLINUX_SHIM_H
+#define PORTCULLIS_CLINUX_SHIM_H
+// Linux process interfaces Swift cannot call directly (variadic or raw-syscall-only).
+// Wrappers only: no logic here.
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+/// prctl(2) with its optional arguments spelled out (prctl is variadic).
+static inline int pcs_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+    return prctl(option, a2, a3, a4, a5);
+}
+
+/// capset(2): glibc has no wrapper.
+static inline int pcs_capset(struct __user_cap_header_struct *header, struct __user_cap_data_struct *data) {
+    return (int)syscall(SYS_capset, header, data);
+}
+
+/// capget(2): glibc has no wrapper.
+static inline int pcs_capget(struct __user_cap_header_struct *header, struct __user_cap_data_struct *data) {
+    return (int)syscall(SYS_capget, header, data);
+}
+#endif

@@ -1,0 +1,102 @@
+import CLinux
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Dropping root after the queue is bound: to a chosen user and group, keeping only
+/// CAP_NET_ADMIN (nfnetlink checks it on every verdict message), with every other
+/// capability gone from the effective, permitted, inheritable, ambient and bounding sets,
+/// and `no_new_privs` set so nothing the process could exec regains any.
+enum Privileges {
+    static let netAdmin = 12  // CAP_NET_ADMIN, linux/capability.h
+
+    /// The ids to switch to.
+    struct Account {
+        var uid: uid_t
+        var gid: gid_t
+    }
+
+    /// Resolves `user` (and `group`, else the user's primary group) before anything is bound,
+    /// so a typo fails at once.
+    static func resolve(user: String, group: String?) throws(Failure) -> Account {
+        guard let account = lookUpUser(user) else {
+            throw Failure(message: "no such user: \(user)", status: ExitStatus.usage)
+        }
+        guard let group else { return Account(uid: account.uid, gid: account.gid) }
+        guard let gid = lookUpGroup(group) else {
+            throw Failure(message: "no such group: \(group)", status: ExitStatus.usage)
+        }
+        return Account(uid: account.uid, gid: gid)
+    }
+
+    /// Switches to `account`. After it returns the process cannot regain root; on any
+    /// failure it throws and the caller must exit.
+    static func drop(to account: Account) throws(Failure) {
+        let gid = account.gid
+        // The bounding set can only shrink while we still hold CAP_SETPCAP, so first.
+        let last = lastCapability()
+        for capability in 0...last where capability != netAdmin {
+            try check(pcs_prctl(PR_CAPBSET_DROP, UInt(capability), 0, 0, 0), "drop capability \(capability) from the bounding set")
+        }
+        try check(pcs_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities across setuid")
+        var groups = [gid]
+        try check(setgroups(1, &groups), "set supplementary groups")
+        // setre*id with both ids set also sets the saved id (setreuid(2)), so none is left behind.
+        try check(setregid(gid, gid), "set group \(gid)")
+        try check(setreuid(account.uid, account.uid), "set user \(account.uid)")
+        try check(pcs_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "clear keep-capabilities")
+        try setOnlyNetAdmin()
+        try check(pcs_prctl(PR_CAP_AMBIENT, UInt(PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0), "clear ambient capabilities")
+        try check(pcs_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+        guard getuid() == account.uid, geteuid() == account.uid, getgid() == gid, getegid() == gid else {
+            throw Failure(message: "dropping privileges did not take effect", status: ExitStatus.io)
+        }
+    }
+
+    /// Effective and permitted: CAP_NET_ADMIN only; inheritable: nothing.
+    private static func setOnlyNetAdmin() throws(Failure) {
+        var header = __user_cap_header_struct(version: UInt32(_LINUX_CAPABILITY_VERSION_3), pid: 0)
+        var data = (__user_cap_data_struct(), __user_cap_data_struct())
+        data.0.effective = 1 << UInt32(netAdmin)
+        data.0.permitted = 1 << UInt32(netAdmin)
+        let result = withUnsafeMutableBytes(of: &data) { raw in
+            pcs_capset(&header, raw.baseAddress!.assumingMemoryBound(to: __user_cap_data_struct.self))
+        }
+        try check(result, "keep only CAP_NET_ADMIN")
+    }
+
+    private static func check(_ result: Int32, _ what: String) throws(Failure) {
+        guard result == 0 else {
+            throw Failure(message: "cannot drop privileges: \(what): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+        }
+    }
+
+    /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
+    private static func lastCapability() -> Int {
+        guard let bytes = try? RulesetFile.readFile("/proc/sys/kernel/cap_last_cap"),
+              let value = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber))
+        else { return 40 }
+        return value
+    }
+
+    private static func lookUpUser(_ name: String) -> (uid: uid_t, gid: gid_t)? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil else {
+            return UInt32(name).map { (uid_t($0), gid_t($0)) }
+        }
+        return (entry.pw_uid, entry.pw_gid)
+    }
+
+    private static func lookUpGroup(_ name: String) -> gid_t? {
+        var entry = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getgrnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil else {
+            return UInt32(name).map { gid_t($0) }
+        }
+        return entry.gr_gid
+    }
+}
