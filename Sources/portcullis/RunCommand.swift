@@ -39,6 +39,14 @@ struct Run: ParsableCommand {
     var requireLog = false
 
     @Option(help: ArgumentHelp(
+        "Write Prometheus metrics to this file (node_exporter textfile collector), replaced atomically.",
+        valueName: "path"))
+    var metricsFile: String?
+
+    @Option(help: ArgumentHelp("Seconds between metrics file updates.", valueName: "seconds"))
+    var metricsInterval: Int = 15
+
+    @Option(help: ArgumentHelp(
         "After binding the queue and opening the log, run as this user, keeping only CAP_NET_ADMIN.",
         valueName: "name"))
     var user: String?
@@ -49,6 +57,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log.isEmpty { throw ValidationError("--log needs a file name, or - for standard output") }
+        if metricsInterval < 1 { throw ValidationError("--metrics-interval must be at least 1 second") }
         if group != nil && user == nil { throw ValidationError("--group needs --user") }
         if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (off) or a number of seconds") }
     }
@@ -92,7 +101,9 @@ struct Run: ParsableCommand {
         let worker = Worker(
             session: session, engine: Engine(program: ruleset.program), writer: writer,
             signals: signals, ruleset: ruleset,
-            options: WorkerOptions(statsInterval: statsInterval, requireLog: requireLog)
+            options: WorkerOptions(
+                statsInterval: statsInterval, requireLog: requireLog,
+                metricsFile: metricsFile, metricsInterval: metricsInterval)
         )
         try worker.serve()
     }

@@ -2,6 +2,10 @@ import Engine
 import Log
 import QueueIO
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the loop has seen go wrong since it last reported it.
 struct HealthState {
     var lastPacketID: UInt32?
@@ -17,9 +21,15 @@ struct HealthState {
     var kernel: KernelQueueStatistics?
     var nextStats = 0.0
     var nextKernelCheck = 0.0
+    var nextMetrics = 0.0
+    var reloadsSucceeded: UInt64 = 0
+    var reloadsFailed: UInt64 = 0
+    var startTime = 0
+    var metricsFailureReported = false
 
     mutating func start(now: Double) {
         nextKernelCheck = now + 1
+        startTime = time(nil)
     }
 }
 
@@ -71,6 +81,10 @@ extension Worker {
             checkKernelCounters()
             reportLostLines()
         }
+        if let path = options.metricsFile, now >= health.nextMetrics {
+            health.nextMetrics = now + Double(options.metricsInterval)
+            writeMetrics(to: path)
+        }
         if options.statsInterval > 0 {
             if health.nextStats == 0 { health.nextStats = now + Double(options.statsInterval) }
             if now >= health.nextStats {
@@ -80,6 +94,29 @@ extension Worker {
                     program: ruleset.program, queue: queueCounters()))
                 writer.flush()
             }
+        }
+    }
+
+    /// The Prometheus textfile; a failure is said once on stderr and retried next time.
+    func writeMetrics(to path: String) {
+        let queue = session.counters
+        let kernel = health.kernel
+        let snapshot = MetricsWriter.Snapshot(
+            queue: session.queue, engine: engine.counters, program: ruleset.program,
+            counters: [
+                ("received_packets_total", "Packets received from the kernel.", queue.packetsReceived),
+                ("socket_overflows_total", "Receive buffer overflows (ENOBUFS).", queue.socketOverflows),
+                ("packet_id_gaps_total", "Packets the kernel numbered that never arrived.", health.missingPacketIDs),
+                ("kernel_queue_dropped_total", "Packets the kernel dropped because the queue was full.", kernel?.queueDropped ?? 0),
+                ("kernel_user_dropped_total", "Packets the kernel could not deliver to the socket.", kernel?.userDropped ?? 0),
+                ("log_lines_lost_total", "Verdict log lines that could not be written.", writer.lostLines),
+                ("dropped_log_unavailable_total", "Packets dropped because the log could not be written (--require-log).", health.droppedForLog),
+            ],
+            reloadsSucceeded: health.reloadsSucceeded, reloadsFailed: health.reloadsFailed,
+            startTime: health.startTime)
+        if !MetricsWriter(path: path).write(snapshot), !health.metricsFailureReported {
+            health.metricsFailureReported = true
+            FileHandleStream.standardError.write("portcullis: cannot write metrics to \(path)\n")
         }
     }
 

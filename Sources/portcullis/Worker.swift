@@ -13,6 +13,9 @@ struct WorkerOptions {
     var statsInterval: Int = 60
     /// Fail closed on the log: drop packets while verdict lines cannot be written.
     var requireLog = false
+    /// Where to write Prometheus metrics (textfile collector), and how often.
+    var metricsFile: String?
+    var metricsInterval: Int = 15
 }
 
 /// The run loop of one queue: it alone owns the session, the engine and the log writer.
@@ -82,6 +85,7 @@ final class Worker {
         }
         afterBatch()
         writeStop(signal: stopSignal)
+        if let path = options.metricsFile { writeMetrics(to: path) }
         if let failure { throw failure }
     }
 
@@ -131,7 +135,9 @@ final class Worker {
             engine.swap(program: next.program)
             writer.ruleset = next.sha256
             writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [])
+            health.reloadsSucceeded += 1
         } catch {
+            health.reloadsFailed += 1
             FileHandleStream.standardError.write("portcullis: reload failed, keeping the running rules:\n\(error.message)\n")
             writer.writeReload(queue: session.queue, rulesFile: ruleset.path, errors: error.lines)
         }
