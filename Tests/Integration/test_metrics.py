@@ -52,7 +52,7 @@ def test_metrics_file_is_valid_exposition_with_live_values(topology, start_filte
     assert value(metrics, "portcullis_rule_hits_total", label="ping", line=2) == 6
     assert value(metrics, "portcullis_received_packets_total") >= 8
     assert value(metrics, "portcullis_decode_errors_total", layer="ipv4") == 0
-    assert value(metrics, "portcullis_start_time") > 1.7e9
+    assert value(metrics, "portcullis_start_time_seconds") > 1.7e9
     assert not list(tmp_path.glob("portcullis.prom.tmp.*")), "the temporary file was left behind"
 
     flt.process.send_signal(signal.SIGHUP)
