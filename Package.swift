@@ -32,7 +32,12 @@ let package = Package(
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
         ),
         .target(name: "Rules", dependencies: ["Wire"], swiftSettings: strict),
-        .target(name: "Engine", dependencies: ["Wire", "Rules"], swiftSettings: strict),
+        .target(
+            name: "Engine",
+            dependencies: ["Wire", "Rules"],
+            // Test builds only: see Engine+FaultInjection.swift.
+            swiftSettings: strict + [.define("PORTCULLIS_FAULT_INJECTION", .when(configuration: .debug))]
+        ),
         .target(
             name: "Log",
             dependencies: ["Engine", "Wire", "Rules", .product(name: "Crypto", package: "swift-crypto")],

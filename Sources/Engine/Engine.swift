@@ -38,7 +38,7 @@ public final class Engine {
             metadata: metadata, verdict: .drop, reason: .internal, rule: nil, decodeError: nil,
             summary: Self.claimedSummary(bytes), normalized: [], shouldLog: false
         )
-        let outcome = decide(bytes, metadata: metadata, event: &event)
+        let outcome = faultInjected(metadata) ? .drop : decide(bytes, metadata: metadata, event: &event)
         event.verdict = outcome.action
         event.shouldLog = shouldLog(event)
         counters.count(event)

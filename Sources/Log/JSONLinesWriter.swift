@@ -29,8 +29,11 @@ public struct StartInfo: Sendable {
     public var rulesFile: String
     public var pid: Int32
     public var program: Program
+    /// Debug and test modes switched on (logged: an investigator must know).
+    public var faultInjectionMark: UInt32?
 
-    public init(version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program) {
+    public init(version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program, faultInjectionMark: UInt32? = nil) {
+        self.faultInjectionMark = faultInjectionMark
         self.version = version
         self.queue = queue
         self.rulesFile = rulesFile
@@ -109,6 +112,7 @@ public final class JSONLinesWriter {
         buffer.field("policy", info.program.policy.rawValue)
         buffer.field("log", info.program.logMode.rawValue)
         buffer.field("rule_count", info.program.rules.count)
+        if let mark = info.faultInjectionMark { buffer.field("fault_injection_mark", mark) }
         end()
     }
 

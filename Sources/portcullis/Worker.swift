@@ -50,8 +50,11 @@ final class Worker {
     func serve() throws(Failure) {
         writer.writeStart(StartInfo(
             version: Portcullis.version, queue: session.queue, rulesFile: ruleset.path,
-            pid: getpid(), program: ruleset.program
+            pid: getpid(), program: ruleset.program, faultInjectionMark: Engine.faultMark
         ))
+        if let mark = Engine.faultMark {
+            FileHandleStream.standardError.write("portcullis: TEST BUILD: fault injection on for packets with mark \(mark)\n")
+        }
         writer.flush()
         health.start(now: Self.monotonicSeconds())
         var stopSignal: String?

@@ -63,8 +63,9 @@ def topology():
 class Filter:
     """A `portcullis run` process in the firewall namespace, and its verdict log."""
 
-    def __init__(self, binary, topology, rules, log_path, queue=0, extra=()):
+    def __init__(self, binary, topology, rules, log_path, queue=0, extra=(), env=None):
         self.binary = binary
+        self.env = env
         self.extra = list(extra)
         self.topology = topology
         self.rules = str(rules)
@@ -76,7 +77,8 @@ class Filter:
         self.process = self.topology.popen(
             self.topology.firewall, self.binary, "run", "--queue", str(self.queue),
             "--rules", self.rules, "--log", str(self.log_path), *self.extra,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=None if self.env is None else {**os.environ, **self.env})
         started_before = len(self.events("start"))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -112,8 +114,8 @@ class Filter:
 def start_filter(portcullis_bin, topology, tmp_path):
     filters = []
 
-    def start(rules, log_name="verdicts.jsonl", extra=(), log_path=None):
-        f = Filter(portcullis_bin, topology, rules, log_path or tmp_path / log_name, extra=extra).start()
+    def start(rules, log_name="verdicts.jsonl", extra=(), log_path=None, env=None):
+        f = Filter(portcullis_bin, topology, rules, log_path or tmp_path / log_name, extra=extra, env=env).start()
         filters.append(f)
         return f
 
