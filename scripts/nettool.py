@@ -7,6 +7,7 @@
     nettool.py udp-ask HOST PORT SECS      prints the echoed reply, or "timeout"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length" per IPv4 packet seen
+    nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
     nettool.py tcp-sink PORT               read each connection to its end, answer its SHA-256, forever
     nettool.py tcp-bulk HOST PORT BYTES SECS  send BYTES seeded pseudo-random bytes; print "<sha256> <reply>"
 
@@ -16,7 +17,9 @@ import hashlib
 import random
 import select
 import socket
+import struct
 import sys
+import time
 
 
 def tcp_server(ports):
@@ -120,6 +123,89 @@ def tcp_bulk(host, port, count, seconds):
     print(hashlib.sha256(data).hexdigest(), reply.decode())
 
 
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ipv4(src, dst, proto, payload, options=b"", flags=0x4000):
+    """An IPv4 header the kernel accepts (right lengths and header checksum) over `payload`."""
+    ihl = 5 + len(options) // 4
+    header = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + len(payload), 0x1234, flags, 64,
+                         proto, 0, socket.inet_aton(src), socket.inet_aton(dst)) + options
+    header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
+    return header + payload
+
+
+def malformed_packets(count, seed, src, dst):
+    """(kind, bytes) pairs, each certain to fail Portcullis's decoder while passing the
+    kernel's own IPv4 checks (so it reaches the queue)."""
+    rng = random.Random(int(seed))
+    junk = lambda n: bytes(rng.randrange(256) for _ in range(n))
+    for _ in range(int(count)):
+        kind = rng.choice(["unknown-protocol", "tcp-short", "tcp-offset", "tcp-checksum", "udp-length",
+                           "udp-checksum", "icmp-checksum", "icmp-type", "ip-options"])
+        if kind == "unknown-protocol":
+            packet = ipv4(src, dst, rng.choice([0, 2, 4, 41, 47, 50, 132, 253]), junk(rng.randrange(0, 40)))
+        elif kind == "tcp-short":
+            packet = ipv4(src, dst, 6, junk(rng.randrange(0, 20)))
+        elif kind == "tcp-offset":
+            body = bytearray(junk(20 + rng.randrange(0, 20)))
+            body[12] = rng.choice([0, 1, 2, 3, 4, 15]) << 4
+            packet = ipv4(src, dst, 6, bytes(body))
+        elif kind == "tcp-checksum":
+            body = bytearray(struct.pack("!HHIIBBHHH", 40000, 8080, 1, 0, 5 << 4, 0x02, 512, 0, 0) + junk(8))
+            body[16:18] = struct.pack("!H", rng.randrange(1, 65536))  # almost surely wrong
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(body))
+            if checksum(pseudo + bytes(body)) == 0:
+                body[16] ^= 0xFF
+            packet = ipv4(src, dst, 6, bytes(body))
+        elif kind == "udp-length":
+            data = junk(rng.randrange(1, 30))
+            wrong = rng.choice([0, 7, len(data) + 7, len(data) + 9, 65535])
+            packet = ipv4(src, dst, 17, struct.pack("!HHHH", 40000, 5353, wrong, 0) + data)
+        elif kind == "udp-checksum":
+            data = junk(rng.randrange(1, 30))
+            body = bytearray(struct.pack("!HHHH", 40000, 5353, 8 + len(data), 1) + data)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, len(body))
+            if checksum(pseudo + bytes(body)) == 0:
+                body[6] ^= 0xFF
+            packet = ipv4(src, dst, 17, bytes(body))
+        elif kind == "icmp-checksum":
+            body = bytearray(struct.pack("!BBHHH", 8, 0, 0, 1, 1) + junk(8))
+            good = checksum(bytes(body))
+            body[2:4] = struct.pack("!H", good ^ rng.randrange(1, 65536))
+            packet = ipv4(src, dst, 1, bytes(body))
+        elif kind == "icmp-type":
+            body = bytearray(struct.pack("!BBHHH", rng.choice([1, 2, 6, 7, 42, 200]), 0, 0, 1, 1) + junk(8))
+            body[2:4] = struct.pack("!H", checksum(bytes(body)))
+            packet = ipv4(src, dst, 1, bytes(body))
+        else:
+            body = struct.pack("!BBHHH", 8, 0, 0, 1, 1)
+            body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+            packet = ipv4(src, dst, 1, body, options=bytes([1, 1, 1, 0]))
+        yield kind, packet
+
+
+def storm(iface, dst_mac, count, seed):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    src_mac = s.getsockname()[4]
+    src_ip = socket.inet_ntoa(socket.inet_aton(sys.argv[6])) if len(sys.argv) > 6 else "10.99.1.2"
+    ethernet = bytes.fromhex(dst_mac.replace(":", "")) + src_mac + b"\x08\x00"
+    kinds = {}
+    for index, (kind, packet) in enumerate(malformed_packets(count, seed, src_ip, "10.99.2.2")):
+        s.send(ethernet + packet)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if index % 200 == 199:
+            time.sleep(0.02)  # stay under the receive backlog and queue limits: every packet counts
+    print(" ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
+
+
 if __name__ == "__main__":
     commands = {
         "tcp-server": lambda a: tcp_server(a),
@@ -129,6 +215,7 @@ if __name__ == "__main__":
         "raw-send": lambda a: raw_send(*a),
         "sniff": lambda a: sniff(*a),
         "tcp-sink": lambda a: tcp_sink(*a),
+        "storm": lambda a: storm(*a[:4]),
         "tcp-bulk": lambda a: tcp_bulk(*a),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:

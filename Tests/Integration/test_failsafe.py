@@ -40,3 +40,36 @@ def test_fault_injection_is_off_unless_asked(topology, start_filter, tmp_path):
     flt = start_filter(rules)
     assert "fault_injection_mark" not in flt.events("start")[0]
     assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "7777", "3") == "reply ping-udp"
+
+
+def test_storm_of_malformed_packets_never_reaches_the_server(topology, start_filter, tmp_path):
+    # Even a ruleset that accepts everything passes nothing it cannot decode.
+    rules = tmp_path / "open.rules"
+    rules.write_text("policy accept\nlog drops\naccept any\n")
+    capture = tmp_path / "server.txt"
+    background(topology, topology.server, "sniff", "eth0", str(capture))
+    flt = start_filter(rules)
+    mac = json.loads(topology.exec(topology.firewall, "ip", "-j", "link", "show", "c0").stdout)[0]["address"]
+    sent = nettool(topology, topology.client, "storm", "eth0", mac, "3000", "20261127", timeout=120)
+    kinds = dict(item.split("=") for item in sent.split())
+    assert sum(int(v) for v in kinds.values()) == 3000 and len(kinds) == 9
+
+    # A valid packet afterwards proves the path and flushes the sniffer.
+    assert topology.exec(topology.client, "ping", "-c", "1", "-W", "2", SERVER_IP, check=False).returncode == 0
+    assert flt.process.poll() is None, "the filter died"
+    assert flt.stop() == 0
+    counters = flt.events("stop")[0]["counters"]
+    queued = counters["packets"]
+    hook = topology.exec(topology.firewall, "iptables", "-L", "FORWARD", "-v", "-x", "-n").stdout
+    hooked = int([line for line in hook.splitlines() if "NFQUEUE" in line][0].split()[0])
+    assert hooked == queued, f"the kernel lost packets before Portcullis saw them: {flt.events('anomaly')}"
+    verdicts = flt.events("verdict")
+    # The kernel itself drops nothing here (every header is valid IPv4), so all 3000 were queued
+    # and each has a decode drop line; the accepted ones are the ping and its reply.
+    assert queued == 3000 + 2
+    assert len(verdicts) == 3000 and all(v["reason"] == "decode" and v["verdict"] == "drop" for v in verdicts)
+    assert counters["decode_errors"] == 3000 and counters["accepted"] == 2
+    reasons = {v["decode_error"]["reason"] for v in verdicts}
+    assert {"unknown-protocol", "truncated", "bad-checksum"} <= reasons
+    seen = [line.split() for line in capture.read_text().splitlines()]
+    assert [p for p in seen if p[0] == "1"] and all(p[0] == "1" and p[3] == "84" for p in seen), seen[:5]
