@@ -6,8 +6,9 @@
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
     nettool.py udp-ask HOST PORT SECS      prints the echoed reply, or "timeout"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
-    nettool.py sniff IFACE OUTFILE         append "proto src dst length" per IPv4 packet seen
+    nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
+    nettool.py udp-flood HOST SECS PORT...  send small datagrams round-robin to PORTs as fast as possible
     nettool.py tcp-sink PORT               read each connection to its end, answer its SHA-256, forever
     nettool.py tcp-bulk HOST PORT BYTES SECS  send BYTES seeded pseudo-random bytes; print "<sha256> <reply>"
 
@@ -93,7 +94,11 @@ def sniff(iface, outfile):
                 continue
             src = socket.inet_ntoa(ip[12:16])
             dst = socket.inet_ntoa(ip[16:20])
-            out.write(f"{ip[9]} {src} {dst} {len(ip)}\n")
+            ihl = (ip[0] & 0x0F) * 4
+            ports = ""
+            if ip[9] in (6, 17) and len(ip) >= ihl + 4:
+                ports = f" {int.from_bytes(ip[ihl:ihl + 2], 'big')} {int.from_bytes(ip[ihl + 2:ihl + 4], 'big')}"
+            out.write(f"{ip[9]} {src} {dst} {len(ip)}{ports}\n")
 
 
 def tcp_sink(port):
@@ -191,6 +196,24 @@ def malformed_packets(count, seed, src, dst):
         yield kind, packet
 
 
+def udp_flood(host, seconds, *ports):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    targets = [(host, int(p)) for p in ports]
+    payload = b"flood" * 4
+    sent = dropped = 0
+    deadline = time.monotonic() + float(seconds)
+    while time.monotonic() < deadline:
+        for _ in range(256):
+            for target in targets:
+                try:
+                    s.sendto(payload, target)
+                    sent += 1
+                except BlockingIOError:
+                    dropped += 1
+    print(f"sent={sent} local_drops={dropped}")
+
+
 def storm(iface, dst_mac, count, seed):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
@@ -216,6 +239,7 @@ if __name__ == "__main__":
         "sniff": lambda a: sniff(*a),
         "tcp-sink": lambda a: tcp_sink(*a),
         "storm": lambda a: storm(*a[:4]),
+        "udp-flood": lambda a: udp_flood(*a),
         "tcp-bulk": lambda a: tcp_bulk(*a),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:

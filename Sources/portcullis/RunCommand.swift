@@ -32,6 +32,11 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Kernel queue length limit (packets); the kernel default when absent.", valueName: "n"))
     var queueMaxlen: UInt32?
 
+    @Option(help: ArgumentHelp(
+        "Receive buffer of the queue's socket in bytes (SO_RCVBUFFORCE); a burst larger than this overflows it.",
+        valueName: "bytes"))
+    var socketBuffer: Int32 = 8 << 20
+
     @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Int = 60
 
@@ -57,6 +62,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log.isEmpty { throw ValidationError("--log needs a file name, or - for standard output") }
+        if socketBuffer < 4096 { throw ValidationError("--socket-buffer must be at least 4096 bytes") }
         if metricsInterval < 1 { throw ValidationError("--metrics-interval must be at least 1 second") }
         if group != nil && user == nil { throw ValidationError("--group needs --user") }
         if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (off) or a number of seconds") }
@@ -90,7 +96,7 @@ struct Run: ParsableCommand {
         let session: QueueSession<MNLSocket>
         do {
             signals = try SignalSet([SIGTERM, SIGINT, SIGHUP, SIGUSR1])
-            let socket = try MNLSocket(receiveBufferBytes: 8 << 20)
+            let socket = try MNLSocket(receiveBufferBytes: socketBuffer)
             session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: queue, maxLength: queueMaxlen))
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)

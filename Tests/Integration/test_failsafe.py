@@ -20,7 +20,7 @@ def test_internal_error_drops_that_packet_only(topology, start_filter, tmp_path)
     assert flt.events("start")[0]["fault_injection_mark"] == 0xFA17
 
     assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "7777", "1") == "timeout"
-    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "3") == "reply ping-udp"
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5355", "3") == "reply ping-udp"
     internal = flt.wait_for(lambda e: e["reason"] == "internal")
     assert internal and internal[0]["verdict"] == "drop" and internal[0]["proto"] == "UDP"
     assert len(internal) == 1 and internal[0]["dest_ip"] == SERVER_IP
@@ -73,3 +73,44 @@ def test_storm_of_malformed_packets_never_reaches_the_server(topology, start_fil
     assert {"unknown-protocol", "truncated", "bad-checksum"} <= reasons
     seen = [line.split() for line in capture.read_text().splitlines()]
     assert [p for p in seen if p[0] == "1"] and all(p[0] == "1" and p[3] == "84" for p in seen), seen[:5]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int([line for line in f if line.startswith("VmRSS:")][0].split()[1])
+
+
+def test_flood_for_a_minute(topology, start_filter, tmp_path):
+    rules = tmp_path / "flood.rules"
+    rules.write_text("policy drop\nlog drops\naccept udp to any port 5353\n"
+                     "accept udp to any port 5355\naccept udp from any port 5355\n")
+    capture = tmp_path / "server.txt"
+    background(topology, topology.server, "sniff", "eth0", str(capture))
+    background(topology, topology.server, "udp-echo", "5355")
+    # A small socket buffer so the flood must overflow it: the overflow has to be seen and logged.
+    flt = start_filter(rules, extra=["--socket-buffer", "65536", "--stats-interval", "10"])
+    warm = nettool(topology, topology.client, "udp-flood", SERVER_IP, "1", "5353", "5454")
+    rss_start = rss_kib(flt.process.pid)
+    result = nettool(topology, topology.client, "udp-flood", SERVER_IP, "60", "5353", "5454", timeout=120)
+    rss_end = rss_kib(flt.process.pid)
+    print(f"\nflood: warm-up {warm}; {result}; RSS {rss_start} KiB after warm-up, {rss_end} KiB at the end")
+    assert flt.process.poll() is None, "the filter died under the flood"
+    # Still judging: an accepted exchange goes through right after the flood.
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5355", "3") == "reply ping-udp"
+    assert flt.stop() == 0
+    counters = flt.events("stop")[0]["counters"]
+    print(f"counters: {counters}")
+    anomalies = {e["kind"] for e in flt.events("anomaly")}
+    assert counters["socket_overflows"] > 0 and "socket_overflow" in anomalies
+    assert "packet_id_gap" in anomalies and counters["packet_id_gaps"] > 0
+    assert counters["received"] == counters["verdicts_sent"] == counters["packets"]
+    assert rss_end <= rss_start * 1.2 + 4096, f"memory grew: {rss_start} -> {rss_end} KiB"
+    # Whatever reached the server was UDP to 5353 or 5355, the only things accepted.
+    arrived = [line.split() for line in capture.read_text().splitlines() if line.split()[2] == SERVER_IP]
+    assert arrived
+    for proto, src, dst, length, *ports in arrived:
+        assert proto == "17" and int(ports[1]) in (5353, 5355), (proto, src, dst, ports)
+    assert not [e for e in flt.events("verdict") if e["verdict"] == "accept"]
+    dports = {e.get("dest_port") for e in flt.events("verdict")}
+    assert 5353 not in dports
+
