@@ -39,8 +39,9 @@ public struct QueueCounters: Sendable, Equatable {
     public var verdictsSent: UInt64 = 0
     /// Receive-buffer overflows (`ENOBUFS`): the kernel dropped messages meant for us.
     public var socketOverflows: UInt64 = 0
-    /// Packets that arrived while the queue was being configured; they were dropped.
-    public var droppedDuringSetup: UInt64 = 0
+    /// Packets that arrived while the queue was being bound, configured or unbound: each
+    /// was answered with drop, unjudged (fail closed).
+    public var droppedWhileBinding: UInt64 = 0
     /// Errors the kernel reported for our verdict messages (e.g. an unknown packet id).
     public var verdictErrors: UInt64 = 0
     /// Netlink messages we could not use (a packet message without a packet header).
@@ -177,7 +178,7 @@ public final class QueueSession<Socket: NetlinkSocket> {
             _ = try socket.wait(alsoFor: nil, timeoutMilliseconds: 1000)
             while answer == nil, let count = try socket.receive(into: receiveBuffer) {
                 _ = try dispatch(count: count, acknowledging: seq, answer: &answer) { _ in
-                    counters.droppedDuringSetup += 1
+                    counters.droppedWhileBinding += 1
                     return .drop
                 }
             }

@@ -171,7 +171,7 @@ final class Worker {
             ("internal_errors", judged.internalErrors), ("dropped_by_rule", judged.droppedByRule),
             ("dropped_by_policy", judged.droppedByPolicy),
             ("received", queue.packetsReceived), ("verdicts_sent", queue.verdictsSent),
-            ("socket_overflows", queue.socketOverflows), ("dropped_during_setup", queue.droppedDuringSetup),
+            ("socket_overflows", queue.socketOverflows), ("dropped_while_binding", queue.droppedWhileBinding),
             ("verdict_errors", queue.verdictErrors), ("malformed_messages", queue.malformedMessages),
             ("packet_id_gaps", health.missingPacketIDs), ("dropped_log_unavailable", health.droppedForLog),
             ("log_lines_lost", writer.lostLines),

@@ -222,7 +222,7 @@ func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
         let socket = FakeSocket()
         socket.beforeFirstAck = [FakeSocket.packet(id: 99, payload: [0x45])]
         let session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0))
-        #expect(session.counters.droppedDuringSetup == 1)
+        #expect(session.counters.droppedWhileBinding == 1)
         let answered = socket.sent.flatMap { verdicts(in: $0) }
         #expect(answered == [SentVerdict(id: 99, verdict: UInt32(NF_DROP), payload: nil)])
     }
