@@ -20,7 +20,7 @@ def test_internal_error_drops_that_packet_only(topology, start_filter, tmp_path)
     assert flt.events("start")[0]["fault_injection_mark"] == 0xFA17
 
     assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "7777", "1") == "timeout"
-    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5355", "3") == "reply ping-udp"
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "3") == "reply ping-udp"
     internal = flt.wait_for(lambda e: e["reason"] == "internal")
     assert internal and internal[0]["verdict"] == "drop" and internal[0]["proto"] == "UDP"
     assert len(internal) == 1 and internal[0]["dest_ip"] == SERVER_IP
