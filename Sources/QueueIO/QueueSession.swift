@@ -46,6 +46,9 @@ public struct QueueCounters: Sendable, Equatable {
     public var verdictErrors: UInt64 = 0
     /// Netlink messages we could not use (a packet message without a packet header).
     public var malformedMessages: UInt64 = 0
+    /// Batch verdict messages sent (each answering a run of packets), and send calls made.
+    public var batchMessages: UInt64 = 0
+    public var sendCalls: UInt64 = 0
     public init() {}
 }
 
@@ -62,6 +65,8 @@ public final class QueueSession<Socket: NetlinkSocket> {
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private let sendBuffer: UnsafeMutableRawBufferPointer
     private var sendLength = 0
+    /// A run of identical plain verdicts not yet written (see `answerPacket`).
+    private var pendingRun: (verdict: Int32, lastID: UInt32, count: Int)?
     private var sequence: UInt32 = 1
     private let attributes: UnsafeMutablePointer<UnsafeMutablePointer<nlattr>?>
     // Room for the largest attribute type either libnetfilter_queue or the kernel header knows.
@@ -271,37 +276,68 @@ public final class QueueSession<Socket: NetlinkSocket> {
 
     // MARK: answering
 
-    /// Appends one verdict message; sends the batch first when it would not fit.
+    /// Records one packet's answer. Consecutive plain verdicts of the same kind are held
+    /// back and sent as one `NFQNL_MSG_VERDICT_BATCH`, which the kernel applies to every
+    /// packet still queued with an id up to the last one: correct because we answer in the
+    /// order the kernel numbered them, so everything before the run is already answered in
+    /// an earlier message. A verdict that carries a rebuilt packet is its own message.
     private func answerPacket(_ packetID: UInt32, _ answer: QueueAnswer) throws(QueueError) {
-        var rebuilt: UnsafeRawBufferPointer?
-        let verdict: Int32
+        counters.verdictsSent += 1
         switch answer {
-        case .drop: verdict = NF_DROP
-        case .accept: verdict = NF_ACCEPT
+        case .drop: try extendRun(NF_DROP, packetID)
+        case .accept: try extendRun(NF_ACCEPT, packetID)
         case .acceptRebuilt(let bytes):
-            verdict = NF_ACCEPT
-            rebuilt = bytes
+            try closeRun()
+            try appendVerdict(type: NFQNL_MSG_VERDICT, id: packetID, verdict: NF_ACCEPT, rebuilt: bytes)
         }
+    }
+
+    private func extendRun(_ verdict: Int32, _ packetID: UInt32) throws(QueueError) {
+        if let run = pendingRun, run.verdict == verdict {
+            pendingRun = (verdict, packetID, run.count + 1)
+            return
+        }
+        try closeRun()
+        pendingRun = (verdict, packetID, 1)
+    }
+
+    /// Writes the held-back run: one plain verdict, or a batch verdict for several.
+    private func closeRun() throws(QueueError) {
+        guard let run = pendingRun else { return }
+        pendingRun = nil
+        let type = run.count == 1 ? NFQNL_MSG_VERDICT : NFQNL_MSG_VERDICT_BATCH
+        try appendVerdict(type: type, id: run.lastID, verdict: run.verdict, rebuilt: nil)
+        if run.count > 1 { counters.batchMessages += 1 }
+    }
+
+    /// Appends one verdict message; sends what is buffered first when it would not fit.
+    private func appendVerdict(
+        type: nfqnl_msg_types, id: UInt32, verdict: Int32, rebuilt: UnsafeRawBufferPointer?
+    ) throws(QueueError) {
         // nlmsghdr + nfgenmsg + verdict header attribute + payload attribute, aligned.
         let needed = 64 + (rebuilt?.count ?? 0)
-        if sendLength + needed > sendBuffer.count { try flush() }
+        if sendLength + needed > sendBuffer.count { try send() }
         let start = sendBuffer.baseAddress! + sendLength
-        let nlh = nfq_nlmsg_put(start.assumingMemoryBound(to: CChar.self),
-                                Int32(NFQNL_MSG_VERDICT.rawValue), UInt32(queue))!
-        nfq_nlmsg_verdict_put(nlh, Int32(bitPattern: packetID), verdict)
+        let nlh = nfq_nlmsg_put(start.assumingMemoryBound(to: CChar.self), Int32(type.rawValue), UInt32(queue))!
+        nfq_nlmsg_verdict_put(nlh, Int32(bitPattern: id), verdict)
         if let rebuilt, let base = rebuilt.baseAddress {
             nfq_nlmsg_verdict_put_pkt(nlh, base, UInt32(rebuilt.count))
         }
         // NLMSG_ALIGN: netlink messages in one datagram start on 4-byte boundaries.
         sendLength += (Int(nlh.pointee.nlmsg_len) + 3) & ~3
-        counters.verdictsSent += 1
     }
 
-    /// Sends every verdict appended since the last flush, in one write.
+    /// Sends every verdict recorded since the last flush, in one write.
     public func flush() throws(QueueError) {
+        try closeRun()
+        try send()
+    }
+
+    private func send() throws(QueueError) {
         guard sendLength > 0 else { return }
         let length = sendLength
         sendLength = 0
+        counters.sendCalls += 1
         try socket.send(UnsafeRawBufferPointer(start: sendBuffer.baseAddress, count: length))
     }
 }

@@ -173,6 +173,7 @@ final class Worker {
             ("received", queue.packetsReceived), ("verdicts_sent", queue.verdictsSent),
             ("socket_overflows", queue.socketOverflows), ("dropped_while_binding", queue.droppedWhileBinding),
             ("verdict_errors", queue.verdictErrors), ("malformed_messages", queue.malformedMessages),
+            ("batch_verdicts", queue.batchMessages), ("send_calls", queue.sendCalls),
             ("packet_id_gaps", health.missingPacketIDs), ("dropped_log_unavailable", health.droppedForLog),
             ("log_lines_lost", writer.lostLines),
         ]

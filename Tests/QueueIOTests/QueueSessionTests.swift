@@ -87,6 +87,8 @@ struct SentVerdict: Equatable {
     var id: UInt32
     var verdict: UInt32
     var payload: [UInt8]?
+    /// A batch verdict: applies to every queued packet with an id up to `id`.
+    var batch = false
 }
 
 /// Splits a sent datagram into its netlink messages and reads the verdicts in it.
@@ -97,8 +99,10 @@ func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
         let length = Int(datagram[offset]) | Int(datagram[offset + 1]) << 8
         let type = UInt16(datagram[offset + 4]) | UInt16(datagram[offset + 5]) << 8
         guard length >= 16 else { break }
-        if type == UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT.rawValue) {
-            var verdict = SentVerdict(id: 0, verdict: 0, payload: nil)
+        let single = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT.rawValue)
+        let batch = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT_BATCH.rawValue)
+        if type == single || type == batch {
+            var verdict = SentVerdict(id: 0, verdict: 0, payload: nil, batch: type == batch)
             var attribute = offset + 20  // nlmsghdr (16) + nfgenmsg (4)
             while attribute + 4 <= offset + length {
                 let attrLength = Int(datagram[attribute]) | Int(datagram[attribute + 1]) << 8
@@ -181,6 +185,44 @@ func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
             SentVerdict(id: 12, verdict: UInt32(NF_ACCEPT), payload: rebuilt),
         ])
         #expect(session.counters.packetsReceived == 3 && session.counters.verdictsSent == 3)
+    }
+
+    @Test func runsOfPlainVerdictsBecomeBatchVerdicts() throws {
+        let socket = FakeSocket()
+        let session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0))
+        socket.sent = []
+        socket.incoming = (1...9).map { FakeSocket.packet(id: UInt32($0), payload: [0x45, UInt8($0)]) }
+        let rebuilt: [UInt8] = [0x45, 0xEE]
+        try rebuilt.withUnsafeBytes { rebuiltBytes in
+            _ = try session.receiveBatch { message in
+                switch message.packetID {
+                case 1...4: .accept
+                case 5...6: .drop
+                case 7: .acceptRebuilt(rebuiltBytes)
+                case 8: .accept
+                default: .drop
+                }
+            }
+        }
+        #expect(socket.sent.count == 1)
+        #expect(verdicts(in: socket.sent[0]) == [
+            SentVerdict(id: 4, verdict: UInt32(NF_ACCEPT), payload: nil, batch: true),
+            SentVerdict(id: 6, verdict: UInt32(NF_DROP), payload: nil, batch: true),
+            SentVerdict(id: 7, verdict: UInt32(NF_ACCEPT), payload: rebuilt),
+            SentVerdict(id: 8, verdict: UInt32(NF_ACCEPT), payload: nil),
+            SentVerdict(id: 9, verdict: UInt32(NF_DROP), payload: nil),
+        ])
+        #expect(session.counters.verdictsSent == 9 && session.counters.batchMessages == 2)
+    }
+
+    @Test func aLonePacketIsAnsweredInItsOwnBatch() throws {
+        let socket = FakeSocket()
+        let session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0))
+        socket.sent = []
+        socket.incoming = [FakeSocket.packet(id: 42, payload: [0x45])]
+        try session.receiveBatch { _ in .accept }
+        // Nothing is held back past the batch that received it.
+        #expect(verdicts(in: try #require(socket.sent.last)) == [SentVerdict(id: 42, verdict: UInt32(NF_ACCEPT), payload: nil)])
     }
 
     @Test func truncatedCopyReportsTheRealLength() throws {
