@@ -20,8 +20,14 @@ struct Run: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The NFQUEUE number to bind (iptables --queue-num).", valueName: "n"))
-    var queue: UInt16
+    @Option(help: ArgumentHelp(
+        "An NFQUEUE number to bind (iptables --queue-num). Repeat it, or use --queues, for one worker process per queue.",
+        valueName: "n"))
+    var queue: [UInt16] = []
+
+    @Option(help: ArgumentHelp(
+        "A range of queues A-B, one worker process each (iptables --queue-balance A:B).", valueName: "A-B"))
+    var queues: String?
 
     @Option(help: ArgumentHelp("The rules file.", valueName: "file"))
     var rules: String
@@ -59,7 +65,25 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The group to run as with --user (default: the user's primary group).", valueName: "name"))
     var group: String?
 
+    /// Every queue asked for, in order, without repeats.
+    var allQueues: [UInt16] {
+        var result = queue
+        if let queues, let range = Self.parseRange(queues) { result += Array(range) }
+        var seen = Set<UInt16>()
+        return result.filter { seen.insert($0).inserted }
+    }
+
+    static func parseRange(_ text: String) -> ClosedRange<UInt16>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]), low <= high else { return nil }
+        return low...high
+    }
+
     func validate() throws {
+        if let queues, Self.parseRange(queues) == nil {
+            throw ValidationError("--queues needs a range like 0-3")
+        }
+        if allQueues.isEmpty { throw ValidationError("give the queue to bind: --queue N (or --queues A-B)") }
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log.isEmpty { throw ValidationError("--log needs a file name, or - for standard output") }
         if socketBuffer < 4096 { throw ValidationError("--socket-buffer must be at least 4096 bytes") }
@@ -70,9 +94,27 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
+            if allQueues.count > 1 {
+                try checkBeforeSupervising()
+                let original = Array(CommandLine.arguments.dropFirst())
+                let status = try Supervisor(queues: allQueues) { queue in
+                    Supervisor.workerArguments(from: original, queue: queue)
+                }.run()
+                throw ExitCode(status)
+            }
             try runOrFail()
-        } catch {
-            error.exit()
+        } catch let failure as Failure {
+            failure.exit()
+        }
+    }
+
+    /// With several queues, refuse a broken rules file before starting any worker.
+    private func checkBeforeSupervising() throws(Failure) {
+        do {
+            _ = try RulesetFile.load(path: rules)
+        } catch where error.status == ExitStatus.ruleErrors {
+            FileHandleStream.standardError.write(error.message + "\n")
+            throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
         }
     }
 
@@ -97,7 +139,7 @@ struct Run: ParsableCommand {
         do {
             signals = try SignalSet([SIGTERM, SIGINT, SIGHUP, SIGUSR1])
             let socket = try MNLSocket(receiveBufferBytes: socketBuffer)
-            session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: queue, maxLength: queueMaxlen))
+            session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: allQueues[0], maxLength: queueMaxlen))
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }

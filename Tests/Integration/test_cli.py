@@ -59,3 +59,9 @@ def test_missing_and_malformed_values_are_usage_errors(portcullis_bin):
     assert run(portcullis_bin, "run", "--rules", str(DEMO_RULES), "--log", "-").returncode == 2
     assert run(portcullis_bin, "run", "--queue", "70000", "--rules", str(DEMO_RULES), "--log", "-").returncode == 2
     assert run(portcullis_bin, "frobnicate").returncode == 2
+
+
+def test_queue_options_are_checked(portcullis_bin):
+    for bad in (["--queues", "3-1"], ["--queues", "x"], []):
+        result = run(portcullis_bin, "run", *bad, "--rules", str(DEMO_RULES), "--log", "-")
+        assert result.returncode == 2, (bad, result.stderr)
