@@ -26,13 +26,17 @@ let package = Package(
             pkgConfig: "libnetfilter_queue",
             providers: [.apt(["libnetfilter-queue-dev", "libmnl-dev"])]
         ),
+        // Capture files (pcap, pcapng) for `run --capture` and `replay`.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // gzip-rotated verdict logs for `report`.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Wire",
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
         ),
         .target(name: "Rules", dependencies: ["Wire"], swiftSettings: strict),
         .target(name: "Engine", dependencies: ["Wire", "Rules"], swiftSettings: strict),
-        .target(name: "Log", dependencies: ["Engine", "Wire", "Rules"], swiftSettings: strict),
+        .target(name: "Log", dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib"], swiftSettings: strict),
         .target(
             name: "QueueIO",
             dependencies: ["CNetfilterQueue", .product(name: "SystemPackage", package: "swift-system")],
