@@ -1,5 +1,6 @@
 import CPcap
 import Engine
+import Wire
 
 /// A capture file could not be opened or read (exit status 3 in the CLI).
 public struct PcapError: Error, CustomStringConvertible, Sendable {
@@ -69,11 +70,15 @@ public struct PcapReader: PacketSource {
     public let path: String
     public let linkType: PcapLinkType
     public private(set) var counters = PcapReaderCounters()
+    /// What every packet is handed over with (`checksumNotReady` for captures taken where
+    /// transport checksums are offloaded and so appear wrong).
+    public let context: PacketContext
     private let handle: PcapHandle
 
     /// Opens `path` (pcap or pcapng) with microsecond timestamps.
-    public init(path: String) throws(PcapError) {
+    public init(path: String, context: PacketContext = PacketContext()) throws(PcapError) {
         self.path = path
+        self.context = context
         var errorBuffer = [CChar](repeating: 0, count: Int(pcs_errbuf_size()))
         guard let pcap = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errorBuffer) else {
             throw PcapError(path: path, message: String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -116,7 +121,7 @@ public struct PcapReader: PacketSource {
                 let time = header.pointee.ts
                 return SourcedPacket(
                     bytes: bytes,
-                    metadata: PacketMetadata(queue: 0, packetID: UInt32(truncatingIfNeeded: counters.frames), packetLength: packetLength),
+                    metadata: PacketMetadata(queue: 0, packetID: UInt32(truncatingIfNeeded: counters.frames), packetLength: packetLength, context: context),
                     timestamp: PacketTimestamp(seconds: Int(time.tv_sec), microseconds: Int(time.tv_usec)),
                     frame: counters.frames
                 )

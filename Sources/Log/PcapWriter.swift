@@ -70,7 +70,8 @@ public final class PcapWriter {
         self.dumper = nil
     }
 
-    private static func now() -> PacketTimestamp {
+    /// The wall clock, as a capture record stamps it.
+    public static func now() -> PacketTimestamp {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return PacketTimestamp(seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Wire
 
 /// `portcullis replay`: judges the IPv4 packets of a capture file with the engine `run` uses.
 struct Replay: ParsableCommand {
@@ -34,6 +35,12 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("A second rules file: report every packet whose verdict differs.", valueName: "file"))
     var compare: String?
 
+    @Flag(help: """
+        The capture was taken where transport checksums are offloaded (on the sending host, \
+        or a veth): do not verify TCP/UDP checksums, as NFQUEUE's CSUMNOTREADY would say.
+        """)
+    var checksumOffload = false
+
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log?.isEmpty == true { throw ValidationError("--log needs a file name, or - for standard output") }
@@ -44,7 +51,8 @@ struct Replay: ParsableCommand {
     func run() throws {
         do {
             let replayer = try Replayer(
-                capture: capture, rules: rules, compare: compare, log: log, writeAccepted: writeAccepted
+                capture: capture, rules: rules, compare: compare, log: log, writeAccepted: writeAccepted,
+                context: PacketContext(checksumNotReady: checksumOffload)
             )
             try replayer.run()
         } catch {

@@ -1,6 +1,7 @@
 import Engine
 import Log
 import Rules
+import Wire
 
 /// The replay loop: a `PcapReader` feeding the engine (and a second engine with
 /// `--compare`), verdict lines to the log, accepted packets to a pcap, then a summary.
@@ -15,7 +16,10 @@ final class Replayer {
     private var differences = 0
 
     /// Loads the rules and opens every file; throws the operator-facing failure.
-    init(capture: String, rules: String, compare: String?, log: String?, writeAccepted: String?) throws(Failure) {
+    init(
+        capture: String, rules: String, compare: String?, log: String?, writeAccepted: String?,
+        context: PacketContext
+    ) throws(Failure) {
         ruleset = try Self.loadRules(rules)
         engine = Engine(program: ruleset.program)
         if let compare {
@@ -25,7 +29,7 @@ final class Replayer {
             other = nil
         }
         do {
-            reader = try PcapReader(path: capture)
+            reader = try PcapReader(path: capture, context: context)
             accepted = try writeAccepted.map { path throws(PcapError) in try PcapWriter(path: path) }
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)

@@ -32,9 +32,20 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Kernel queue length limit (packets); the kernel default when absent.", valueName: "n"))
     var queueMaxlen: UInt32?
 
+    @Option(help: ArgumentHelp("Write packets to a pcap as they arrived: drops, or all (logged as a capture event).", valueName: "drops|all"))
+    var capture: CaptureMode?
+
+    @Option(help: ArgumentHelp("The pcap file --capture writes (created or truncated).", valueName: "file"))
+    var captureFile: String?
+
+    @Option(help: ArgumentHelp("With --capture all, also write the bytes sent for each rebuilt packet to this pcap.", valueName: "file"))
+    var captureRebuilt: String?
+
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log.isEmpty { throw ValidationError("--log needs a file name, or - for standard output") }
+        if (capture == nil) != (captureFile == nil) { throw ValidationError("--capture and --capture-file go together") }
+        if captureRebuilt != nil, capture != .all { throw ValidationError("--capture-rebuilt needs --capture all") }
     }
 
     func run() throws {
@@ -73,6 +84,15 @@ struct Run: ParsableCommand {
             session: session, engine: Engine(program: ruleset.program), writer: writer,
             signals: signals, ruleset: ruleset, destination: destination
         )
+        if let capture, let captureFile {
+            do {
+                worker.capture = try PcapCapture(mode: capture, file: captureFile, rebuiltFile: captureRebuilt)
+            } catch {
+                throw Failure(message: error.description, status: ExitStatus.io)
+            }
+        }
         try worker.serve()
     }
 }
+
+extension CaptureMode: ExpressibleByArgument {}

@@ -20,6 +20,8 @@ final class Worker {
     private var ruleset: RulesetFile
     private let destination: LogDestination
     private var interfaceNames: [UInt32: String] = [:]
+    /// `run --capture`: the pcap the judged packets go to, when asked.
+    var capture: PcapCapture?
 
     init(
         session: QueueSession<MNLSocket>, engine: Engine, writer: JSONLinesWriter,
@@ -39,6 +41,9 @@ final class Worker {
             version: Portcullis.version, queue: session.queue, rulesFile: ruleset.path,
             pid: getpid(), program: ruleset.program
         ))
+        if let capture {
+            writer.writeCapture(queue: session.queue, mode: capture.mode.rawValue, file: capture.original.path, rebuiltFile: capture.rebuilt?.path)
+        }
         writer.flush()
         var stopSignal: String?
         var failure: Failure?
@@ -48,6 +53,7 @@ final class Worker {
                 if ready.contains(.socket) {
                     try session.receiveBatch { message in self.judge(message) }
                     writer.flush()
+                    capture?.flush()
                 }
             } catch {
                 failure = Failure(message: error.description, status: ExitStatus.io)
@@ -69,6 +75,7 @@ final class Worker {
             FileHandleStream.standardError.write("portcullis: \(error)\n")
         }
         writeStop(signal: stopSignal)
+        capture?.close()
         if let failure { throw failure }
     }
 
@@ -83,6 +90,7 @@ final class Worker {
             )
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
+        capture?.record(message.payload, packetLength: message.packetLength, outcome: outcome)
         if event.shouldLog {
             writer.writeVerdict(
                 event, inInterface: interfaceName(message.inInterface),

@@ -63,8 +63,9 @@ def topology():
 class Filter:
     """A `portcullis run` process in the firewall namespace, and its verdict log."""
 
-    def __init__(self, binary, topology, rules, log_path, queue=0):
+    def __init__(self, binary, topology, rules, log_path, queue=0, extra_args=()):
         self.binary = binary
+        self.extra_args = list(extra_args)
         self.topology = topology
         self.rules = str(rules)
         self.log_path = Path(log_path)
@@ -74,7 +75,7 @@ class Filter:
     def start(self, timeout=10):
         self.process = self.topology.popen(
             self.topology.firewall, self.binary, "run", "--queue", str(self.queue),
-            "--rules", self.rules, "--log", str(self.log_path),
+            "--rules", self.rules, "--log", str(self.log_path), *self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started_before = len(self.events("start"))
         deadline = time.monotonic() + timeout
@@ -111,8 +112,8 @@ class Filter:
 def start_filter(portcullis_bin, topology, tmp_path):
     filters = []
 
-    def start(rules, log_name="verdicts.jsonl"):
-        f = Filter(portcullis_bin, topology, rules, tmp_path / log_name).start()
+    def start(rules, log_name="verdicts.jsonl", extra_args=()):
+        f = Filter(portcullis_bin, topology, rules, tmp_path / log_name, extra_args=extra_args).start()
         filters.append(f)
         return f
 
