@@ -67,7 +67,7 @@ extension Report {
         }
         // Up to six time labels along the axis.
         let step = max(1, buckets.count / 6)
-        for index in stride(from: 0, to: buckets.count, by: step) {
+        for index in stride(from: 0, to: buckets.count, by: step) where left + Double(index) * barWidth + 130 < chartWidth {
             let label = ReportTime.format(microseconds: buckets[index].start).prefix(19).replacingT()
             svg += "<text x=\"\(Self.number(left + Double(index) * barWidth))\" y=\"\(chartHeight - 8)\">\(label)</text>\n"
         }
@@ -77,7 +77,7 @@ extension Report {
 
     /// Horizontal bars, one per row, split into dropped and accepted.
     func barsSVG(_ rows: [ReportRow], id: String) -> String {
-        let rowHeight = 20.0, labelWidth = 260.0, barSpace = 240.0
+        let rowHeight = 20.0, labelWidth = 230.0, barSpace = 200.0
         let height = max(rowHeight, Double(rows.count) * rowHeight) + 4
         var svg = "<svg id=\"\(id)\" class=\"bars\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barSpace + 70))\" height=\"\(Int(height))\">\n"
         guard let peak = rows.map(\.count.total).max(), peak > 0 else { return svg + "<text x=\"0\" y=\"14\">none</text></svg>\n" }
@@ -85,7 +85,7 @@ extension Report {
             let y = Double(index) * rowHeight + 2
             let dropped = Double(row.count.dropped) / Double(peak) * barSpace
             let accepted = Double(row.count.accepted) / Double(peak) * barSpace
-            let label = row.key.count > 42 ? String(row.key.prefix(41)) + "…" : row.key
+            let label = row.key.count > 36 ? String(row.key.prefix(35)) + "…" : row.key
             svg += "<text x=\"0\" y=\"\(Self.number(y + 13))\">\(Self.escape(label))<title>\(Self.escape(row.key))</title></text>\n"
             svg += "<rect class=\"drop\" x=\"\(labelWidth)\" y=\"\(Self.number(y + 2))\" width=\"\(Self.number(dropped))\" height=\"\(rowHeight - 5)\"/>"
             svg += "<rect class=\"accept\" x=\"\(Self.number(labelWidth + dropped))\" y=\"\(Self.number(y + 2))\" width=\"\(Self.number(accepted))\" height=\"\(rowHeight - 5)\"/>"

@@ -49,12 +49,17 @@ public struct Report: Sendable {
         files.append(reader.path)
         try reader.forEachLine { line in
             guard let line, let record = ReportRecord(line: line) else {
-                lines += 1
-                damagedLines += 1
+                readDamaged()
                 return
             }
             add(record)
         }
+    }
+
+    /// Counts a line that is not one JSON object.
+    mutating func readDamaged() {
+        lines += 1
+        damagedLines += 1
     }
 
     /// Counts one parsed line.
