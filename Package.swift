@@ -27,6 +27,10 @@ let package = Package(
             providers: [.apt(["libnetfilter-queue-dev", "libmnl-dev"])]
         ),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // Capture files (pcap, pcapng) for `run --capture` and `replay`.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // gzip-rotated verdict logs for `report`.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Wire",
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
@@ -40,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "Log",
-            dependencies: ["Engine", "Wire", "Rules", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .target(
@@ -71,7 +75,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire"], swiftSettings: strict),
-        .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Rules", "Wire"], swiftSettings: strict),
+        .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

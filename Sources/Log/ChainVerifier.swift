@@ -49,15 +49,22 @@ public struct ChainVerifier {
 
     public init() {}
 
-    /// Verifies the files in order and returns the first problem, if any.
-    public static func verify(paths: [String]) throws(LogOpenError) -> Result {
+    /// Verifies the files in order (plain or gzip-compressed) and returns the first
+    /// problem, if any.
+    public static func verify(paths: [String]) throws(ReportReadError) -> Result {
         var verifier = ChainVerifier()
         for path in paths {
-            let reader = try LineReader(path: path)
+            let reader = try ReportReader(path: path)
             var number = 0
-            reader.forEachLine { line in
+            try reader.forEachLine { line in
                 number += 1
-                verifier.check(line, file: path, line: number)
+                // An overlong line (nil) cannot be one we wrote: it has no chain to check.
+                let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+                if line == nil {
+                    verifier.markMissingChain(file: path, line: number)
+                } else {
+                    verifier.check(line ?? empty, file: path, line: number)
+                }
             }
             if verifier.result.problem != nil { break }
         }
@@ -102,6 +109,12 @@ public struct ChainVerifier {
             link.suspect = (file, number, link.value, recorded)
         }
         chains[queue] = link
+    }
+
+    mutating func markMissingChain(file: String, line: Int) {
+        guard result.problem == nil else { return }
+        result.lines += 1
+        result.problem = Problem(file: file, line: line, kind: .missingChain)
     }
 
     /// Reports a break that no later line could classify.

@@ -127,9 +127,15 @@ public final class JSONLinesWriter {
     }
 
     /// One verdict line. Interface names are resolved by the caller (`nil`: unknown).
-    public func writeVerdict(_ event: VerdictEvent, inInterface: String? = nil, outInterface: String? = nil) {
-        begin("verdict", queue: event.metadata.queue)
+    /// `replay` passes the capture's `timestamp` (else the wall clock is stamped) and the
+    /// packet's `frame` number in the capture (else no `frame` field).
+    public func writeVerdict(
+        _ event: VerdictEvent, inInterface: String? = nil, outInterface: String? = nil,
+        timestamp: PacketTimestamp? = nil, frame: Int? = nil
+    ) {
+        begin("verdict", queue: event.metadata.queue, timestamp: timestamp)
         buffer.field("packet_id", event.metadata.packetID)
+        if let frame { buffer.field("frame", frame) }
         buffer.field("verdict", event.verdict.rawValue)
         buffer.field("reason", event.reason.rawValue)
         if let rule = event.rule {
@@ -205,15 +211,20 @@ public final class JSONLinesWriter {
 
     // MARK: line framing
 
-    /// Starts a line. `anchor` restarts the hash chain (the `start` event).
-    func begin(_ type: StaticString, queue: UInt16, anchor: Bool = false) {
+    /// Starts a line. `anchor` restarts the hash chain (the `start` event); `timestamp`
+    /// replaces the wall clock (replay writes the capture's times).
+    func begin(_ type: StaticString, queue: UInt16, anchor: Bool = false, timestamp: PacketTimestamp? = nil) {
         if anchor { chain.restart() }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         lineStart = buffer.count
         buffer.beginObject()
         buffer.key("timestamp")
-        buffer.timestamp(seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
+        if let timestamp {
+            buffer.timestamp(seconds: timestamp.seconds, microseconds: timestamp.microseconds)
+        } else {
+            buffer.timestamp(seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
+        }
         buffer.field("event_type", type)
         buffer.field("queue", queue)
         buffer.field("ruleset", ruleset)
@@ -260,6 +271,16 @@ extension JSONLinesWriter {
             for error in errors { buffer.element(error) }
             buffer.endArray()
         }
+        end()
+    }
+
+    /// The `capture` event: packet capture switched on (`mode` "drops" or "all"), to `file`,
+    /// with the rebuilt packets in `rebuiltFile` when asked.
+    public func writeCapture(queue: UInt16, mode: String, file: String, rebuiltFile: String?) {
+        begin("capture", queue: queue)
+        buffer.field("mode", mode)
+        buffer.field("file", file)
+        if let rebuiltFile { buffer.field("rebuilt_file", rebuiltFile) }
         end()
     }
 }

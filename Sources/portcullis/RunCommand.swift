@@ -78,6 +78,14 @@ struct Run: ParsableCommand {
         guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]), low <= high else { return nil }
         return low...high
     }
+    @Option(help: ArgumentHelp("Write packets to a pcap as they arrived: drops, or all (logged as a capture event).", valueName: "drops|all"))
+    var capture: CaptureMode?
+
+    @Option(help: ArgumentHelp("The pcap file --capture writes (created or truncated).", valueName: "file"))
+    var captureFile: String?
+
+    @Option(help: ArgumentHelp("With --capture all, also write the bytes sent for each rebuilt packet to this pcap.", valueName: "file"))
+    var captureRebuilt: String?
 
     func validate() throws {
         if let queues, Self.parseRange(queues) == nil {
@@ -90,6 +98,8 @@ struct Run: ParsableCommand {
         if metricsInterval < 1 { throw ValidationError("--metrics-interval must be at least 1 second") }
         if group != nil && user == nil { throw ValidationError("--group needs --user") }
         if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (off) or a number of seconds") }
+        if (capture == nil) != (captureFile == nil) { throw ValidationError("--capture and --capture-file go together") }
+        if captureRebuilt != nil, capture != .all { throw ValidationError("--capture-rebuilt needs --capture all") }
     }
 
     func run() throws {
@@ -153,6 +163,15 @@ struct Run: ParsableCommand {
                 statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval)
         )
+        if let capture, let captureFile {
+            do {
+                worker.capture = try PcapCapture(mode: capture, file: captureFile, rebuiltFile: captureRebuilt)
+            } catch {
+                throw Failure(message: error.description, status: ExitStatus.io)
+            }
+        }
         try worker.serve()
     }
 }
+
+extension CaptureMode: ExpressibleByArgument {}

@@ -33,6 +33,8 @@ final class Worker {
     private var interfaceNames: [UInt32: String] = [:]
     /// Loss and health bookkeeping between anomaly reports (Worker+Health.swift).
     var health = HealthState()
+    /// `run --capture`: the pcap the judged packets go to, when asked.
+    var capture: PcapCapture?
 
     init(
         session: QueueSession<MNLSocket>, engine: Engine, writer: JSONLinesWriter,
@@ -55,6 +57,9 @@ final class Worker {
         if let mark = Engine.faultMark {
             FileHandleStream.standardError.write("portcullis: TEST BUILD: fault injection on for packets with mark \(mark)\n")
         }
+        if let capture {
+            writer.writeCapture(queue: session.queue, mode: capture.mode.rawValue, file: capture.original.path, rebuiltFile: capture.rebuilt?.path)
+        }
         writer.flush()
         health.start(now: Self.monotonicSeconds())
         var stopSignal: String?
@@ -65,6 +70,7 @@ final class Worker {
                 if ready.contains(.socket) {
                     try session.receiveBatch { message in self.judge(message) }
                     afterBatch()
+                    capture?.flush()
                 }
             } catch {
                 failure = Failure(message: error.description, status: ExitStatus.io)
@@ -89,6 +95,7 @@ final class Worker {
         afterBatch()
         writeStop(signal: stopSignal)
         if let path = options.metricsFile { writeMetrics(to: path) }
+        capture?.close()
         if let failure { throw failure }
     }
 
@@ -110,6 +117,7 @@ final class Worker {
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
         if event.reason == .internal { health.internalErrors += 1 }
+        capture?.record(message.payload, packetLength: message.packetLength, outcome: outcome)
         if event.shouldLog {
             writer.writeVerdict(
                 event, inInterface: interfaceName(message.inInterface),

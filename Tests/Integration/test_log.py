@@ -112,7 +112,7 @@ def test_require_log_fails_closed_when_the_log_cannot_be_written(topology, portc
     assert "dropping packets until it can (--require-log)" in stderr
 
 
-def test_rotation_under_traffic_loses_and_tears_no_line(topology, start_filter, tmp_path):
+def test_rotation_under_traffic_loses_and_tears_no_line(topology, start_filter, tmp_path, portcullis_bin):
     rules = tmp_path / "all.rules"
     rules.write_text("policy drop\nlog all\naccept icmp\n")
     log = tmp_path / "verdicts.jsonl"
@@ -144,6 +144,22 @@ def test_rotation_under_traffic_loses_and_tears_no_line(topology, start_filter, 
     tampered = list(lines)
     tampered[10] = tampered[10].replace('"verdict":"accept"', '"verdict":"drop"', 1)
     assert verify_chain(tampered) == 10
+
+    # portcullis report --verify agrees, across the rotated files (one of them gzipped).
+    subprocess.run(["gzip", "-k", str(rotated[0])], check=True)
+    ordered = [str(rotated[0]) + ".gz"] + [str(p) for p in rotated[1:]] + [str(log)]
+    result = subprocess.run([portcullis_bin, "report", "--verify", *ordered], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"chain intact: {len(lines)} lines, 1 start anchors, 4 files")
+    altered = tmp_path / "altered.jsonl"
+    altered.write_text("\n".join(tampered) + "\n")
+    result = subprocess.run([portcullis_bin, "report", "--verify", str(altered)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stdout.strip() == f"chain broken: {altered}:11: this line was altered, or lines just before it were removed"
+    removed = tmp_path / "removed.jsonl"
+    removed.write_text("\n".join(lines[:20] + lines[21:]) + "\n")
+    result = subprocess.run([portcullis_bin, "report", "--verify", str(removed)], capture_output=True, text=True)
+    assert result.returncode == 1 and f"{removed}:21:" in result.stdout
 
 
 def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_filter, tmp_path):

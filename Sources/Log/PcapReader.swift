@@ -1,0 +1,202 @@
+import CPcap
+import Engine
+import Wire
+
+/// A capture file could not be opened or read (exit status 3 in the CLI).
+public struct PcapError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+/// The link layers `replay` understands, by their libpcap DLT value.
+public enum PcapLinkType: Sendable, Equatable {
+    case ethernet
+    /// Raw IP (DLT_RAW, LINKTYPE_RAW 101): the frame is the datagram, version in its first nibble.
+    case raw
+    /// LINKTYPE_IPV4 (228): raw IPv4 only.
+    case ipv4
+    /// Linux cooked capture v1 (`tcpdump -i any`): a 16-byte header, protocol at 14.
+    case linuxCooked
+    /// Linux cooked capture v2: a 20-byte header, protocol at 0.
+    case linuxCooked2
+
+    init?(dlt: Int32) {
+        switch dlt {
+        case 1: self = .ethernet
+        case pcs_dlt_raw(), 101: self = .raw
+        case 228: self = .ipv4
+        case 113: self = .linuxCooked
+        case 276: self = .linuxCooked2
+        default: return nil
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .ethernet: "Ethernet"
+        case .raw: "raw IP"
+        case .ipv4: "raw IPv4"
+        case .linuxCooked: "Linux cooked"
+        case .linuxCooked2: "Linux cooked v2"
+        }
+    }
+}
+
+/// What a `PcapReader` saw besides the IPv4 packets it delivered.
+public struct PcapReaderCounters: Sendable, Equatable {
+    /// Every frame in the file.
+    public var frames = 0
+    /// Frames delivered as IPv4 packets.
+    public var ipv4 = 0
+    /// Frames that were not IPv4, by what they were ("ipv6", "arp", "ethertype 0x88cc", ...).
+    public var notIPv4: [String: Int] = [:]
+    /// IPv4 frames whose link-layer padding past the IPv4 total length was removed.
+    public var paddingTrimmed = 0
+    /// Frames the capture cut short (captured length below the length on the wire).
+    public var truncated = 0
+
+    public var notIPv4Total: Int { notIPv4.values.reduce(0, +) }
+}
+
+/// Reads pcap and pcapng files through libpcap and delivers their IPv4 packets, with the
+/// capture's timestamps and Wireshark's 1-based frame numbers, as a `PacketSource`.
+///
+/// Link-layer headers are removed. Frames that are not IPv4 are counted, never judged.
+/// Bytes past the IPv4 total length on a link with padding (Ethernet, Linux cooked) are
+/// removed as the kernel's `ip_rcv` does before any netfilter hook, so replay judges what
+/// NFQUEUE would have been handed; nothing else is changed.
+public struct PcapReader: PacketSource {
+    public let path: String
+    public let linkType: PcapLinkType
+    public private(set) var counters = PcapReaderCounters()
+    /// What every packet is handed over with (`checksumNotReady` for captures taken where
+    /// transport checksums are offloaded and so appear wrong).
+    public let context: PacketContext
+    private let handle: PcapHandle
+
+    /// Opens `path` (pcap or pcapng) with microsecond timestamps.
+    public init(path: String, context: PacketContext = PacketContext()) throws(PcapError) {
+        self.path = path
+        self.context = context
+        var errorBuffer = [CChar](repeating: 0, count: Int(pcs_errbuf_size()))
+        guard let pcap = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errorBuffer) else {
+            throw PcapError(path: path, message: String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        handle = PcapHandle(pcap)
+        let dlt = pcap_datalink(pcap)
+        guard let linkType = PcapLinkType(dlt: dlt) else {
+            let name = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "\(dlt)"
+            throw PcapError(path: path, message: "unsupported link type \(name) (\(dlt)); replay reads Ethernet, raw IP and Linux cooked captures")
+        }
+        self.linkType = linkType
+    }
+
+    /// The next IPv4 packet; skips (and counts) frames that are not IPv4.
+    public mutating func nextPacket() throws(PcapError) -> SourcedPacket? {
+        while true {
+            var header: UnsafeMutablePointer<pcap_pkthdr>?
+            var data: UnsafePointer<UInt8>?
+            let status = pcap_next_ex(handle.pcap, &header, &data)
+            if status == PCAP_ERROR_BREAK { return nil }
+            guard status == 1, let header, let data else {
+                throw PcapError(path: path, message: String(cString: pcap_geterr(handle.pcap)))
+            }
+            counters.frames += 1
+            let frame = UnsafeRawBufferPointer(start: data, count: Int(header.pointee.caplen))
+            let wireLength = Int(header.pointee.len)
+            if frame.count < wireLength { counters.truncated += 1 }
+            switch classify(frame) {
+            case .other(let kind):
+                counters.notIPv4[kind, default: 0] += 1
+            case .ipv4(let offset, let mayPad):
+                counters.ipv4 += 1
+                var bytes = UnsafeRawBufferPointer(rebasing: frame[offset...])
+                var packetLength = max(wireLength - offset, bytes.count)
+                if mayPad, let trimmed = Self.trimPadding(bytes) {
+                    counters.paddingTrimmed += 1
+                    bytes = trimmed
+                    packetLength = trimmed.count
+                }
+                let time = header.pointee.ts
+                return SourcedPacket(
+                    bytes: bytes,
+                    metadata: PacketMetadata(queue: 0, packetID: UInt32(truncatingIfNeeded: counters.frames), packetLength: packetLength, context: context),
+                    timestamp: PacketTimestamp(seconds: Int(time.tv_sec), microseconds: Int(time.tv_usec)),
+                    frame: counters.frames
+                )
+            }
+        }
+    }
+
+    private enum Frame {
+        /// IPv4 starts at `offset`; `mayPad`: the link layer pads short frames.
+        case ipv4(offset: Int, mayPad: Bool)
+        case other(String)
+    }
+
+    private func classify(_ frame: UnsafeRawBufferPointer) -> Frame {
+        func be16(_ at: Int) -> UInt16 { UInt16(frame[at]) << 8 | UInt16(frame[at + 1]) }
+        switch linkType {
+        case .raw, .ipv4:
+            guard let first = frame.first else { return .other("empty frame") }
+            switch first >> 4 {
+            case 4: return .ipv4(offset: 0, mayPad: false)
+            case 6: return .other("ipv6")
+            default: return .other("ip version \(first >> 4)")
+            }
+        case .ethernet:
+            // Destination MAC 0-5 | source MAC 6-11 | EtherType 12-13; 802.1Q / 802.1ad
+            // tags (4 bytes each) come before the real EtherType.
+            var offset = 12
+            while offset + 2 <= frame.count, be16(offset) == 0x8100 || be16(offset) == 0x88A8 { offset += 4 }
+            guard offset + 2 <= frame.count else { return .other("short link header") }
+            return classify(etherType: be16(offset), payloadAt: offset + 2)
+        case .linuxCooked:
+            // Packet type 0-1 | ARPHRD 2-3 | address length 4-5 | address 6-13 | protocol 14-15.
+            guard frame.count >= 16 else { return .other("short link header") }
+            return classify(etherType: be16(14), payloadAt: 16)
+        case .linuxCooked2:
+            // Protocol 0-1 | reserved 2-3 | interface 4-7 | ARPHRD 8-9 | type 10 | address 11-19.
+            guard frame.count >= 20 else { return .other("short link header") }
+            return classify(etherType: be16(0), payloadAt: 20)
+        }
+    }
+
+    private func classify(etherType: UInt16, payloadAt offset: Int) -> Frame {
+        switch etherType {
+        case 0x0800: .ipv4(offset: offset, mayPad: true)
+        case 0x86DD: .other("ipv6")
+        case 0x0806: .other("arp")
+        default: .other("ethertype 0x" + String(etherType, radix: 16, uppercase: false).leftPadded(to: 4))
+        }
+    }
+
+    /// The datagram without link padding, when the bytes run past a plausible IPv4 total
+    /// length (at least the 20-byte header); `nil` when there is nothing to trim.
+    static func trimPadding(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard bytes.count >= 4, bytes[0] >> 4 == 4 else { return nil }
+        let total = Int(bytes[2]) << 8 | Int(bytes[3])
+        guard total >= 20, total < bytes.count else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[..<total])
+    }
+}
+
+/// Owns the `pcap_t` so the reader can stay a value type; closes it once.
+final class PcapHandle {
+    let pcap: OpaquePointer
+
+    init(_ pcap: OpaquePointer) {
+        self.pcap = pcap
+    }
+
+    deinit {
+        pcap_close(pcap)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

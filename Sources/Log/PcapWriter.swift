@@ -1,0 +1,79 @@
+import CPcap
+import Engine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes IPv4 datagrams to a classic pcap file with link type raw IP (LINKTYPE_RAW), which
+/// Wireshark and `tcpdump -r` open directly.
+///
+/// After `init` succeeds, `write` never fails: libpcap buffers through stdio, and a failed
+/// write surfaces only at `flush`/`close` (counted in `writeErrors`).
+public final class PcapWriter {
+    public let path: String
+    public private(set) var packetsWritten: UInt64 = 0
+    public private(set) var writeErrors: UInt64 = 0
+    private let pcap: OpaquePointer
+    private var dumper: OpaquePointer?
+
+    /// The snapshot length written in the file header: the largest IPv4 datagram.
+    public static let snapshotLength: Int32 = 65_535
+
+    /// Creates (or truncates) `path`.
+    public init(path: String) throws(PcapError) {
+        self.path = path
+        guard let pcap = pcap_open_dead_with_tstamp_precision(pcs_dlt_raw(), Self.snapshotLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
+            throw PcapError(path: path, message: "libpcap could not start a capture file")
+        }
+        self.pcap = pcap
+        guard let dumper = pcap_dump_open(pcap, path) else {
+            let message = String(cString: pcap_geterr(pcap))
+            pcap_close(pcap)
+            throw PcapError(path: path, message: message)
+        }
+        self.dumper = dumper
+    }
+
+    deinit {
+        close()
+        pcap_close(pcap)
+    }
+
+    /// Appends one record. `bytes` may be a cut copy of a longer packet: `originalLength` is
+    /// its length on the wire (pcap's `len`, beside the captured `caplen`).
+    /// `timestamp` `nil` stamps the wall clock.
+    public func write(_ bytes: UnsafeRawBufferPointer, originalLength: Int? = nil, timestamp: PacketTimestamp? = nil) {
+        guard let dumper else { return }
+        var header = pcap_pkthdr()
+        let time = timestamp ?? Self.now()
+        header.ts.tv_sec = time.seconds
+        header.ts.tv_usec = time.microseconds
+        header.caplen = UInt32(min(bytes.count, Int(Self.snapshotLength)))
+        header.len = UInt32(max(originalLength ?? bytes.count, bytes.count))
+        // pcap_dump's first argument is the dumper passed as libpcap's opaque "user" bytes.
+        pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        packetsWritten += 1
+    }
+
+    /// Pushes buffered records to the file.
+    public func flush() {
+        guard let dumper else { return }
+        if pcap_dump_flush(dumper) != 0 { writeErrors += 1 }
+    }
+
+    /// Flushes and closes the file; later writes are ignored.
+    public func close() {
+        guard let dumper else { return }
+        flush()
+        pcap_dump_close(dumper)
+        self.dumper = nil
+    }
+
+    /// The wall clock, as a capture record stamps it.
+    public static func now() -> PacketTimestamp {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return PacketTimestamp(seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
+    }
+}

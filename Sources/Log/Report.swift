@@ -1,0 +1,164 @@
+import Wire
+
+/// Counts for one group (a rule, a source, a reason, ...).
+public struct ReportCount: Sendable, Equatable {
+    public var total = 0
+    public var accepted = 0
+    public var dropped = 0
+
+    mutating func add(_ verdict: String?) {
+        total += 1
+        if verdict == "accept" { accepted += 1 } else if verdict == "drop" { dropped += 1 }
+    }
+}
+
+/// One row of a top-N table.
+public struct ReportRow: Sendable, Equatable {
+    public var key: String
+    public var count: ReportCount
+}
+
+/// The aggregate of one or more verdict logs, built one line at a time.
+///
+/// Memory grows with the number of distinct groups (rules, addresses, ports, reasons) and
+/// with the timeline's buckets, which coarsen to stay under `maximumBuckets`; never with the
+/// number of lines.
+public struct Report: Sendable {
+    public var filter: ReportFilter
+    public private(set) var files: [String] = []
+    public private(set) var lines = 0
+    public private(set) var damagedLines = 0
+    /// Events by `event_type`, before filtering (verdict lines included).
+    public private(set) var events: [String: Int] = [:]
+    public private(set) var matched = ReportCount()
+    public private(set) var first: Int64?
+    public private(set) var last: Int64?
+    private var rules: [String: ReportCount] = [:]
+    private var sources: [UInt32: ReportCount] = [:]
+    private var destinations: [UInt32: ReportCount] = [:]
+    private var reasons: [String: ReportCount] = [:]
+    private var ports: [String: ReportCount] = [:]
+    public private(set) var timeline = Timeline()
+
+    public init(filter: ReportFilter) {
+        self.filter = filter
+    }
+
+    /// Reads a whole log file into the report.
+    public mutating func read(_ reader: ReportReader) throws(ReportReadError) {
+        files.append(reader.path)
+        try reader.forEachLine { line in
+            guard let line, let record = ReportRecord(line: line) else {
+                readDamaged()
+                return
+            }
+            add(record)
+        }
+    }
+
+    /// Counts a line that is not one JSON object.
+    mutating func readDamaged() {
+        lines += 1
+        damagedLines += 1
+    }
+
+    /// Counts one parsed line.
+    public mutating func add(_ record: ReportRecord) {
+        lines += 1
+        events[record.eventType ?? "(none)", default: 0] += 1
+        guard record.eventType == "verdict", filter.matches(record) else { return }
+        matched.add(record.verdict)
+        if let time = record.time {
+            first = min(first ?? time, time)
+            last = max(last ?? time, time)
+            timeline.add(time, verdict: record.verdict)
+        }
+        rules[Self.ruleKey(record), default: ReportCount()].add(record.verdict)
+        if let source = record.source { sources[source, default: ReportCount()].add(record.verdict) }
+        if let destination = record.destination { destinations[destination, default: ReportCount()].add(record.verdict) }
+        reasons[Self.reasonKey(record), default: ReportCount()].add(record.verdict)
+        if let port = record.destinationPort {
+            ports["\(record.proto ?? "?")/\(port)", default: ReportCount()].add(record.verdict)
+        } else if let proto = record.proto {
+            ports[proto, default: ReportCount()].add(record.verdict)
+        }
+    }
+
+    /// The `n` largest groups of `dimension` (all when `n` is nil), largest first, ties by key.
+    public func top(_ dimension: ReportDimension, _ n: Int?) -> (rows: [ReportRow], groups: Int) {
+        let rows: [ReportRow]
+        switch dimension {
+        case .rule: rows = rules.map { ReportRow(key: $0.key, count: $0.value) }
+        case .src: rows = sources.map { ReportRow(key: IPv4Address(rawValue: $0.key).description, count: $0.value) }
+        case .dst: rows = destinations.map { ReportRow(key: IPv4Address(rawValue: $0.key).description, count: $0.value) }
+        case .reason: rows = reasons.map { ReportRow(key: $0.key, count: $0.value) }
+        case .port: rows = ports.map { ReportRow(key: $0.key, count: $0.value) }
+        }
+        let sorted = rows.sorted { ($0.count.total, $1.key) > ($1.count.total, $0.key) }
+        return (n.map { Array(sorted.prefix($0)) } ?? sorted, rows.count)
+    }
+
+    /// `FILE:LINE "label"` for a rule; `(policy)`, `(decode)`, `(internal)` otherwise.
+    static func ruleKey(_ record: ReportRecord) -> String {
+        guard let file = record.ruleFile, let line = record.ruleLine else { return "(\(record.reason ?? "unknown"))" }
+        if let label = record.ruleLabel { return "\(file):\(line) \"\(label)\"" }
+        return "\(file):\(line)"
+    }
+
+    /// The reason, with the decode error's own reason: `decode/bad-checksum`.
+    static func reasonKey(_ record: ReportRecord) -> String {
+        let reason = record.reason ?? "unknown"
+        if let detail = record.decodeReason { return "\(reason)/\(detail)" }
+        return reason
+    }
+}
+
+/// Verdicts per time bucket. Starts at one-second buckets and coarsens (10 s, 1 min, ...)
+/// whenever more than `maximumBuckets` are in use, so memory stays bounded on any span.
+public struct Timeline: Sendable {
+    public static let widths: [Int64] = [1, 10, 60, 600, 3600, 21_600, 86_400, 604_800].map { $0 * 1_000_000 }
+    public static let maximumBuckets = 20_000
+    /// Microseconds per bucket.
+    public private(set) var width: Int64 = widths[0]
+    /// Bucket start (microseconds) → counts.
+    public private(set) var buckets: [Int64: ReportCount] = [:]
+
+    mutating func add(_ time: Int64, verdict: String?) {
+        buckets[ReportTime.floorDivide(time, width).0 * width, default: ReportCount()].add(verdict)
+        if buckets.count > Self.maximumBuckets, let next = Self.widths.first(where: { $0 > width }) {
+            coarsen(to: next)
+        }
+    }
+
+    private mutating func coarsen(to next: Int64) {
+        var merged: [Int64: ReportCount] = [:]
+        for (start, count) in buckets {
+            let key = ReportTime.floorDivide(start, next).0 * next
+            var sum = merged[key, default: ReportCount()]
+            sum.total += count.total
+            sum.accepted += count.accepted
+            sum.dropped += count.dropped
+            merged[key] = sum
+        }
+        buckets = merged
+        width = next
+    }
+
+    /// Buckets for display: at most about `target` of them, contiguous (empty ones included)
+    /// from the first to the last, with the width used.
+    public func display(target: Int = 120) -> (width: Int64, buckets: [(start: Int64, count: ReportCount)]) {
+        guard let low = buckets.keys.min(), let high = buckets.keys.max() else { return (width, []) }
+        let span = high - low + width
+        let chosen = Self.widths.first { $0 >= width && span / $0 <= Int64(target) } ?? Self.widths.last!
+        var copy = self
+        if chosen > width { copy.coarsen(to: chosen) }
+        let start = ReportTime.floorDivide(low, chosen).0 * chosen
+        var result: [(Int64, ReportCount)] = []
+        var at = start
+        while at <= high {
+            result.append((at, copy.buckets[at] ?? ReportCount()))
+            at += chosen
+        }
+        return (chosen, result)
+    }
+}

@@ -1,0 +1,99 @@
+import Rules
+import Wire
+
+/// What a group is keyed by (`report --by`).
+public enum ReportDimension: String, Sendable, CaseIterable {
+    case rule, src, dst, reason, port
+
+    /// The heading in text and HTML output.
+    public var title: String {
+        switch self {
+        case .rule: "rules"
+        case .src: "sources"
+        case .dst: "destinations"
+        case .reason: "reasons"
+        case .port: "destination ports"
+        }
+    }
+}
+
+/// Which rule `--rule` selects: `FILE:LINE` (FILE matched whole or as a path suffix) or a label.
+public enum RuleSelector: Sendable, Equatable {
+    case location(file: String, line: Int)
+    case label(String)
+
+    /// `FILE:LINE` when the text after the last colon is a line number; a label otherwise.
+    public init(_ text: String) {
+        if let colon = text.lastIndex(of: ":"), let line = Int(text[text.index(after: colon)...]), line > 0,
+           colon != text.startIndex {
+            self = .location(file: String(text[..<colon]), line: line)
+        } else {
+            self = .label(text)
+        }
+    }
+
+    func matches(_ record: ReportRecord) -> Bool {
+        switch self {
+        case .label(let label):
+            return record.ruleLabel == label
+        case .location(let file, let line):
+            guard record.ruleLine == line, let logged = record.ruleFile else { return false }
+            return logged == file || logged.hasSuffix("/" + file)
+        }
+    }
+}
+
+/// The verdict lines `report` counts: every condition given must hold.
+public struct ReportFilter: Sendable {
+    /// Inclusive, microseconds since the epoch.
+    public var since: Int64?
+    /// Exclusive.
+    public var until: Int64?
+    /// "accept" or "drop".
+    public var verdict: String?
+    /// A `reason` ("rule", "policy", "decode", "internal") or a decode reason ("bad-checksum").
+    public var reason: String?
+    public var source: AddressMatch?
+    public var destination: AddressMatch?
+    public var rule: RuleSelector?
+
+    public init() {}
+
+    /// Parses `A.B.C.D` or `A.B.C.D/N`; `nil` when malformed.
+    public static func network(_ text: String) -> AddressMatch? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let address = IPv4Address(parts[0]) else { return nil }
+        guard parts.count == 2 else { return AddressMatch(network: address, prefix: 32) }
+        guard let prefix = UInt8(parts[1]), prefix <= 32 else { return nil }
+        return AddressMatch(network: address, prefix: prefix)
+    }
+
+    /// Whether a verdict line passes. Lines without a readable timestamp fail a time bound.
+    public func matches(_ record: ReportRecord) -> Bool {
+        if let since, (record.time ?? .min) < since { return false }
+        if let until, (record.time ?? .max) >= until { return false }
+        if let verdict, record.verdict != verdict { return false }
+        if let reason, record.reason != reason, record.decodeReason != reason { return false }
+        if let source, !(record.source.map { source.contains(IPv4Address(rawValue: $0)) } ?? false) { return false }
+        if let destination, !(record.destination.map { destination.contains(IPv4Address(rawValue: $0)) } ?? false) { return false }
+        if let rule, !rule.matches(record) { return false }
+        return true
+    }
+
+    /// The filters as given on the command line, for the report's header.
+    public var description: [String] {
+        var parts: [String] = []
+        if let since { parts.append("since \(ReportTime.format(microseconds: since))") }
+        if let until { parts.append("until \(ReportTime.format(microseconds: until))") }
+        if let verdict { parts.append("verdict \(verdict)") }
+        if let reason { parts.append("reason \(reason)") }
+        if let source { parts.append("src \(source.network)/\(source.prefix)") }
+        if let destination { parts.append("dst \(destination.network)/\(destination.prefix)") }
+        switch rule {
+        case .location(let file, let line): parts.append("rule \(file):\(line)")
+        case .label(let label): parts.append("rule \"\(label)\"")
+        case nil: break
+        }
+        return parts
+    }
+}

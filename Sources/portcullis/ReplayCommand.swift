@@ -1,0 +1,62 @@
+import ArgumentParser
+import Wire
+
+/// `portcullis replay`: judges the IPv4 packets of a capture file with the engine `run` uses.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Judge the packets of a pcap or pcapng capture with a rules file, offline.",
+        discussion: """
+            Reads Ethernet, raw IP and Linux cooked (tcpdump -i any) captures through \
+            libpcap. Every IPv4 packet goes through exactly the engine `run` uses; frames that \
+            are not IPv4 are counted in the summary, not judged. Link-layer padding past the \
+            IPv4 total length is removed first, as the kernel does before NFQUEUE sees a packet.
+            With --log, writes the verdict lines `run` would (as the ruleset's `log` mode \
+            says), stamped with the capture's time, with "queue":0, "packet_id" and "frame" \
+            both the 1-based frame number as Wireshark shows it. Ends with a summary on \
+            standard output (on standard error when the log goes to standard output).
+            With --compare, judges every packet with both rulesets and prints one line per \
+            packet whose verdict differs, naming what decided on each side.
+            Exits 0 when the capture was read to the end, 1 on rule errors, 3 on I/O errors.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The rules file to judge with.", valueName: "file"))
+    var rules: String
+
+    @Argument(help: ArgumentHelp("The capture file (pcap or pcapng).", valueName: "capture"))
+    var capture: String
+
+    @Option(help: ArgumentHelp("Write the verdict log here; - for standard output.", valueName: "file"))
+    var log: String?
+
+    @Option(help: ArgumentHelp("Write the accepted packets, as rebuilt, to this pcap (raw IP link type).", valueName: "file"))
+    var writeAccepted: String?
+
+    @Option(help: ArgumentHelp("A second rules file: report every packet whose verdict differs.", valueName: "file"))
+    var compare: String?
+
+    @Flag(help: """
+        The capture was taken where transport checksums are offloaded (on the sending host, \
+        or a veth): do not verify TCP/UDP checksums, as NFQUEUE's CSUMNOTREADY would say.
+        """)
+    var checksumOffload = false
+
+    func validate() throws {
+        if rules.isEmpty { throw ValidationError("--rules needs a file name") }
+        if log?.isEmpty == true { throw ValidationError("--log needs a file name, or - for standard output") }
+        if writeAccepted?.isEmpty == true { throw ValidationError("--write-accepted needs a file name") }
+        if compare?.isEmpty == true { throw ValidationError("--compare needs a rules file") }
+    }
+
+    func run() throws {
+        do {
+            let replayer = try Replayer(
+                capture: capture, rules: rules, compare: compare, log: log, writeAccepted: writeAccepted,
+                context: PacketContext(checksumNotReady: checksumOffload)
+            )
+            try replayer.run()
+        } catch {
+            error.exit()
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Engine
+import Log
+import Rules
+import Wire
+
+/// The replay loop: a `PcapReader` feeding the engine (and a second engine with
+/// `--compare`), verdict lines to the log, accepted packets to a pcap, then a summary.
+final class Replayer {
+    private var reader: PcapReader
+    private let ruleset: RulesetFile
+    private let engine: Engine
+    private let other: (ruleset: RulesetFile, engine: Engine)?
+    private let writer: JSONLinesWriter?
+    private let accepted: PcapWriter?
+    private let report: (String) -> Void
+    private var differences = 0
+
+    /// Loads the rules and opens every file; throws the operator-facing failure.
+    init(
+        capture: String, rules: String, compare: String?, log: String?, writeAccepted: String?,
+        context: PacketContext
+    ) throws(Failure) {
+        ruleset = try Self.loadRules(rules)
+        engine = Engine(program: ruleset.program)
+        if let compare {
+            let second = try Self.loadRules(compare)
+            other = (second, Engine(program: second.program))
+        } else {
+            other = nil
+        }
+        do {
+            reader = try PcapReader(path: capture, context: context)
+            accepted = try writeAccepted.map { path throws(PcapError) in try PcapWriter(path: path) }
+        } catch {
+            throw Failure(message: error.description, status: ExitStatus.io)
+        }
+        let sha256 = ruleset.sha256
+        do {
+            writer = try log.map { path throws(LogOpenError) in
+                try JSONLinesWriter(destination: path == "-" ? .standardOutput : .file(path), ruleset: sha256)
+            }
+        } catch {
+            throw Failure(message: error.description, status: ExitStatus.io)
+        }
+        // The summary must not mix into a log written to standard output.
+        report = log == "-" ? { FileHandleStream.standardError.write($0 + "\n") } : { print($0) }
+    }
+
+    /// Judges the whole capture. A read error stops it, after the summary of what was read.
+    func run() throws(Failure) {
+        var failure: Failure?
+        do {
+            try engine.judgeAll(from: &reader) { packet, outcome, event in
+                self.record(packet, outcome, event)
+            }
+        } catch {
+            failure = Failure(message: error.description, status: ExitStatus.io)
+        }
+        writer?.flush()
+        accepted?.close()
+        for line in summary() { report(line) }
+        if let failure { throw failure }
+        if let writer, writer.lostLines > 0 {
+            throw Failure(message: "\(writer.lostLines) log lines could not be written", status: ExitStatus.io)
+        }
+    }
+
+    private func record(_ packet: borrowing SourcedPacket, _ outcome: Outcome, _ event: VerdictEvent) {
+        if event.shouldLog {
+            writer?.writeVerdict(event, timestamp: packet.timestamp, frame: packet.frame)
+        }
+        switch outcome {
+        case .drop: break
+        case .accept:
+            accepted?.write(packet.bytes, originalLength: packet.metadata.packetLength, timestamp: packet.timestamp)
+        case .acceptRebuilt(let bytes):
+            accepted?.write(bytes, timestamp: packet.timestamp)
+        }
+        guard let other else { return }
+        let (_, second) = other.engine.judge(packet.bytes, metadata: packet.metadata)
+        if second.verdict != event.verdict {
+            differences += 1
+            report(difference(packet, event, second, otherFile: other.ruleset.path))
+        }
+    }
+
+    /// One line: `frame N TIME PROTO SRC -> DST: VERDICT by WHY (RULES) | VERDICT by WHY (OTHER)`.
+    private func difference(_ packet: borrowing SourcedPacket, _ first: VerdictEvent, _ second: VerdictEvent, otherFile: String) -> String {
+        let time = packet.timestamp.map(ReportTime.format) ?? "-"
+        return "frame \(packet.frame ?? 0) \(time) \(Self.describe(first.summary)): "
+            + "\(Self.decision(first)) (\(ruleset.path)) | \(Self.decision(second)) (\(otherFile))"
+    }
+
+    static func describe(_ summary: PacketSummary?) -> String {
+        guard let summary else { return "undecodable" }
+        let proto = summary.proto.name?.uppercased() ?? "proto \(summary.proto.rawValue)"
+        let source = summary.sourcePort.map { "\(summary.source):\($0)" } ?? "\(summary.source)"
+        let destination = summary.destinationPort.map { "\(summary.destination):\($0)" } ?? "\(summary.destination)"
+        return "\(proto) \(source) -> \(destination)"
+    }
+
+    /// `accept by rule FILE:LINE "label"`, `drop by policy`, `drop by decode (ipv4 bad-checksum)`.
+    static func decision(_ event: VerdictEvent) -> String {
+        var text = "\(event.verdict.rawValue) by \(event.reason.rawValue)"
+        if let rule = event.rule {
+            text += " \(rule.location.file):\(rule.location.line)"
+            if let label = rule.label { text += " \"\(label)\"" }
+        }
+        if let error = event.decodeError { text += " (\(error.layer.rawValue) \(error.reason.rawValue))" }
+        return text
+    }
+
+    private func summary() -> [String] {
+        let seen = reader.counters
+        let judged = engine.counters
+        let notIPv4 = seen.notIPv4.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        var lines = [
+            "replay: \(reader.path) (\(reader.linkType.name)) with \(ruleset.path) sha256 \(ruleset.sha256)",
+            "frames: \(seen.frames)",
+            "ipv4: \(seen.ipv4)",
+            "accepted: \(judged.accepted) (rebuilt \(judged.rebuilt))",
+            "dropped: \(judged.dropped) (rule \(judged.droppedByRule), policy \(judged.droppedByPolicy), decode \(judged.decodeErrors), internal \(judged.internalErrors))",
+            "not_ipv4: \(seen.notIPv4Total)" + (notIPv4.isEmpty ? "" : " (\(notIPv4))"),
+            "padding_trimmed: \(seen.paddingTrimmed)",
+            "truncated_frames: \(seen.truncated)",
+        ]
+        if let writer { lines.append("log_lines: \(writer.linesWritten)") }
+        if let accepted { lines.append("accepted_written: \(accepted.packetsWritten) to \(accepted.path)") }
+        if let other { lines.append("differences: \(differences) of \(seen.ipv4) packets (\(ruleset.path) vs \(other.ruleset.path))") }
+        return lines
+    }
+
+    private static func loadRules(_ path: String) throws(Failure) -> RulesetFile {
+        do {
+            return try RulesetFile.load(path: path)
+        } catch where error.status == ExitStatus.ruleErrors {
+            FileHandleStream.standardError.write(error.message + "\n")
+            throw Failure(message: "\(path) has errors", status: ExitStatus.ruleErrors)
+        }
+    }
+}

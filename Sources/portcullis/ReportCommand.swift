@@ -1,0 +1,161 @@
+import ArgumentParser
+import Log
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `portcullis report`: filters and groups verdict logs, streaming them in constant memory.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarize verdict logs: filter, group, and rank what was accepted and dropped.",
+        discussion: """
+            Reads each LOG line by line (gzip-rotated files too), in constant memory. Lines \
+            that are not one JSON object are counted as damaged and otherwise skipped. Filters \
+            apply to verdict lines; every given filter must hold. Times are RFC 3339 \
+            (2026-11-27, 2026-11-27T10:00, 2026-11-27T10:00:00.5+01:00; no zone is UTC); \
+            --since is inclusive, --until exclusive. --reason takes a reason (rule, policy, \
+            decode, internal) or a decode error's reason (bad-checksum, ...). --rule takes \
+            FILE:LINE (FILE may be a path suffix) or a rule label.
+            Text is a table per grouping (all of them unless --by); json is one object for \
+            scripts; html is one self-contained page with a timeline and bar charts.
+            With --verify, report checks the logs' hash chain instead (give rotated files             oldest first) and names the first line that was altered, removed or inserted; it             exits 1 when the chain is broken.
+            Exits 0 on success, 2 on usage errors, 3 when a log cannot be read or the output written.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Verdict log files (plain or .gz).", valueName: "log"))
+    var logs: [String]
+
+    @Option(help: ArgumentHelp("Only verdicts at or after this time.", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only verdicts before this time.", valueName: "time"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Only this verdict.", valueName: "accept|drop"))
+    var verdict: String?
+
+    @Option(help: ArgumentHelp("Only this reason or decode-error reason.", valueName: "reason"))
+    var reason: String?
+
+    @Option(help: ArgumentHelp("Only packets from this address or network.", valueName: "cidr"))
+    var src: String?
+
+    @Option(help: ArgumentHelp("Only packets to this address or network.", valueName: "cidr"))
+    var dst: String?
+
+    @Option(help: ArgumentHelp("Only packets decided by this rule.", valueName: "file:line|label"))
+    var rule: String?
+
+    @Option(help: ArgumentHelp("Group by one of rule, src, dst, reason, port (text and json; default all).", valueName: "dimension"))
+    var by: ReportDimension?
+
+    @Option(help: ArgumentHelp("Rows per group (default 10).", valueName: "n"))
+    var top: Int = 10
+
+    @Option(help: ArgumentHelp("Output format.", valueName: "text|json|html"))
+    var format: ReportFormat = .text
+
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Flag(help: "Check the logs' hash chain (oldest file first) instead of summarizing them.")
+    var verify = false
+
+    func validate() throws {
+        if logs.isEmpty { throw ValidationError("give at least one log file") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+        _ = try filter()
+    }
+
+    func run() throws {
+        if verify { return try runVerify() }
+        var report = Log.Report(filter: try filter())
+        do {
+            for path in logs { try report.read(ReportReader(path: path)) }
+        } catch {
+            Failure(message: error.description, status: ExitStatus.io).exit()
+        }
+        let dimensions = by.map { [$0] } ?? ReportDimension.allCases
+        let bytes: [UInt8] = switch format {
+        case .text: Array(report.text(dimensions: dimensions, top: top).utf8)
+        case .json: report.json(dimensions: dimensions, top: top)
+        case .html: Array(report.html(top: top).utf8)
+        }
+        if let failure = Self.write(bytes, to: output) { failure.exit() }
+    }
+
+    /// `--verify`: one line of verdict, exit 1 when the chain is broken.
+    private func runVerify() throws {
+        let result: ChainVerifier.Result
+        do {
+            result = try ChainVerifier.verify(paths: logs)
+        } catch {
+            Failure(message: error.description, status: ExitStatus.io).exit()
+        }
+        for place in result.pickedUp {
+            FileHandleStream.standardError.write(
+                "portcullis: \(place): chain picked up without its start line (give earlier files first)\n")
+        }
+        if let problem = result.problem {
+            print("chain broken: \(problem)")
+            throw ExitCode(1)
+        }
+        print("chain intact: \(result.lines) lines, \(result.anchors) start anchors, \(logs.count) files")
+    }
+
+    /// The filter from the options; a `ValidationError` names the malformed one.
+    private func filter() throws -> ReportFilter {
+        var filter = ReportFilter()
+        if let since {
+            guard let time = ReportTime.parse(since) else { throw ValidationError("--since: not an RFC 3339 time: \(since)") }
+            filter.since = time
+        }
+        if let until {
+            guard let time = ReportTime.parse(until) else { throw ValidationError("--until: not an RFC 3339 time: \(until)") }
+            filter.until = time
+        }
+        if let verdict {
+            guard ["accept", "drop"].contains(verdict) else { throw ValidationError("--verdict is accept or drop") }
+            filter.verdict = verdict
+        }
+        filter.reason = reason
+        if let src {
+            guard let network = ReportFilter.network(src) else { throw ValidationError("--src: not an address or CIDR: \(src)") }
+            filter.source = network
+        }
+        if let dst {
+            guard let network = ReportFilter.network(dst) else { throw ValidationError("--dst: not an address or CIDR: \(dst)") }
+            filter.destination = network
+        }
+        filter.rule = rule.map(RuleSelector.init)
+        return filter
+    }
+
+    /// Writes the whole output; a failure to report otherwise.
+    private static func write(_ bytes: [UInt8], to path: String?) -> Failure? {
+        let fd = path.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? STDOUT_FILENO
+        guard fd >= 0 else {
+            return Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+        }
+        defer { if path != nil { close(fd) } }
+        let complete = bytes.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 { if errno == EINTR { continue }; return false }
+                offset += written
+            }
+            return true
+        }
+        return complete ? nil : Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+    }
+}
+
+/// `report --format`.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, html
+}
+
+extension ReportDimension: ExpressibleByArgument {}

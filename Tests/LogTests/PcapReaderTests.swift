@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import Engine
+@testable import Log
+import Rules
+import Wire
+
+/// A classic little-endian microsecond pcap, byte by byte: the file header, then per record
+/// seconds | microseconds | captured length | original length | bytes.
+private func pcapFile(linkType: UInt32, _ records: [(UInt32, UInt32, [UInt8])]) -> [UInt8] {
+    func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+    func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+    var out = le32(0xA1B2_C3D4) + le16(2) + le16(4) + le32(0) + le32(0) + le32(65535) + le32(linkType)
+    for (seconds, micros, frame) in records {
+        out += le32(seconds) + le32(micros) + le32(UInt32(frame.count)) + le32(UInt32(frame.count)) + frame
+    }
+    return out
+}
+
+private func temporaryFile(_ bytes: [UInt8]) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-\(UUID().uuidString).pcap").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// A 20-byte IPv4 header (checksum left 0: the reader does not judge) and `payload`.
+private func ipv4(_ payload: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
+    let total = UInt16(20 + payload.count)
+    return [0x45, 0, UInt8(total >> 8), UInt8(total & 0xFF), 0, 0, 0x40, 0, 64, 17, 0, 0,
+            10, 1, 0, 2, 10, 2, 0, 2] + payload
+}
+
+private func ethernet(_ etherType: UInt16, _ payload: [UInt8]) -> [UInt8] {
+    let frame = [UInt8](repeating: 2, count: 12) + [UInt8(etherType >> 8), UInt8(etherType & 0xFF)] + payload
+    return frame + [UInt8](repeating: 0, count: max(0, 60 - frame.count))   // Ethernet pads to 60
+}
+
+private func readAll(_ path: String) throws -> (packets: [([UInt8], PacketTimestamp?, Int?, Int)], reader: PcapReader) {
+    var reader = try PcapReader(path: path)
+    var packets: [([UInt8], PacketTimestamp?, Int?, Int)] = []
+    while let packet = try reader.nextPacket() {
+        packets.append((Array(packet.bytes), packet.timestamp, packet.frame, packet.metadata.packetLength))
+    }
+    return (packets, reader)
+}
+
+@Test func ethernetFramesLoseTheirHeaderAndPaddingAndOtherProtocolsAreCounted() throws {
+    let path = try temporaryFile(pcapFile(linkType: 1, [
+        (100, 5, ethernet(0x0800, ipv4())),
+        (101, 6, ethernet(0x0806, [UInt8](repeating: 0, count: 28))),
+        (102, 7, ethernet(0x86DD, [0x60] + [UInt8](repeating: 0, count: 39))),
+        // 802.1Q tag (TPID 0x8100, TCI) before the EtherType.
+        (103, 8, [UInt8](repeating: 2, count: 12) + [0x81, 0x00, 0x00, 0x05, 0x08, 0x00] + ipv4()),
+    ]))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let (packets, reader) = try readAll(path)
+    #expect(reader.linkType == .ethernet)
+    #expect(packets.map(\.0) == [ipv4(), ipv4()])
+    #expect(packets.map(\.2) == [1, 4])
+    #expect(packets[0].1 == PacketTimestamp(seconds: 100, microseconds: 5))
+    #expect(packets[0].3 == 24)
+    #expect(reader.counters.frames == 4 && reader.counters.ipv4 == 2)
+    #expect(reader.counters.notIPv4 == ["arp": 1, "ipv6": 1])
+    #expect(reader.counters.paddingTrimmed == 1)
+}
+
+@Test func rawAndCookedCapturesDeliverTheDatagram() throws {
+    let raw = try temporaryFile(pcapFile(linkType: 101, [(1, 0, ipv4()), (2, 0, [0x60, 0, 0, 0])]))
+    let cooked = try temporaryFile(pcapFile(linkType: 113, [(1, 0, [0, 0, 0, 1, 0, 6] + [UInt8](repeating: 0, count: 8) + [0x08, 0x00] + ipv4())]))
+    defer {
+        try? FileManager.default.removeItem(atPath: raw)
+        try? FileManager.default.removeItem(atPath: cooked)
+    }
+    let (rawPackets, rawReader) = try readAll(raw)
+    #expect(rawPackets.map(\.0) == [ipv4()] && rawReader.counters.notIPv4 == ["ipv6": 1])
+    let (cookedPackets, cookedReader) = try readAll(cooked)
+    #expect(cookedPackets.map(\.0) == [ipv4()] && cookedReader.linkType == .linuxCooked)
+}
+
+@Test func unsupportedLinkTypesAndMissingFilesAreErrors() throws {
+    let ppp = try temporaryFile(pcapFile(linkType: 9, []))
+    defer { try? FileManager.default.removeItem(atPath: ppp) }
+    #expect(throws: PcapError.self) { try PcapReader(path: ppp) }
+    #expect(throws: PcapError.self) { try PcapReader(path: "/nonexistent/x.pcap") }
+}
+
+@Test func theEngineJudgesWhatTheReaderDelivers() throws {
+    let path = try temporaryFile(pcapFile(linkType: 101, [(7, 0, ipv4())]))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var reader = try PcapReader(path: path)
+    let engine = Engine(program: Program.load(source: "policy drop\n", file: "t.rules").0!)
+    var frames: [Int?] = []
+    try engine.judgeAll(from: &reader) { packet, outcome, event in
+        frames.append(packet.frame)
+        #expect(outcome.action == .drop)
+    }
+    #expect(frames == [1] && engine.counters.packets == 1)
+}

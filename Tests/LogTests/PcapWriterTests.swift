@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+import Engine
+@testable import Log
+
+@Test func writtenPacketsReadBackWithTheirTimesAndLengths() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-\(UUID().uuidString).pcap").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    // An IPv4 header: version/IHL 0x45, total length 24, then 4 payload bytes.
+    let packet: [UInt8] = [0x45, 0, 0, 24] + [UInt8](repeating: 0, count: 16) + [9, 9, 9, 9]
+    let writer = try PcapWriter(path: path)
+    packet.withUnsafeBytes { writer.write($0, timestamp: PacketTimestamp(seconds: 1_767_225_600, microseconds: 42)) }
+    // A cut copy: 8 bytes captured of a 24-byte packet.
+    packet.withUnsafeBytes { writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<8]), originalLength: 24) }
+    writer.close()
+    #expect(writer.packetsWritten == 2 && writer.writeErrors == 0)
+
+    var reader = try PcapReader(path: path)
+    #expect(reader.linkType == .raw)
+    let first = try #require(try reader.nextPacket())
+    #expect(Array(first.bytes) == packet)
+    #expect(first.timestamp == PacketTimestamp(seconds: 1_767_225_600, microseconds: 42))
+    let second = try #require(try reader.nextPacket())
+    #expect(second.bytes.count == 8 && second.metadata.packetLength == 24)
+    #expect(reader.counters.truncated == 1)
+    #expect(try reader.nextPacket() == nil)
+}
