@@ -273,18 +273,15 @@ public enum IPv4 {
         ) throws(DecodeError) {
             let bytes = view.bytes
             let headerLength = view.headerLength
+            guard headerLength > IPv4.minimumHeaderLength else { return }
             var index = Offset.options
             while index < headerLength {
                 let type = bytes.byte(at: index)
                 if type == OptionType.endOfList {
-                    for rest in (index + 1)..<headerLength where bytes.byte(at: rest) != 0 {
-                        normalizations.insert(.ipOptionPadding)
-                        break
-                    }
-                    return
+                    if !TCP.Header.isZero(bytes, from: index + 1, to: headerLength) { normalizations.insert(.ipOptionPadding) }
+                    break
                 }
                 if type == OptionType.noOperation {
-                    options.append(type)
                     index += 1
                     continue
                 }
@@ -294,9 +291,11 @@ public enum IPv4 {
                     throw .make(.ipv4, .options, at: index, .ipOptionSourceRoute)
                 }
                 guard allowed.contains(type) else { throw .make(.ipv4, .options, at: index, refusal) }
-                options.append(bytes, index..<index + length)
                 index += length
             }
+            // Nothing is removed from IPv4 options (a refused one drops the datagram): keep the
+            // area up to end-of-list as received.
+            options = Options(copying: bytes.extracting(Offset.options..<Swift.min(index, headerLength)))
         }
 
         /// Checks one option's layout by type (RFC 791 §3.1, RFC 1108, RFC 2113) and returns the

@@ -233,24 +233,22 @@ public enum TCP {
         }
 
         /// Judges each option by kind (the view already knows each fits the header), keeps the
-        /// known ones, drops unknown kinds, and notes non-zero bytes after end-of-list.
+        /// known ones, drops unknown kinds, and notes non-zero bytes after end-of-list. When
+        /// nothing is dropped, the kept options are the area up to end-of-list, copied at once.
         private static func parseOptions(
             _ view: borrowing View, syn: Bool, into options: inout Options, normalizations: inout Normalizations
         ) throws(DecodeError) {
             let bytes = view.bytes
             let headerLength = view.headerLength
             var index = Offset.options
+            var removed = false
             while index < headerLength {
                 let kind = bytes.byte(at: index)
                 if kind == OptionKind.endOfList {
-                    for rest in (index + 1)..<headerLength where bytes.byte(at: rest) != 0 {
-                        normalizations.insert(.tcpAfterEOL)
-                        break
-                    }
-                    return
+                    if !Self.isZero(bytes, from: index + 1, to: headerLength) { normalizations.insert(.tcpAfterEOL) }
+                    break
                 }
                 if kind == OptionKind.noOperation {
-                    options.append(kind)
                     index += 1
                     continue
                 }
@@ -264,13 +262,51 @@ public enum TCP {
                 case OptionKind.timestamps: valid = length == 10
                 default:
                     normalizations.insert(.tcpUnknownOptions)
+                    removed = true
                     index += length
                     continue
                 }
                 guard valid else { throw .make(.tcp, .options, at: view.datagramOffset + index, .badTCPOption) }
-                options.append(bytes, index..<index + length)
                 index += length
             }
+            let end = Swift.min(index, headerLength)
+            if !removed {
+                options = Options(copying: bytes.extracting(Offset.options..<end))
+            } else {
+                Self.copyKnownOptions(bytes, upTo: end, into: &options)
+            }
+        }
+
+        /// The slow path, when unknown options were dropped: walks again, keeping known kinds.
+        private static func copyKnownOptions(_ bytes: RawSpan, upTo end: Int, into options: inout Options) {
+            var index = Offset.options
+            while index < end {
+                let kind = bytes.byte(at: index)
+                if kind == OptionKind.noOperation {
+                    options.append(kind)
+                    index += 1
+                    continue
+                }
+                let length = Int(bytes.byte(at: index + 1))
+                switch kind {
+                case OptionKind.maximumSegmentSize, OptionKind.windowScale, OptionKind.sackPermitted,
+                     OptionKind.sack, OptionKind.timestamps:
+                    options.append(bytes, index..<index + length)
+                default:
+                    break
+                }
+                index += length
+            }
+        }
+
+        @inline(__always)
+        static func isZero(_ bytes: RawSpan, from start: Int, to end: Int) -> Bool {
+            var index = start
+            while index < end {
+                if bytes.byte(at: index) != 0 { return false }
+                index += 1
+            }
+            return true
         }
 
         /// The header length as received, or more if options were added past it.
