@@ -100,6 +100,7 @@ public enum ICMP {
 
         /// Checks that the 8-byte header is present.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan, at datagramOffset: Int = 0) throws(DecodeError) {
             guard bytes.byteCount >= ICMP.headerLength else {
                 throw .make(.icmp, .header, at: datagramOffset, .truncated)
@@ -149,13 +150,17 @@ public enum ICMP {
 
         /// Decodes the fields and checks, in order: checksum (skipped when `verifyingChecksum`
         /// is false), type, code, and for an error message the IPv4 header it quotes.
+        @inline(__always)
         public init(parsing view: borrowing View, verifyingChecksum: Bool, normalizations: inout Normalizations) throws(DecodeError) {
             if verifyingChecksum {
                 guard Checksum.isValid(view.bytes) else {
                     throw .make(.icmp, .checksum, at: view.datagramOffset + Offset.checksum, .badChecksum)
                 }
                 // 0xFFFF verifies too; emit computes 0x0000 unless every other byte is zero.
-                if view.checksum == 0xFFFF && Checksum.sum(view.bytes) != 0xFFFF {
+                let bytes = view.bytes
+                if view.checksum == 0xFFFF
+                    && !(TCP.Header.isZero(bytes, from: 0, to: Offset.checksum)
+                         && TCP.Header.isZero(bytes, from: Offset.restOfHeader, to: bytes.byteCount)) {
                     normalizations.insert(.transportChecksum)
                 }
             }

@@ -62,6 +62,7 @@ public enum IPv4 {
 
         /// Runs every structural check (sizes and lengths) once.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan) throws(DecodeError) {
             try Self.checkMinimumSize(bytes)
             // The version is checked here, not in the header, because IHL and total
@@ -219,6 +220,7 @@ public enum IPv4 {
         /// Runs the semantic checks, in this order: checksum (a corrupt header makes every other
         /// field untrustworthy), flags, TTL, options, fragmentation. Adds to `normalizations`
         /// what the decoded header changed from the received one.
+        @inline(__always)
         public init(
             parsing view: borrowing View, options allowances: DecodeOptions,
             normalizations: inout Normalizations

@@ -50,16 +50,25 @@ public struct OptionBytes: RandomAccessCollection, Hashable, Sendable {
     /// area that is kept as received.
     init(copying bytes: RawSpan) {
         let count = Swift.min(bytes.byteCount, Self.capacity)
-        var index = 0
-        while index + 8 <= count {
-            setWord(index &>> 3, UInt64(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: index, as: UInt64.self)))
-            index &+= 8
+        words = (
+            Self.word(bytes, 0, count), Self.word(bytes, 8, count), Self.word(bytes, 16, count),
+            Self.word(bytes, 24, count), Self.word(bytes, 32, count))
+        endIndex = count
+    }
+
+    /// Bytes `start..<start + 8` of `bytes` as a big-endian word, zero past `count`.
+    @inline(__always)
+    private static func word(_ bytes: RawSpan, _ start: Int, _ count: Int) -> UInt64 {
+        if start + 8 <= count {
+            return UInt64(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: start, as: UInt64.self))
         }
-        endIndex = index
+        var word: UInt64 = 0
+        var index = start
         while index < count {
-            append(bytes.byte(at: index))
+            word |= UInt64(bytes.byte(at: index)) &<< (UInt64(7 - index & 7) &* 8)
             index &+= 1
         }
+        return word
     }
 
     /// Removes every byte.

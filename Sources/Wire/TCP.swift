@@ -73,6 +73,7 @@ public enum TCP {
         /// Runs every structural check once: fixed header present, data offset sane, options
         /// walkable. `datagramOffset` is the IPv4 header length, so errors point into the datagram.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan, at datagramOffset: Int = 0) throws(DecodeError) {
             guard bytes.byteCount >= TCP.minimumHeaderLength else {
                 throw .make(.tcp, .header, at: datagramOffset, .truncated)
@@ -190,6 +191,7 @@ public enum TCP {
         /// (`Checksum.pseudoHeaderSum`; nil skips it, as for a packet the kernel marked
         /// CSUMNOTREADY or a first fragment), the flags, then each option. Adds to
         /// `normalizations` what the decoded header changed from the received one.
+        @inline(__always)
         public init(
             parsing view: borrowing View, pseudoHeaderSum: UInt64?, normalizations: inout Normalizations
         ) throws(DecodeError) {

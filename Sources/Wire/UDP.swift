@@ -25,6 +25,7 @@ public enum UDP {
         /// For the first fragment of a datagram (`firstFragment`), the length only has to cover
         /// the bytes present: the rest of the datagram is in later fragments.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan, at datagramOffset: Int = 0, firstFragment: Bool = false) throws(DecodeError) {
             guard bytes.byteCount >= UDP.headerLength else {
                 throw .make(.udp, .header, at: datagramOffset, .truncated)
