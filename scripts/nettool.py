@@ -9,6 +9,9 @@
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
     nettool.py udp-flood HOST SECS PORT...  send small datagrams round-robin to PORTs as fast as possible
+    nettool.py sniff-hex IFACE OUTFILE     append each IPv4 packet seen, as one line of hex
+    nettool.py raw-ip HEX...               send each crafted IPv4 datagram as written (IP_HDRINCL;
+                                           the kernel fills in only the total length and header checksum)
     nettool.py tcp-sink PORT               read each connection to its end, answer its SHA-256, forever
     nettool.py tcp-bulk HOST PORT BYTES SECS  send BYTES seeded pseudo-random bytes; print "<sha256> <reply>"
 
@@ -103,6 +106,28 @@ def sniff(iface, outfile):
             out.write(f"{ip[9]} {src} {dst} {len(ip)}{ports}\n")
 
 
+def sniff_hex(iface, outfile):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+    s.bind((iface, 0))
+    print("sniffing", flush=True)
+    with open(outfile, "a", buffering=1) as out:
+        while True:
+            frame, address = s.recvfrom(65535)
+            if address[2] == socket.PACKET_OUTGOING:
+                continue
+            ip = frame[14:]
+            if len(ip) >= 20:
+                out.write(ip[:int.from_bytes(ip[2:4], "big")].hex() + "\n")
+
+
+def raw_ip(datagrams):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)  # IPPROTO_RAW implies IP_HDRINCL
+    for text in datagrams:
+        packet = bytes.fromhex(text)
+        s.sendto(packet, (socket.inet_ntoa(packet[16:20]), 0))
+    print("sent")
+
+
 def tcp_sink(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -194,7 +219,8 @@ def malformed_packets(count, seed, src, dst):
         else:
             body = struct.pack("!BBHHH", 8, 0, 0, 1, 1)
             body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
-            packet = ipv4(src, dst, 1, body, options=bytes([1, 1, 1, 0]))
+            # Router alert (RFC 2113): the kernel forwards it; Portcullis refuses it by default.
+            packet = ipv4(src, dst, 1, body, options=bytes([148, 4, 0, 0]))
         yield kind, packet
 
 
@@ -242,6 +268,8 @@ if __name__ == "__main__":
         "tcp-sink": lambda a: tcp_sink(*a),
         "storm": lambda a: storm(*a[:4]),
         "udp-flood": lambda a: udp_flood(*a),
+        "sniff-hex": lambda a: sniff_hex(*a),
+        "raw-ip": lambda a: raw_ip(a),
         "tcp-bulk": lambda a: tcp_bulk(*a),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:

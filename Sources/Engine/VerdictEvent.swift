@@ -15,8 +15,9 @@ public struct VerdictEvent: Sendable {
     public var decodeError: DecodeError?
     /// Header fields, when the IPv4 header could be read (even if a later layer failed).
     public var summary: PacketSummary?
-    /// Which parts the rebuild changed; empty when the packet left as it came.
-    public var normalized: Normalization
+    /// What the rebuild changed (Wire's normalizations, plus `transportChecksum` when a partial
+    /// checksum had to be completed); empty when the packet left as it came.
+    public var normalized: Normalizations
     /// Whether the ruleset's log mode (or the rule's `log`) asks for this event.
     public var shouldLog: Bool
 }
@@ -44,20 +45,4 @@ public struct PacketSummary: Sendable, Equatable {
         self.icmpType = icmpType
         self.icmpCode = icmpCode
     }
-}
-
-/// The parts of a packet that the rebuild changed (the log's `normalized` list).
-public struct Normalization: OptionSet, Sendable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let ipv4Header = Normalization(rawValue: 1 << 0)
-    public static let transportHeader = Normalization(rawValue: 1 << 1)
-    /// A partial (not-ready) transport checksum was completed because the packet changed.
-    public static let transportChecksum = Normalization(rawValue: 1 << 2)
-
-    /// Names as logged, in a fixed order.
-    public static let names: [(Normalization, String)] = [
-        (.ipv4Header, "ipv4_header"), (.transportHeader, "transport_header"),
-        (.transportChecksum, "transport_checksum"),
-    ]
 }

@@ -160,7 +160,7 @@ public final class JSONLinesWriter {
         }
         if !event.normalized.isEmpty {
             buffer.beginArray("normalized")
-            for (flag, name) in Normalization.names where event.normalized.contains(flag) {
+            for (flag, name) in Normalizations.names where event.normalized.contains(flag) {
                 buffer.element(name)
             }
             buffer.endArray()

@@ -6,18 +6,36 @@
 public enum Checksum {
     /// Adds `bytes` as big-endian 16-bit words to `partial`. An odd final byte is padded with a
     /// zero byte (RFC 1071 §4.1), so only the last piece of a multi-piece sum may be odd.
+    ///
+    /// The even-length part is summed as native 64-bit words with end-around carry, then folded
+    /// to 16 bits and byte-swapped: the one's complement sum is independent of byte order and of
+    /// word width (RFC 1071 §2(A), §2(B)). Every load goes through the span's bounds check.
     public static func sum(_ bytes: RawSpan, adding partial: UInt64 = 0) -> UInt64 {
-        var total = partial
         let count = bytes.byteCount
+        var total: UInt64 = 0
+        var carries: UInt64 = 0
         var index = 0
+        while index + 8 <= count {
+            let (sum, overflow) = total.addingReportingOverflow(
+                bytes.unsafeLoadUnaligned(fromByteOffset: index, as: UInt64.self))
+            total = sum
+            carries &+= overflow ? 1 : 0
+            index &+= 8
+        }
+        // Fold the native sum to 16 bits before swapping it into network order.
+        var folded = (total & 0xFFFF_FFFF) &+ (total &>> 32) &+ carries
+        folded = (folded & 0xFFFF) &+ (folded &>> 16)
+        folded = (folded & 0xFFFF) &+ (folded &>> 16)
+        folded = (folded & 0xFFFF) &+ (folded &>> 16)
+        var result = partial &+ UInt64(UInt16(truncatingIfNeeded: folded).byteSwapped)
         while index + 1 < count {
-            total &+= UInt64(bytes.uint16(at: index))
-            index += 2
+            result &+= UInt64(bytes.uint16(at: index))
+            index &+= 2
         }
         if index < count {
-            total &+= UInt64(bytes.byte(at: index)) << 8
+            result &+= UInt64(bytes.byte(at: index)) << 8
         }
-        return total
+        return result
     }
 
     /// Folds the carries of an unfolded sum back into 16 bits (end-around carry). Not complemented.

@@ -24,16 +24,23 @@ public enum ChecksumMode: Sendable {
 ///
 /// A `Datagram` exists only if every layer passed every check, so the transport payload is
 /// exactly the rest of the datagram. It stores no bytes: `emit` rebuilds the headers from the
-/// fields and copies the payload from the original buffer.
+/// (normalized) fields and copies the payload from the original buffer. `normalizations` says
+/// what that rebuild changes; when it is empty, `emit` reproduces the received bytes exactly
+/// (for a checksum the kernel marked not ready, with `.keepReceived`).
 public struct Datagram: Equatable, Sendable {
     public var ipv4: IPv4.Header
     public var transport: Transport
+    /// What the decoded headers changed from the received ones.
+    public var normalizations: Normalizations
 
     /// The transport header, by protocol.
     public enum Transport: Equatable, Sendable {
         case tcp(TCP.Header)
         case udp(UDP.Header)
         case icmp(ICMP.Header)
+        /// A non-first fragment (offset > 0, allowed by the ruleset): it carries no transport
+        /// header, so it has no ports or ICMP type; its payload is passed on as received.
+        case fragment
     }
 
     /// Where the transport payload starts in the original datagram.
@@ -42,21 +49,43 @@ public struct Datagram: Equatable, Sendable {
     public var payloadLength: Int
 
     /// Builds a datagram from its parts (for tests and crafted packets).
-    public init(ipv4: IPv4.Header, transport: Transport, payloadOffset: Int, payloadLength: Int) {
+    public init(
+        ipv4: IPv4.Header, transport: Transport, payloadOffset: Int, payloadLength: Int,
+        normalizations: Normalizations = []
+    ) {
         self.ipv4 = ipv4
         self.transport = transport
         self.payloadOffset = payloadOffset
         self.payloadLength = payloadLength
+        self.normalizations = normalizations
     }
 
     /// Decodes the whole datagram or throws the first violation found, layer by layer: IPv4
-    /// structure, IPv4 semantics, protocol, then the transport layer. Never traps on any input.
-    public init(parsing bytes: RawSpan, context: PacketContext = PacketContext()) throws(DecodeError) {
+    /// structure, IPv4 semantics (with the ruleset's `options`), protocol, then the transport
+    /// layer. Never traps on any input.
+    ///
+    /// A first fragment (allowed by `options`) has its transport header decoded without the
+    /// checksum and length checks that need the whole datagram; a later fragment has none.
+    public init(
+        parsing bytes: RawSpan, context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
+    ) throws(DecodeError) {
         let ipView = try IPv4.View(validating: bytes)
-        let ipv4 = try IPv4.Header(parsing: ipView)
+        var normalizations = Normalizations()
+        let ipv4 = try IPv4.Header(parsing: ipView, options: options, normalizations: &normalizations)
         let segment = ipView.payload
         let start = ipView.headerLength
-        let verify = !context.checksumNotReady
+        guard ipv4.proto == .tcp || ipv4.proto == .udp || ipv4.proto == .icmp else { throw Self.unknownProtocol() }
+        if ipv4.fragmentOffset != 0 {
+            // RFC 1858 §4: a TCP fragment at offset 1 (8 bytes) can only exist to overwrite
+            // the flags of the header in the first fragment.
+            guard !(ipv4.proto == .tcp && ipv4.fragmentOffset == 1) else { throw Self.overlappingFragment() }
+            self.init(
+                ipv4: ipv4, transport: .fragment, payloadOffset: start, payloadLength: segment.byteCount,
+                normalizations: normalizations)
+            return
+        }
+        let firstFragment = ipv4.isFragment
+        let verify = !context.checksumNotReady && !firstFragment
         // Only TCP and UDP use it; the segment length fits 16 bits since the total length does.
         let pseudo = Checksum.pseudoHeaderSum(
             source: ipv4.source, destination: ipv4.destination, proto: ipv4.proto,
@@ -66,22 +95,20 @@ public struct Datagram: Equatable, Sendable {
         switch ipv4.proto {
         case .tcp:
             let view = try TCP.View(validating: segment, at: start)
-            transport = .tcp(try TCP.Header(parsing: view, pseudoHeaderSum: verify ? pseudo : nil))
+            transport = .tcp(try TCP.Header(parsing: view, pseudoHeaderSum: verify ? pseudo : nil, normalizations: &normalizations))
             transportHeaderLength = view.headerLength
         case .udp:
-            let view = try UDP.View(validating: segment, at: start)
+            let view = try UDP.View(validating: segment, at: start, firstFragment: firstFragment)
             transport = .udp(try UDP.Header(parsing: view, pseudoHeaderSum: verify ? pseudo : nil))
             transportHeaderLength = UDP.headerLength
-        case .icmp:
-            let view = try ICMP.View(validating: segment, at: start)
-            transport = .icmp(try ICMP.Header(parsing: view, verifyingChecksum: verify))
-            transportHeaderLength = ICMP.headerLength
         default:
-            throw Self.unknownProtocol()
+            let view = try ICMP.View(validating: segment, at: start)
+            transport = .icmp(try ICMP.Header(parsing: view, verifyingChecksum: verify, normalizations: &normalizations))
+            transportHeaderLength = ICMP.headerLength
         }
         self.init(
             ipv4: ipv4, transport: transport, payloadOffset: start + transportHeaderLength,
-            payloadLength: segment.byteCount - transportHeaderLength)
+            payloadLength: segment.byteCount - transportHeaderLength, normalizations: normalizations)
     }
 
     @inline(never)
@@ -89,8 +116,13 @@ public struct Datagram: Equatable, Sendable {
         .make(.ipv4, .protocol, at: IPv4.Offset.proto, .unknownProtocol)
     }
 
+    @inline(never)
+    private static func overlappingFragment() -> DecodeError {
+        .make(.ipv4, .fragmentOffset, at: IPv4.Offset.flagsAndFragmentOffset, .fragment)
+    }
+
     /// Bytes `emit` will write: the IPv4 header, the transport header, the payload.
-    /// At most 65535 for any parsed datagram; a caller that grows TCP options must keep it so.
+    /// At most 65535 for any parsed datagram; a caller that grows options must keep it so.
     public var encodedLength: Int {
         ipv4.encodedLength + transport.encodedLength + payloadLength
     }
@@ -103,6 +135,11 @@ public struct Datagram: Equatable, Sendable {
     /// with `.compute` (except a received UDP checksum of 0, which stays 0: the sender asked for
     /// none, RFC 768) or written back as received with `.keepReceived`.
     ///
+    /// A fragment covers only part of its transport datagram, so its transport checksum cannot be
+    /// computed: a first fragment's UDP length and transport checksum are kept as received, and
+    /// if its TCP header changed, the received checksum is updated for the changed header
+    /// words only (RFC 1624), with either mode.
+    ///
     /// Never allocates and never fails for in-contract arguments: `out.byteCount >= encodedLength`
     /// and `original` the buffer this datagram was parsed from (violations trap: they are bugs).
     public func emit(payloadFrom original: RawSpan, into out: inout MutableRawSpan, transportChecksum: ChecksumMode) {
@@ -110,6 +147,7 @@ public struct Datagram: Equatable, Sendable {
         let headerEnd = ipLength + transport.encodedLength
         let total = headerEnd + payloadLength
         let segmentLength = UInt16(truncatingIfNeeded: total - ipLength)
+        let fragment = ipv4.isFragment
 
         var ip = ipv4
         ip.totalLength = UInt16(truncatingIfNeeded: total)
@@ -119,7 +157,7 @@ public struct Datagram: Equatable, Sendable {
         ip.emit(into: &ipOut)
 
         var transportOut = out._mutatingExtracting(ipLength..<headerEnd)
-        let recompute = transportChecksum == .compute
+        let recompute = transportChecksum == .compute && !fragment
         var checksumOffset: Int?
         var pseudo: UInt64 = 0
         switch transport {
@@ -131,8 +169,11 @@ public struct Datagram: Equatable, Sendable {
                     source: ip.source, destination: ip.destination, proto: .tcp, length: segmentLength)
             }
             header.emit(into: &transportOut)
+            if fragment {
+                Self.adjustChecksum(of: &transportOut, from: original.extracting(ipv4.headerLength..<ipv4.headerLength + header.encodedLength))
+            }
         case .udp(var header):
-            header.length = segmentLength
+            if !fragment { header.length = segmentLength }
             // A received 0 means "no checksum"; inventing one would change what the sender said.
             if recompute && header.checksum != 0 {
                 header.checksum = 0
@@ -147,6 +188,8 @@ public struct Datagram: Equatable, Sendable {
                 checksumOffset = ICMP.Offset.checksum
             }
             header.emit(into: &transportOut)
+        case .fragment:
+            break
         }
 
         Self.copy(original.extracting(payloadOffset..<payloadOffset + payloadLength), into: &out, at: headerEnd)
@@ -159,6 +202,29 @@ public struct Datagram: Equatable, Sendable {
         }
     }
 
+    /// RFC 1624 eqn. 3: when a TCP header of unchanged length was rewritten, its checksum is
+    /// HC' = ~(~HC + ~m + m'), with m and m' the old and new header sums without the checksum
+    /// field. Left alone when the header did not change, so an unchanged fragment is unchanged.
+    private static func adjustChecksum(of header: inout MutableRawSpan, from received: RawSpan) {
+        if let adjusted = adjustedChecksum(emitted: header.bytes, received: received) {
+            header.store(adjusted, at: TCP.Offset.checksum)
+        }
+    }
+
+    private static func adjustedChecksum(emitted: RawSpan, received: RawSpan) -> UInt16? {
+        guard emitted.byteCount == received.byteCount else { return nil }
+        var same = true
+        for index in 0..<emitted.byteCount where emitted.byte(at: index) != received.byte(at: index) {
+            same = false
+            break
+        }
+        if same { return nil }
+        let checksum = received.uint16(at: TCP.Offset.checksum)
+        let old = Checksum.fold(Checksum.sum(received) + UInt64(~checksum))
+        let new = Checksum.fold(Checksum.sum(emitted) + UInt64(~emitted.uint16(at: TCP.Offset.checksum)))
+        return ~Checksum.fold(UInt64(~checksum) + UInt64(~old) + UInt64(new))
+    }
+
     /// Copies `source` into `out` at `offset`, bounds checked once by the two span extractions.
     private static func copy(_ source: RawSpan, into out: inout MutableRawSpan, at offset: Int) {
         var destination = out._mutatingExtracting(offset..<offset + source.byteCount)
@@ -169,21 +235,21 @@ public struct Datagram: Equatable, Sendable {
         }
     }
 
-    /// The TCP or UDP source port; nil for ICMP.
+    /// The TCP or UDP source port; nil for ICMP and for a non-first fragment.
     public var sourcePort: UInt16? {
         switch transport {
         case .tcp(let header): header.sourcePort
         case .udp(let header): header.sourcePort
-        case .icmp: nil
+        case .icmp, .fragment: nil
         }
     }
 
-    /// The TCP or UDP destination port; nil for ICMP.
+    /// The TCP or UDP destination port; nil for ICMP and for a non-first fragment.
     public var destinationPort: UInt16? {
         switch transport {
         case .tcp(let header): header.destinationPort
         case .udp(let header): header.destinationPort
-        case .icmp: nil
+        case .icmp, .fragment: nil
         }
     }
 
@@ -199,21 +265,13 @@ public struct Datagram: Equatable, Sendable {
 }
 
 extension Datagram.Transport {
-    /// The transport header's encoded size.
+    /// The transport header's encoded size; 0 for a non-first fragment.
     public var encodedLength: Int {
         switch self {
         case .tcp(let header): header.encodedLength
         case .udp(let header): header.encodedLength
         case .icmp(let header): header.encodedLength
-        }
-    }
-
-    /// The IP protocol number this transport travels under.
-    public var proto: IPProtocol {
-        switch self {
-        case .tcp: .tcp
-        case .udp: .udp
-        case .icmp: .icmp
+        case .fragment: 0
         }
     }
 }
@@ -231,6 +289,8 @@ extension Datagram: CustomStringConvertible {
             return "udp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort)"
         case .icmp(let header):
             return "icmp \(source) -> \(destination) type \(header.type) code \(header.code)"
+        case .fragment:
+            return "\(ipv4.proto) \(source) -> \(destination) fragment offset \(Int(ipv4.fragmentOffset) * 8)"
         }
     }
 }

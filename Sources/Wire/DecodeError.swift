@@ -24,6 +24,9 @@ public struct DecodeError: Error, Equatable, Sendable {
         case length
         case type
         case code
+        case ttl
+        /// The IPv4 header (and first 8 bytes) an ICMP error message quotes (RFC 792).
+        case embeddedHeader = "embedded_header"
     }
 
     /// Stable, hyphenated reason codes.
@@ -35,6 +38,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         case trailingBytes = "trailing-bytes"
         case badChecksum = "bad-checksum"
         case unknownProtocol = "unknown-protocol"
+        /// No longer produced (options are judged one by one since the `ip-option-*` codes);
+        /// kept so that old logs still name a known code.
         case ipOptions = "ip-options"
         case badFlags = "bad-flags"
         case fragment
@@ -42,6 +47,18 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badTCPOption = "bad-tcp-option"
         case unknownICMPType = "unknown-icmp-type"
         case badICMPCode = "bad-icmp-code"
+        case ttlZero = "ttl-zero"
+        case illegalFlags = "illegal-flags"
+        /// An IPv4 option with an impossible length or pointer, or overrunning the header.
+        case badIPOption = "bad-ip-option"
+        /// Loose or strict source routing (RFC 791): always refused, whatever the rules say.
+        case ipOptionSourceRoute = "ip-option-source-route"
+        /// The options below are refused unless the ruleset allows their type.
+        case ipOptionRecordRoute = "ip-option-record-route"
+        case ipOptionTimestamp = "ip-option-timestamp"
+        case ipOptionRouterAlert = "ip-option-router-alert"
+        case ipOptionSecurity = "ip-option-security"
+        case ipOptionUnknown = "ip-option-unknown"
     }
 
     public var layer: Layer
@@ -83,27 +100,46 @@ extension DecodeError: CustomStringConvertible {
             case .totalLength: return "the IPv4 total length is greater than the bytes received"
             case .dataOffset: return "the TCP data offset reaches past the end of the segment"
             case .length: return "the \(name) length field is greater than the IP payload"
+            case .embeddedHeader: return "the ICMP error quotes less than an IPv4 header and 8 bytes"
             default: return "the \(name) \(field.displayName) reaches past the bytes received"
             }
-        case .badVersion: return "the IP version is not 4"
+        case .badVersion:
+            return field == .embeddedHeader ? "the IP header quoted by the ICMP error is not version 4" : "the IP version is not 4"
         case .badHeaderLength:
-            return field == .dataOffset
-                ? "the TCP data offset is below the minimum of 5 words"
-                : "the IPv4 header length (IHL) is below the minimum of 5 words"
-        case .badTotalLength: return "the IPv4 total length is smaller than its own header"
+            switch field {
+            case .dataOffset: return "the TCP data offset is below the minimum of 5 words"
+            case .embeddedHeader: return "the IP header quoted by the ICMP error has an IHL below 5 words"
+            default: return "the IPv4 header length (IHL) is below the minimum of 5 words"
+            }
+        case .badTotalLength:
+            return field == .embeddedHeader
+                ? "the IP header quoted by the ICMP error has a total length smaller than itself"
+                : "the IPv4 total length is smaller than its own header"
         case .trailingBytes:
             return field == .length
                 ? "the \(name) length field is shorter than the IP payload"
                 : "bytes remain after the IPv4 total length"
-        case .badChecksum: return "the \(name) \(field.displayName) does not match the bytes"
+        case .badChecksum:
+            return field == .embeddedHeader
+                ? "the header checksum of the IP header quoted by the ICMP error does not match"
+                : "the \(name) \(field.displayName) does not match the bytes"
         case .unknownProtocol: return "the IP protocol is not ICMP, TCP or UDP"
         case .ipOptions: return "the IPv4 header carries options, which are not accepted"
-        case .badFlags: return "the reserved IPv4 flag bit is set"
-        case .fragment: return "the datagram is a fragment, which is not accepted"
+        case .badFlags: return "don't-fragment is set on a fragment"
+        case .fragment: return "the datagram is a fragment, which the rules do not accept"
         case .badLength: return "the \(name) length field is below the minimum header size"
-        case .badTCPOption: return "a TCP option has an impossible length"
+        case .badTCPOption: return "a TCP option has an impossible length or value, or is not allowed without SYN"
         case .unknownICMPType: return "the ICMP type is not one that is accepted"
         case .badICMPCode: return "the ICMP code is not defined for its type"
+        case .ttlZero: return "the IPv4 time to live is 0"
+        case .illegalFlags: return "the TCP flags are an impossible combination"
+        case .badIPOption: return "an IPv4 option has an impossible length or pointer"
+        case .ipOptionSourceRoute: return "the IPv4 header carries a source route option, which is never accepted"
+        case .ipOptionRecordRoute: return "the IPv4 header carries a record route option, which the rules do not accept"
+        case .ipOptionTimestamp: return "the IPv4 header carries a timestamp option, which the rules do not accept"
+        case .ipOptionRouterAlert: return "the IPv4 header carries a router alert option, which the rules do not accept"
+        case .ipOptionSecurity: return "the IPv4 header carries a security option, which the rules do not accept"
+        case .ipOptionUnknown: return "the IPv4 header carries an option of unknown type, which the rules do not accept"
         }
     }
 }
@@ -128,6 +164,8 @@ extension DecodeError.Field {
         case .totalLength: "total length"
         case .fragmentOffset: "fragment offset"
         case .dataOffset: "data offset"
+        case .ttl: "time to live"
+        case .embeddedHeader: "embedded header"
         default: rawValue
         }
     }

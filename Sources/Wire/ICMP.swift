@@ -52,6 +52,14 @@ public enum ICMP {
             }
         }
 
+        /// Error messages, which quote the datagram that caused them (RFC 792).
+        public var isError: Bool {
+            switch self {
+            case .destinationUnreachable, .sourceQuench, .redirect, .timeExceeded, .parameterProblem: true
+            default: false
+            }
+        }
+
         /// The hyphenated keyword used in rules and logs, or nil for unnamed types.
         public var name: String? {
             switch self {
@@ -92,6 +100,7 @@ public enum ICMP {
 
         /// Checks that the 8-byte header is present.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan, at datagramOffset: Int = 0) throws(DecodeError) {
             guard bytes.byteCount >= ICMP.headerLength else {
                 throw .make(.icmp, .header, at: datagramOffset, .truncated)
@@ -113,8 +122,9 @@ public enum ICMP {
 
     /// The decoded fields of an ICMP header.
     ///
-    /// `init(parsing:verifyingChecksum:)` guarantees an accepted type, a code defined for it,
-    /// and (unless told to skip) a correct checksum.
+    /// `init(parsing:verifyingChecksum:normalizations:)` guarantees an accepted type, a code
+    /// defined for it, a decodable quoted IPv4 header for error messages, and (unless told to
+    /// skip) a correct checksum.
     public struct Header: Equatable, Sendable {
         public var type: MessageType
         public var code: UInt8
@@ -132,12 +142,26 @@ public enum ICMP {
             self.restOfHeader = restOfHeader
         }
 
-        /// Decodes the fields and checks, in order: checksum (skipped when
-        /// `verifyingChecksum` is false), type, code.
+        /// As `init(parsing:verifyingChecksum:normalizations:)`, discarding what the rebuild would change.
         public init(parsing view: borrowing View, verifyingChecksum: Bool = true) throws(DecodeError) {
+            var ignored = Normalizations()
+            try self.init(parsing: view, verifyingChecksum: verifyingChecksum, normalizations: &ignored)
+        }
+
+        /// Decodes the fields and checks, in order: checksum (skipped when `verifyingChecksum`
+        /// is false), type, code, and for an error message the IPv4 header it quotes.
+        @inline(__always)
+        public init(parsing view: borrowing View, verifyingChecksum: Bool, normalizations: inout Normalizations) throws(DecodeError) {
             if verifyingChecksum {
                 guard Checksum.isValid(view.bytes) else {
                     throw .make(.icmp, .checksum, at: view.datagramOffset + Offset.checksum, .badChecksum)
+                }
+                // 0xFFFF verifies too; emit computes 0x0000 unless every other byte is zero.
+                let bytes = view.bytes
+                if view.checksum == 0xFFFF
+                    && !(TCP.Header.isZero(bytes, from: 0, to: Offset.checksum)
+                         && TCP.Header.isZero(bytes, from: Offset.restOfHeader, to: bytes.byteCount)) {
+                    normalizations.insert(.transportChecksum)
                 }
             }
             guard let maximumCode = view.type.maximumCode else {
@@ -146,7 +170,33 @@ public enum ICMP {
             guard view.code <= maximumCode else {
                 throw .make(.icmp, .code, at: view.datagramOffset + Offset.code, .badICMPCode)
             }
+            if view.type.isError {
+                try Self.checkEmbeddedHeader(view.payload, at: view.datagramOffset + ICMP.headerLength)
+            }
             self.init(type: view.type, code: view.code, checksum: view.checksum, restOfHeader: view.restOfHeader)
+        }
+
+        /// An error message quotes the offending datagram's IPv4 header and at least its first
+        /// 8 bytes (RFC 792, RFC 1812 §4.3.2.3). That header must decode: version 4, IHL >= 5,
+        /// the header and 8 bytes present, a total length not below the header, and a correct
+        /// header checksum. Its options and the quoted transport bytes are not judged.
+        private static func checkEmbeddedHeader(_ quoted: RawSpan, at offset: Int) throws(DecodeError) {
+            guard quoted.byteCount >= IPv4.minimumHeaderLength + 8 else {
+                throw .make(.icmp, .embeddedHeader, at: offset, .truncated)
+            }
+            let versionAndIHL = quoted.byte(at: IPv4.Offset.versionAndIHL)
+            guard versionAndIHL >> 4 == 4 else { throw .make(.icmp, .embeddedHeader, at: offset, .badVersion) }
+            let headerLength = Int(versionAndIHL & 0x0F) * 4
+            guard headerLength >= IPv4.minimumHeaderLength else {
+                throw .make(.icmp, .embeddedHeader, at: offset, .badHeaderLength)
+            }
+            guard quoted.byteCount >= headerLength + 8 else { throw .make(.icmp, .embeddedHeader, at: offset, .truncated) }
+            guard Int(quoted.uint16(at: IPv4.Offset.totalLength)) >= headerLength else {
+                throw .make(.icmp, .embeddedHeader, at: offset + IPv4.Offset.totalLength, .badTotalLength)
+            }
+            guard Checksum.isValid(quoted.extracting(0..<headerLength)) else {
+                throw .make(.icmp, .embeddedHeader, at: offset + IPv4.Offset.headerChecksum, .badChecksum)
+            }
         }
 
         /// Echo identifier (high half of `restOfHeader`).

@@ -15,6 +15,9 @@ public enum IPv4 {
         public static let options = 20                // present when IHL > 5
     }
 
+    /// The kept option bytes of a decoded header (no end-of-list, no padding); see `OptionBytes`.
+    public typealias Options = OptionBytes
+
     /// Size of a header without options: IHL 5.
     public static let minimumHeaderLength = 20
 
@@ -28,16 +31,38 @@ public enum IPv4 {
         public static let moreFragments = Flags(rawValue: 0b001)
     }
 
+    /// IPv4 option types: the whole type byte (copied flag, class, number; RFC 791 §3.1).
+    public enum OptionType {
+        /// End of option list; the rest of the header is padding. One byte.
+        public static let endOfList: UInt8 = 0
+        /// No operation. One byte.
+        public static let noOperation: UInt8 = 1
+        /// Record route (RFC 791): length, pointer, then 4-byte address slots.
+        public static let recordRoute: UInt8 = 7
+        /// Internet timestamp (RFC 791): length, pointer, overflow|flag, then 4- or 8-byte slots.
+        public static let timestamp: UInt8 = 68
+        /// Security (RFC 1108): length >= 3, classification level, protection authority flags.
+        public static let security: UInt8 = 130
+        /// Loose source and record route (RFC 791): same layout as record route.
+        public static let looseSourceRoute: UInt8 = 131
+        /// Strict source and record route (RFC 791): same layout as record route.
+        public static let strictSourceRoute: UInt8 = 137
+        /// Router alert (RFC 2113): length 4, a 2-byte value.
+        public static let routerAlert: UInt8 = 148
+    }
+
     /// Borrowed bytes of one whole datagram.
     ///
     /// Once `init(validating:)` returns, the buffer holds exactly one datagram: a version-4
-    /// header of `headerLength` (>= 20) bytes, all present, and `totalLength` equal to the byte
-    /// count, so no accessor can go out of bounds.
+    /// header of `headerLength` (>= 20) bytes, all present, `totalLength` equal to the byte
+    /// count, and an options area in which every option up to end-of-list has a length of at
+    /// least 2 that stays inside the header, so no accessor can go out of bounds.
     public struct View: ~Escapable {
         public let bytes: RawSpan
 
         /// Runs every structural check (sizes and lengths) once.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan) throws(DecodeError) {
             try Self.checkMinimumSize(bytes)
             // The version is checked here, not in the header, because IHL and total
@@ -45,7 +70,29 @@ public enum IPv4 {
             try Self.checkVersion(bytes)
             try Self.checkHeaderLength(bytes)
             try Self.checkTotalLength(bytes)
+            try Self.walkOptions(bytes)
             self.bytes = bytes
+        }
+
+        /// Walks the options far enough to know each one fits (RFC 791 §3.1): end-of-list stops
+        /// the walk, no-operation is one byte, every other type has a length >= 2 inside the header.
+        private static func walkOptions(_ bytes: RawSpan) throws(DecodeError) {
+            let headerLength = Int(bytes.byte(at: Offset.versionAndIHL) & 0x0F) * 4
+            var index = Offset.options
+            while index < headerLength {
+                let type = bytes.byte(at: index)
+                if type == OptionType.endOfList { return }
+                if type == OptionType.noOperation {
+                    index += 1
+                    continue
+                }
+                guard index + 1 < headerLength else { throw .make(.ipv4, .options, at: index, .badIPOption) }
+                let length = Int(bytes.byte(at: index + 1))
+                guard length >= 2, index + length <= headerLength else {
+                    throw .make(.ipv4, .options, at: index, .badIPOption)
+                }
+                index += length
+            }
         }
 
         private static func checkMinimumSize(_ bytes: RawSpan) throws(DecodeError) {
@@ -114,10 +161,12 @@ public enum IPv4 {
         }
     }
 
-    /// The decoded fields of an IPv4 header without options.
+    /// The decoded fields of an IPv4 header, options included.
     ///
-    /// `init(parsing:)` guarantees a correct header checksum, no options, a clear reserved flag
-    /// and no fragmentation. The protocol is not judged here: `Datagram` decides which are allowed.
+    /// `init(parsing:options:normalizations:)` guarantees a correct header checksum, a TTL above
+    /// 0, no DF on a fragment, every option well formed and allowed, and no fragment unless the
+    /// ruleset accepts fragments. It holds the normalized header: reserved flag clear, nothing
+    /// after end-of-list. The protocol is not judged here: `Datagram` decides which are allowed.
     public struct Header: Equatable, Sendable {
         /// DSCP and ECN together, as received.
         public var typeOfService: UInt8
@@ -133,12 +182,19 @@ public enum IPv4 {
         public var headerChecksum: UInt16
         public var source: IPv4Address
         public var destination: IPv4Address
+        /// The accepted options, up to (not including) end-of-list; `emit` zero-fills the rest.
+        public var options: Options
+        /// The header length in bytes (IHL × 4), kept as received so that a rebuilt header
+        /// is as long as the original one (fragment offsets and payload positions stay valid).
+        public var headerLength: Int
 
-        /// Builds a header from fields; the checksum is computed by `emit`.
+        /// Builds a header from fields; the checksum is computed by `emit`. `headerLength`
+        /// defaults to the options rounded up to whole words.
         public init(
             typeOfService: UInt8 = 0, totalLength: UInt16, identification: UInt16 = 0,
             flags: Flags = [], fragmentOffset: UInt16 = 0, ttl: UInt8 = 64, proto: IPProtocol,
-            headerChecksum: UInt16 = 0, source: IPv4Address, destination: IPv4Address
+            headerChecksum: UInt16 = 0, source: IPv4Address, destination: IPv4Address,
+            options: Options = Options(), headerLength: Int? = nil
         ) {
             self.typeOfService = typeOfService
             self.totalLength = totalLength
@@ -150,20 +206,44 @@ public enum IPv4 {
             self.headerChecksum = headerChecksum
             self.source = source
             self.destination = destination
+            self.options = options
+            self.headerLength = headerLength ?? IPv4.minimumHeaderLength + options.paddedCount
+        }
+
+        /// Runs the semantic checks with the ruleset's default allowances (no fragments, no
+        /// options but end-of-list and no-operation), discarding what the rebuild would change.
+        public init(parsing view: borrowing View, options allowances: DecodeOptions = DecodeOptions()) throws(DecodeError) {
+            var ignored = Normalizations()
+            try self.init(parsing: view, options: allowances, normalizations: &ignored)
         }
 
         /// Runs the semantic checks, in this order: checksum (a corrupt header makes every other
-        /// field untrustworthy), options, reserved flag, fragmentation.
-        public init(parsing view: borrowing View) throws(DecodeError) {
+        /// field untrustworthy), flags, TTL, options, fragmentation. Adds to `normalizations`
+        /// what the decoded header changed from the received one.
+        @inline(__always)
+        public init(
+            parsing view: borrowing View, options allowances: DecodeOptions,
+            normalizations: inout Normalizations
+        ) throws(DecodeError) {
             try Self.checkChecksum(view)
-            try Self.checkNoOptions(view)
             try Self.checkFlags(view)
-            try Self.checkNotFragment(view)
+            try Self.checkTTL(view)
+            var options = Options()
+            try Self.parseOptions(view, allowed: allowances.allowedIPOptionTypes, into: &options, normalizations: &normalizations)
+            try Self.checkFragment(view, allowed: allowances.allowFragments)
+            var flags = view.flags
+            if flags.contains(.reserved) {
+                flags.remove(.reserved)
+                normalizations.insert(.ipv4ReservedFlag)
+            }
+            // RFC 1071: 0xFFFF and 0x0000 both verify; emit computes 0x0000 for any real header.
+            if view.headerChecksum == 0xFFFF { normalizations.insert(.ipv4Checksum) }
             self.init(
                 typeOfService: view.typeOfService, totalLength: view.totalLength,
-                identification: view.identification, flags: view.flags,
+                identification: view.identification, flags: flags,
                 fragmentOffset: view.fragmentOffset, ttl: view.ttl, proto: view.proto,
-                headerChecksum: view.headerChecksum, source: view.source, destination: view.destination)
+                headerChecksum: view.headerChecksum, source: view.source, destination: view.destination,
+                options: options, headerLength: view.headerLength)
         }
 
         private static func checkChecksum(_ view: borrowing View) throws(DecodeError) {
@@ -172,35 +252,114 @@ public enum IPv4 {
             }
         }
 
-        /// Options are refused outright in this version: none is needed for our traffic and
-        /// each one (source routing, record route, …) is attack surface.
-        private static func checkNoOptions(_ view: borrowing View) throws(DecodeError) {
-            guard view.headerLength == IPv4.minimumHeaderLength else {
-                throw .make(.ipv4, .options, at: Offset.options, .ipOptions)
-            }
-        }
-
+        /// Don't-fragment on a datagram that is a fragment contradicts itself (RFC 791 §3.2:
+        /// a DF datagram is never fragmented). The reserved bit is cleared, not refused.
         private static func checkFlags(_ view: borrowing View) throws(DecodeError) {
-            guard !view.flags.contains(.reserved) else {
+            let flags = view.flags
+            guard !(flags.contains(.dontFragment) && (flags.contains(.moreFragments) || view.fragmentOffset != 0)) else {
                 throw .make(.ipv4, .flags, at: Offset.flagsAndFragmentOffset, .badFlags)
             }
         }
 
-        /// Fragments are refused: a fragment cannot be judged on its own, and reassembly is
-        /// the kernel's job (conntrack defragments before the NFQUEUE hook when loaded).
-        private static func checkNotFragment(_ view: borrowing View) throws(DecodeError) {
-            guard !view.flags.contains(.moreFragments), view.fragmentOffset == 0 else {
+        /// A TTL of 0 must never be on the wire (RFC 1122 §3.2.1.7).
+        private static func checkTTL(_ view: borrowing View) throws(DecodeError) {
+            guard view.ttl != 0 else { throw .make(.ipv4, .ttl, at: Offset.ttl, .ttlZero) }
+        }
+
+        /// Judges each option by type and length (the view already knows each fits), keeps the
+        /// allowed ones, and notes non-zero bytes after end-of-list. Source routes are refused
+        /// whatever the ruleset says: they let the sender pick the path back through us.
+        private static func parseOptions(
+            _ view: borrowing View, allowed: IPOptionTypes, into options: inout Options,
+            normalizations: inout Normalizations
+        ) throws(DecodeError) {
+            let bytes = view.bytes
+            let headerLength = view.headerLength
+            guard headerLength > IPv4.minimumHeaderLength else { return }
+            var index = Offset.options
+            while index < headerLength {
+                let type = bytes.byte(at: index)
+                if type == OptionType.endOfList {
+                    if !TCP.Header.isZero(bytes, from: index + 1, to: headerLength) { normalizations.insert(.ipOptionPadding) }
+                    break
+                }
+                if type == OptionType.noOperation {
+                    index += 1
+                    continue
+                }
+                let length = Int(bytes.byte(at: index + 1))
+                let refusal = try checkOption(bytes, at: index, type: type, length: length)
+                if type == OptionType.looseSourceRoute || type == OptionType.strictSourceRoute {
+                    throw .make(.ipv4, .options, at: index, .ipOptionSourceRoute)
+                }
+                guard allowed.contains(type) else { throw .make(.ipv4, .options, at: index, refusal) }
+                index += length
+            }
+            // Nothing is removed from IPv4 options (a refused one drops the datagram): keep the
+            // area up to end-of-list as received.
+            options = Options(copying: bytes.extracting(Offset.options..<Swift.min(index, headerLength)))
+        }
+
+        /// Checks one option's layout by type (RFC 791 §3.1, RFC 1108, RFC 2113) and returns the
+        /// reason to give if the ruleset does not allow it.
+        private static func checkOption(_ bytes: RawSpan, at index: Int, type: UInt8, length: Int) throws(DecodeError) -> DecodeError.Reason {
+            switch type {
+            case OptionType.recordRoute, OptionType.looseSourceRoute, OptionType.strictSourceRoute:
+                // length 3 + 4n; the pointer (1-based) names the next free slot, or length + 1 when full.
+                guard length >= 3, (length - 3) % 4 == 0 else { throw .make(.ipv4, .options, at: index, .badIPOption) }
+                let pointer = Int(bytes.byte(at: index + 2))
+                guard pointer >= 4, pointer <= length + 1, (pointer - 4) % 4 == 0 else {
+                    throw .make(.ipv4, .options, at: index + 2, .badIPOption)
+                }
+                return .ipOptionRecordRoute
+            case OptionType.timestamp:
+                // length 4 + slots; flag 0: 4-byte timestamps, 1 and 3: 8-byte address + timestamp.
+                guard length >= 4 else { throw .make(.ipv4, .options, at: index, .badIPOption) }
+                let flag = bytes.byte(at: index + 3) & 0x0F
+                guard flag == 0 || flag == 1 || flag == 3 else {
+                    throw .make(.ipv4, .options, at: index + 3, .badIPOption)
+                }
+                let slot = flag == 0 ? 4 : 8
+                guard (length - 4) % slot == 0 else { throw .make(.ipv4, .options, at: index, .badIPOption) }
+                let pointer = Int(bytes.byte(at: index + 2))
+                guard pointer >= 5, pointer <= length + 1, (pointer - 5) % slot == 0 else {
+                    throw .make(.ipv4, .options, at: index + 2, .badIPOption)
+                }
+                return .ipOptionTimestamp
+            case OptionType.routerAlert:
+                guard length == 4 else { throw .make(.ipv4, .options, at: index, .badIPOption) }
+                return .ipOptionRouterAlert
+            case OptionType.security:
+                guard length >= 3 else { throw .make(.ipv4, .options, at: index, .badIPOption) }
+                return .ipOptionSecurity
+            default:
+                return .ipOptionUnknown
+            }
+        }
+
+        /// Fragments are refused unless the ruleset accepts them: a non-first fragment has no
+        /// transport header to judge, and reassembly is the kernel's job (conntrack's defrag
+        /// runs before the NFQUEUE hook when loaded).
+        private static func checkFragment(_ view: borrowing View, allowed: Bool) throws(DecodeError) {
+            guard allowed || (!view.flags.contains(.moreFragments) && view.fragmentOffset == 0) else {
                 throw .make(.ipv4, .fragmentOffset, at: Offset.flagsAndFragmentOffset, .fragment)
             }
         }
 
-        /// Always 20: options are never emitted.
-        public var encodedLength: Int { IPv4.minimumHeaderLength }
+        /// True for any fragment: more-fragments set or a non-zero offset.
+        public var isFragment: Bool { flags.contains(.moreFragments) || fragmentOffset != 0 }
 
-        /// Writes the 20-byte header into `out[0..<20]` with a freshly computed header checksum.
-        /// The stored `headerChecksum` is ignored. `out.byteCount` must be at least `encodedLength`.
+        /// The header length as received, or more if options were added past it.
+        public var encodedLength: Int {
+            Swift.max(headerLength, IPv4.minimumHeaderLength + options.paddedCount)
+        }
+
+        /// Writes the header into `out[0..<encodedLength]`: fields, options, zero padding, and a
+        /// freshly computed header checksum (the stored `headerChecksum` is ignored).
+        /// `out.byteCount` must be at least `encodedLength`.
         public func emit(into out: inout MutableRawSpan) {
-            out.store(UInt8(0x45), at: Offset.versionAndIHL)
+            let length = encodedLength
+            out.store(UInt8(0x40 | length / 4), at: Offset.versionAndIHL)
             out.store(typeOfService, at: Offset.typeOfService)
             out.store(totalLength, at: Offset.totalLength)
             out.store(identification, at: Offset.identification)
@@ -210,7 +369,10 @@ public enum IPv4 {
             out.store(UInt16(0), at: Offset.headerChecksum)
             out.store(source.rawValue, at: Offset.source)
             out.store(destination.rawValue, at: Offset.destination)
-            let checksum = Checksum.internetChecksum(out.bytes.extracting(0..<IPv4.minimumHeaderLength))
+            if length > IPv4.minimumHeaderLength {
+                options.emit(into: &out, at: Offset.options, length: length - IPv4.minimumHeaderLength)
+            }
+            let checksum = Checksum.internetChecksum(out.bytes.extracting(0..<length))
             out.store(checksum, at: Offset.headerChecksum)
         }
     }

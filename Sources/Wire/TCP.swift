@@ -26,6 +26,16 @@ public enum TCP {
         public static let endOfList: UInt8 = 0
         /// One-byte filler.
         public static let noOperation: UInt8 = 1
+        /// Maximum segment size, length 4, SYN only (RFC 9293 §3.2).
+        public static let maximumSegmentSize: UInt8 = 2
+        /// Window scale, length 3, shift <= 14, SYN only (RFC 7323 §2).
+        public static let windowScale: UInt8 = 3
+        /// SACK permitted, length 2, SYN only (RFC 2018 §2).
+        public static let sackPermitted: UInt8 = 4
+        /// SACK blocks, length 2 + 8n with 1 <= n <= 4 (RFC 2018 §3).
+        public static let sack: UInt8 = 5
+        /// Timestamps, length 10 (RFC 7323 §3).
+        public static let timestamps: UInt8 = 8
     }
 
     /// Control bits, plus the 4 reserved bits of byte 12 above them (bits 8–11), so a received
@@ -47,78 +57,8 @@ public enum TCP {
         public static let reserved = Flags(rawValue: 0xF00)
     }
 
-    /// The option bytes of a header, stored inline (no heap allocation): up to 40 bytes packed
-    /// big-endian into five `UInt64` words. Bytes past `count` are always zero, which makes
-    /// equality a plain comparison.
-    public struct Options: RandomAccessCollection, Equatable, Sendable {
-        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        public private(set) var endIndex: Int = 0
-        public var startIndex: Int { 0 }
-
-        /// No options.
-        public init() {}
-
-        /// Options copied from `bytes`; nil when there are more than 40.
-        public init?(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                guard append(byte) else { return nil }
-            }
-        }
-
-        /// Copies `bytes`, which the caller has bounded to at most 40 bytes.
-        init(copying bytes: RawSpan) {
-            for index in 0..<Swift.min(bytes.byteCount, TCP.maximumOptionsLength) {
-                append(bytes.byte(at: index))
-            }
-        }
-
-        public subscript(position: Int) -> UInt8 {
-            precondition(position >= 0 && position < endIndex, "TCP option index out of range")
-            return UInt8(truncatingIfNeeded: word(position / 8) >> (UInt64(7 - position % 8) * 8))
-        }
-
-        /// Adds one byte at the end; returns false (and changes nothing) when 40 are held.
-        @discardableResult
-        public mutating func append(_ byte: UInt8) -> Bool {
-            guard endIndex < TCP.maximumOptionsLength else { return false }
-            let shift = UInt64(7 - endIndex % 8) * 8
-            setWord(endIndex / 8, word(endIndex / 8) | UInt64(byte) << shift)
-            endIndex += 1
-            return true
-        }
-
-        /// Removes every byte.
-        public mutating func removeAll() {
-            self = Options()
-        }
-
-        /// The options area length on the wire: `count` rounded up to whole 32-bit words.
-        public var paddedCount: Int { (count + 3) & ~3 }
-
-        public static func == (lhs: Self, rhs: Self) -> Bool {
-            lhs.endIndex == rhs.endIndex && lhs.words == rhs.words
-        }
-
-        private func word(_ index: Int) -> UInt64 {
-            switch index {
-            case 0: words.0
-            case 1: words.1
-            case 2: words.2
-            case 3: words.3
-            default: words.4
-            }
-        }
-
-        private mutating func setWord(_ index: Int, _ value: UInt64) {
-            switch index {
-            case 0: words.0 = value
-            case 1: words.1 = value
-            case 2: words.2 = value
-            case 3: words.3 = value
-            default: words.4 = value
-            }
-        }
-    }
+    /// The option bytes kept by a decoded header (no EOL, no padding); see `OptionBytes`.
+    public typealias Options = OptionBytes
 
     /// Borrowed bytes of one TCP segment (header and payload).
     ///
@@ -133,6 +73,7 @@ public enum TCP {
         /// Runs every structural check once: fixed header present, data offset sane, options
         /// walkable. `datagramOffset` is the IPv4 header length, so errors point into the datagram.
         @_lifetime(copy bytes)
+        @inline(__always)
         public init(validating bytes: RawSpan, at datagramOffset: Int = 0) throws(DecodeError) {
             guard bytes.byteCount >= TCP.minimumHeaderLength else {
                 throw .make(.tcp, .header, at: datagramOffset, .truncated)
@@ -200,9 +141,10 @@ public enum TCP {
 
     /// The decoded fields of a TCP header.
     ///
-    /// The options are kept as received, padding included (normalizing them is the
-    /// engine's job). `init(parsing:pseudoHeaderSum:)` guarantees a correct checksum unless it
-    /// was told to skip the check.
+    /// `init(parsing:pseudoHeaderSum:normalizations:)` guarantees a correct checksum (unless told
+    /// to skip it), a legal flag combination, and every kept option well formed for its kind.
+    /// It holds the normalized header: reserved bits clear, urgent pointer 0 without URG,
+    /// unknown options removed, nothing after end-of-list.
     public struct Header: Equatable, Sendable {
         public var sourcePort: UInt16
         public var destinationPort: UInt16
@@ -213,13 +155,19 @@ public enum TCP {
         /// As received. `emit(into:)` writes it unchanged; `Datagram.emit` recomputes it.
         public var checksum: UInt16
         public var urgentPointer: UInt16
+        /// The kept options, up to (not including) end-of-list; `emit` zero-fills the rest.
         public var options: Options
+        /// The header length in bytes (data offset × 4), kept as received so that removing an
+        /// option never moves the payload (a first fragment must keep its length).
+        public var headerLength: Int
 
-        /// Builds a header from fields.
+        /// Builds a header from fields. `headerLength` defaults to the options rounded up to
+        /// whole words.
         public init(
             sourcePort: UInt16, destinationPort: UInt16, sequenceNumber: UInt32 = 0,
             acknowledgmentNumber: UInt32 = 0, flags: Flags, windowSize: UInt16 = 65535,
-            checksum: UInt16 = 0, urgentPointer: UInt16 = 0, options: Options = Options()
+            checksum: UInt16 = 0, urgentPointer: UInt16 = 0, options: Options = Options(),
+            headerLength: Int? = nil
         ) {
             self.sourcePort = sourcePort
             self.destinationPort = destinationPort
@@ -230,43 +178,159 @@ public enum TCP {
             self.checksum = checksum
             self.urgentPointer = urgentPointer
             self.options = options
+            self.headerLength = headerLength ?? TCP.minimumHeaderLength + options.paddedCount
         }
 
-        /// Decodes the fields and verifies the checksum against `pseudoHeaderSum`
-        /// (`Checksum.pseudoHeaderSum`); pass nil to skip verification, as for a packet the
-        /// kernel marked CSUMNOTREADY whose checksum is still partial.
+        /// As `init(parsing:pseudoHeaderSum:normalizations:)`, discarding what the rebuild would change.
         public init(parsing view: borrowing View, pseudoHeaderSum: UInt64?) throws(DecodeError) {
+            var ignored = Normalizations()
+            try self.init(parsing: view, pseudoHeaderSum: pseudoHeaderSum, normalizations: &ignored)
+        }
+
+        /// Decodes the fields and checks, in order: the checksum against `pseudoHeaderSum`
+        /// (`Checksum.pseudoHeaderSum`; nil skips it, as for a packet the kernel marked
+        /// CSUMNOTREADY or a first fragment), the flags, then each option. Adds to
+        /// `normalizations` what the decoded header changed from the received one.
+        @inline(__always)
+        public init(
+            parsing view: borrowing View, pseudoHeaderSum: UInt64?, normalizations: inout Normalizations
+        ) throws(DecodeError) {
             if let pseudoHeaderSum {
                 guard Checksum.isValid(view.bytes, adding: pseudoHeaderSum) else {
                     throw .make(.tcp, .checksum, at: view.datagramOffset + Offset.checksum, .badChecksum)
                 }
+                // 0xFFFF verifies too, but the sum of a real segment always computes as 0x0000.
+                if view.checksum == 0xFFFF { normalizations.insert(.transportChecksum) }
+            }
+            var flags = view.flags
+            try Self.checkFlags(flags, at: view.datagramOffset)
+            var options = Options()
+            try Self.parseOptions(view, syn: flags.contains(.syn), into: &options, normalizations: &normalizations)
+            if flags.rawValue & Flags.reserved.rawValue != 0 {
+                flags.remove(.reserved)
+                normalizations.insert(.tcpReservedBits)
+            }
+            var urgentPointer = view.urgentPointer
+            if urgentPointer != 0 && !flags.contains(.urg) {
+                urgentPointer = 0
+                normalizations.insert(.tcpUrgentPointer)
             }
             self.init(
                 sourcePort: view.sourcePort, destinationPort: view.destinationPort,
                 sequenceNumber: view.sequenceNumber, acknowledgmentNumber: view.acknowledgmentNumber,
-                flags: view.flags, windowSize: view.windowSize, checksum: view.checksum,
-                urgentPointer: view.urgentPointer, options: Options(copying: view.options))
+                flags: flags, windowSize: view.windowSize, checksum: view.checksum,
+                urgentPointer: urgentPointer, options: options, headerLength: view.headerLength)
         }
 
-        /// 20 bytes plus the options rounded up to whole words.
-        public var encodedLength: Int { TCP.minimumHeaderLength + options.paddedCount }
+        /// Refuses the combinations no TCP sends (pf_norm.c's list): no flag at all, all six,
+        /// SYN with FIN or RST, and FIN, PSH or URG without ACK.
+        private static func checkFlags(_ flags: Flags, at datagramOffset: Int) throws(DecodeError) {
+            let control = flags.intersection([.fin, .syn, .rst, .psh, .ack, .urg])
+            let illegal = control.isEmpty
+                || control == [.fin, .syn, .rst, .psh, .ack, .urg]
+                || control.isSuperset(of: [.syn, .fin])
+                || control.isSuperset(of: [.syn, .rst])
+                || (!control.contains(.ack) && !control.isDisjoint(with: [.fin, .psh, .urg]))
+            guard !illegal else { throw .make(.tcp, .flags, at: datagramOffset + Offset.flags, .illegalFlags) }
+        }
+
+        /// Judges each option by kind (the view already knows each fits the header), keeps the
+        /// known ones, drops unknown kinds, and notes non-zero bytes after end-of-list. When
+        /// nothing is dropped, the kept options are the area up to end-of-list, copied at once.
+        private static func parseOptions(
+            _ view: borrowing View, syn: Bool, into options: inout Options, normalizations: inout Normalizations
+        ) throws(DecodeError) {
+            let bytes = view.bytes
+            let headerLength = view.headerLength
+            var index = Offset.options
+            var removed = false
+            while index < headerLength {
+                let kind = bytes.byte(at: index)
+                if kind == OptionKind.endOfList {
+                    if !Self.isZero(bytes, from: index + 1, to: headerLength) { normalizations.insert(.tcpAfterEOL) }
+                    break
+                }
+                if kind == OptionKind.noOperation {
+                    index += 1
+                    continue
+                }
+                let length = Int(bytes.byte(at: index + 1))
+                let valid: Bool
+                switch kind {
+                case OptionKind.maximumSegmentSize: valid = length == 4 && syn
+                case OptionKind.windowScale: valid = length == 3 && syn && bytes.byte(at: index + 2) <= 14
+                case OptionKind.sackPermitted: valid = length == 2 && syn
+                case OptionKind.sack: valid = length >= 10 && length <= 34 && (length - 2) % 8 == 0
+                case OptionKind.timestamps: valid = length == 10
+                default:
+                    normalizations.insert(.tcpUnknownOptions)
+                    removed = true
+                    index += length
+                    continue
+                }
+                guard valid else { throw .make(.tcp, .options, at: view.datagramOffset + index, .badTCPOption) }
+                index += length
+            }
+            let end = Swift.min(index, headerLength)
+            if !removed {
+                options = Options(copying: bytes.extracting(Offset.options..<end))
+            } else {
+                Self.copyKnownOptions(bytes, upTo: end, into: &options)
+            }
+        }
+
+        /// The slow path, when unknown options were dropped: walks again, keeping known kinds.
+        private static func copyKnownOptions(_ bytes: RawSpan, upTo end: Int, into options: inout Options) {
+            var index = Offset.options
+            while index < end {
+                let kind = bytes.byte(at: index)
+                if kind == OptionKind.noOperation {
+                    options.append(kind)
+                    index += 1
+                    continue
+                }
+                let length = Int(bytes.byte(at: index + 1))
+                switch kind {
+                case OptionKind.maximumSegmentSize, OptionKind.windowScale, OptionKind.sackPermitted,
+                     OptionKind.sack, OptionKind.timestamps:
+                    options.append(bytes, index..<index + length)
+                default:
+                    break
+                }
+                index += length
+            }
+        }
+
+        @inline(__always)
+        static func isZero(_ bytes: RawSpan, from start: Int, to end: Int) -> Bool {
+            var index = start
+            while index < end {
+                if bytes.byte(at: index) != 0 { return false }
+                index += 1
+            }
+            return true
+        }
+
+        /// The header length as received, or more if options were added past it.
+        public var encodedLength: Int { Swift.max(headerLength, TCP.minimumHeaderLength + options.paddedCount) }
 
         /// Writes the header into `out[0..<encodedLength]`, options followed by zero padding.
         /// The stored `checksum` is written as is: the checksum covers the payload and the IP
         /// pseudo-header, which only `Datagram.emit` has, and which recomputes it there.
         public func emit(into out: inout MutableRawSpan) {
+            let length = encodedLength
             out.store(sourcePort, at: Offset.sourcePort)
             out.store(destinationPort, at: Offset.destinationPort)
             out.store(sequenceNumber, at: Offset.sequenceNumber)
             out.store(acknowledgmentNumber, at: Offset.acknowledgmentNumber)
-            let dataOffset = UInt8(truncatingIfNeeded: encodedLength / 4)
+            let dataOffset = UInt8(truncatingIfNeeded: length / 4)
             out.store(dataOffset << 4 | UInt8(truncatingIfNeeded: flags.rawValue >> 8) & 0x0F, at: Offset.dataOffset)
             out.store(UInt8(truncatingIfNeeded: flags.rawValue), at: Offset.flags)
             out.store(windowSize, at: Offset.windowSize)
             out.store(checksum, at: Offset.checksum)
             out.store(urgentPointer, at: Offset.urgentPointer)
-            for index in 0..<options.paddedCount {
-                out.store(index < options.count ? options[index] : 0, at: Offset.options + index)
+            if length > TCP.minimumHeaderLength {
+                options.emit(into: &out, at: Offset.options, length: length - TCP.minimumHeaderLength)
             }
         }
     }

@@ -13,24 +13,28 @@ public enum UDP {
 
     /// Borrowed bytes of one UDP datagram (header and data).
     ///
-    /// Once `init(validating:at:)` returns, the header is present and the UDP length equals the
-    /// byte count exactly, so no accessor can go out of bounds.
+    /// Once `init(validating:at:firstFragment:)` returns, the header is present and the UDP length
+    /// equals the byte count exactly (or, for a first fragment, covers it), so no accessor can
+    /// go out of bounds.
     public struct View: ~Escapable {
         public let bytes: RawSpan
         /// Where the UDP part starts in the IP datagram; error offsets are measured from there.
         public let datagramOffset: Int
 
         /// Runs every structural check once: header present, length field equal to the IP payload.
+        /// For the first fragment of a datagram (`firstFragment`), the length only has to cover
+        /// the bytes present: the rest of the datagram is in later fragments.
         @_lifetime(copy bytes)
-        public init(validating bytes: RawSpan, at datagramOffset: Int = 0) throws(DecodeError) {
+        @inline(__always)
+        public init(validating bytes: RawSpan, at datagramOffset: Int = 0, firstFragment: Bool = false) throws(DecodeError) {
             guard bytes.byteCount >= UDP.headerLength else {
                 throw .make(.udp, .header, at: datagramOffset, .truncated)
             }
             let length = Int(bytes.uint16(at: Offset.length))
             let lengthOffset = datagramOffset + Offset.length
             guard length >= UDP.headerLength else { throw .make(.udp, .length, at: lengthOffset, .badLength) }
-            guard length <= bytes.byteCount else { throw .make(.udp, .length, at: lengthOffset, .truncated) }
-            guard length == bytes.byteCount else { throw .make(.udp, .length, at: lengthOffset, .trailingBytes) }
+            guard firstFragment || length <= bytes.byteCount else { throw .make(.udp, .length, at: lengthOffset, .truncated) }
+            guard length >= bytes.byteCount else { throw .make(.udp, .length, at: lengthOffset, .trailingBytes) }
             self.bytes = bytes
             self.datagramOffset = datagramOffset
         }

@@ -68,7 +68,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func icmpSummaryCarriesTypeAndCodeButNoPorts() {
-        let (_, event) = siteEngine().judge(Packets.icmp(type: 3, code: 1, rest: 0, payload: []))
+        let (_, event) = siteEngine().judge(Packets.icmp(type: 3, code: 1, rest: 0, payload: Array(Packets.udp(destinationPort: 53).prefix(28))))
         #expect(event.summary?.proto == .icmp)
         #expect(event.summary?.icmpType == 3)
         #expect(event.summary?.icmpCode == 1)
@@ -205,7 +205,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         Packets.put(0x0000, at: Packets.Offset.icmpChecksum, in: &expected)
         #expect(rebuilt == expected)
         #expect(event.verdict == .accept)
-        #expect(event.normalized == [.transportHeader])
+        #expect(event.normalized == [.transportChecksum])
         #expect(engine.counters.rebuilt == 1)
         #expect(engine.counters.accepted == 1)
         _ = try Datagram(parsing: rebuilt.span.bytes)
@@ -221,7 +221,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         }
         #expect(Packets.get(Packets.Offset.headerChecksum, in: rebuilt) == 0)
         #expect(Array(rebuilt[12...]) == Array(original[12...]))
-        #expect(event.normalized == [.ipv4Header])
+        #expect(event.normalized == [.ipv4Checksum])
     }
 
     /// The packet changed (IPv4 checksum), so the kernel will not complete the partial transport
@@ -235,7 +235,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
             Issue.record("expected a rebuilt accept, got \(result)")
             return
         }
-        #expect(event.normalized == [.ipv4Header, .transportChecksum])
+        #expect(event.normalized == [.ipv4Checksum, .transportChecksum])
         #expect(Packets.get(Packets.Offset.tcpChecksum, in: rebuilt) == Packets.get(Packets.Offset.tcpChecksum, in: correct))
         _ = try Datagram(parsing: rebuilt.span.bytes)
     }
@@ -365,23 +365,24 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
 
     // MARK: helpers
 
-    @Test func differencesNamesEachLayer() {
-        let a: [UInt8] = Array(repeating: 0, count: 28)
-        var ipChanged = a
-        ipChanged[3] = 1
-        var transportChanged = a
-        transportChanged[25] = 1
-        a.withUnsafeBytes { base in
-            #expect(Engine.differences(base, base, ipHeaderLength: 20) == [])
-            ipChanged.withUnsafeBytes { other in
-                #expect(Engine.differences(other, base, ipHeaderLength: 20) == [.ipv4Header])
-            }
-            transportChanged.withUnsafeBytes { other in
-                #expect(Engine.differences(other, base, ipHeaderLength: 20) == [.transportHeader])
-            }
-            Array(a.prefix(24)).withUnsafeBytes { shorter in
-                #expect(Engine.differences(shorter, base, ipHeaderLength: 20) == [.transportHeader])
-            }
+    @Test func tcpNormalizationsAreRebuiltAndNamed() throws {
+        let engine = siteEngine()
+        var original = Packets.tcp()
+        original[Packets.Offset.transport + 12] |= 0x0F         // reserved bits
+        Packets.put(0x0102, at: Packets.Offset.transport + 18, in: &original)  // urgent pointer, URG off
+        Packets.put(0, at: Packets.Offset.tcpChecksum, in: &original)
+        let sum = Packets.checksum(Packets.pseudoHeader(source: Packets.client, destination: Packets.server, proto: 6,
+                                                        length: original.count - 20) + Array(original[20...]))
+        Packets.put(sum, at: Packets.Offset.tcpChecksum, in: &original)
+        let (result, event) = engine.judge(original)
+        guard case .acceptRebuilt(let rebuilt) = result else {
+            Issue.record("expected a rebuilt accept, got \(result)")
+            return
         }
+        #expect(event.normalized == [.tcpReservedBits, .tcpUrgentPointer])
+        #expect(rebuilt[Packets.Offset.transport + 12] & 0x0F == 0)
+        #expect(Packets.get(Packets.Offset.transport + 18, in: rebuilt) == 0)
+        let again = try Datagram(parsing: rebuilt.span.bytes)
+        #expect(again.normalizations.isEmpty)
     }
 }

@@ -1,12 +1,12 @@
 import Testing
 import Engine
+import Wire
 
 @Suite struct VerdictEventTests {
-    /// The `normalized` names are logged in this order and each names exactly one flag.
-    @Test func normalizationNames() {
-        #expect(Normalization.names.map(\.1) == ["ipv4_header", "transport_header", "transport_checksum"])
-        let flags = Normalization.names.map(\.0.rawValue)
-        #expect(Set(flags).count == flags.count)
-        #expect(flags.allSatisfy { $0.nonzeroBitCount == 1 })
+    /// A summary built from addresses alone has no ports and no ICMP fields.
+    @Test func summaryDefaults() {
+        let summary = PacketSummary(proto: .icmp, source: IPv4Address(10, 0, 0, 1), destination: IPv4Address(10, 0, 0, 2))
+        #expect(summary.sourcePort == nil && summary.destinationPort == nil)
+        #expect(summary.icmpType == nil && summary.icmpCode == nil)
     }
 }

@@ -39,7 +39,7 @@ private let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00
 
 private func event(
     verdict: Action = .accept, reason: VerdictReason = .rule, rule: Rule? = nil,
-    decodeError: DecodeError? = nil, summary: PacketSummary? = nil, normalized: Normalization = [],
+    decodeError: DecodeError? = nil, summary: PacketSummary? = nil, normalized: Normalizations = [],
     queue: UInt16 = 3, packetID: UInt32 = 41, length: Int = 60
 ) -> VerdictEvent {
     VerdictEvent(
@@ -200,15 +200,16 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(line["src_port"] == nil)
     }
 
-    static let normalizedCases: [(Normalization, [String])] = [
-        (.ipv4Header, ["ipv4_header"]),
-        (.transportHeader, ["transport_header"]),
-        ([.transportChecksum, .ipv4Header], ["ipv4_header", "transport_checksum"]),
-        ([.ipv4Header, .transportHeader, .transportChecksum], ["ipv4_header", "transport_header", "transport_checksum"]),
+    static let normalizedCases: [(Normalizations, [String])] = [
+        (.ipv4ReservedFlag, ["ipv4_reserved_flag"]),
+        (.tcpUnknownOptions, ["tcp_unknown_options"]),
+        ([.transportChecksum, .ipv4Checksum], ["ipv4_checksum", "transport_checksum"]),
+        ([.tcpAfterEOL, .tcpReservedBits, .tcpUrgentPointer, .ipOptionPadding],
+         ["ip_option_padding", "tcp_reserved_bits", "tcp_urgent_pointer", "tcp_after_eol"]),
     ]
 
     @Test(arguments: normalizedCases)
-    func normalizedList(normalized: Normalization, names: [String]) throws {
+    func normalizedList(normalized: Normalizations, names: [String]) throws {
         let line = try #require(try written { $0.writeVerdict(event(summary: tcpSummary, normalized: normalized)) }.first)
         #expect(line["normalized"] as? [String] == names)
     }

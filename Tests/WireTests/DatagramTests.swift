@@ -21,7 +21,8 @@ import Testing
     static let canonical: [[UInt8]] = [
         goldenTCP, goldenUDP, goldenICMP,
         PacketBuilder.tcpDatagram(),
-        PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0],
+        PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4, 1, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0]),
+        PacketBuilder.tcpDatagram(options: [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2],
                                   payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), flags: 0x18),
         PacketBuilder.tcpDatagram(payload: [1], flags: 0x11),
         PacketBuilder.udpDatagram(payload: []),
@@ -127,11 +128,12 @@ import Testing
     }
 
     @Test func emitRecomputesAfterFieldChanges() throws {
-        let bytes = PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4], payload: [9, 8, 7], flags: 0x18)
+        let bytes = PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4], payload: [9, 8, 7], flags: 0x02)
         var datagram = try PacketBuilder.parse(bytes)
         datagram.ipv4.ttl = 1
         guard case .tcp(var tcp) = datagram.transport else { Issue.record("not TCP"); return }
         tcp.options.removeAll()
+        tcp.headerLength = 20
         tcp.urgentPointer = 0
         datagram.transport = .tcp(tcp)
         #expect(datagram.encodedLength == bytes.count - 4)
@@ -162,5 +164,81 @@ import Testing
         bytes[8] = 1
         bytes[40] = 0xFF
         #expect(PacketBuilder.error(bytes)?.field == .headerChecksum)
+    }
+}
+
+@Suite struct FragmentTests {
+    static let allow = DecodeOptions(allowFragments: true)
+
+    /// The first `count` bytes of a whole TCP segment (flags ACK, 40 payload bytes), as a first
+    /// fragment: MF set, offset 0, no DF.
+    static func firstFragment(reservedBits: UInt8 = 0, count: Int = 32) -> (fragment: [UInt8], whole: [UInt8]) {
+        let segment = PacketBuilder.tcp(flags: 0x10, reservedBits: reservedBits, payload: (0..<40).map { UInt8($0) })
+        let fragment = PacketBuilder.ipv4(proto: 6, payload: Array(segment.prefix(count)), flagsAndFragment: 0x2000)
+        return (fragment, segment)
+    }
+
+    @Test func fragmentsAreRefusedByDefault() {
+        let expected = DecodeError(layer: .ipv4, field: .fragmentOffset, offset: 6, reason: .fragment)
+        #expect(PacketBuilder.error(Self.firstFragment().fragment) == expected)
+        let later = PacketBuilder.ipv4(proto: 6, payload: [1, 2, 3, 4, 5, 6, 7, 8], flagsAndFragment: 0x0003)
+        #expect(PacketBuilder.error(later) == expected)
+    }
+
+    @Test func firstFragmentIsJudgedByItsPortsAndPassesUnchanged() throws {
+        let bytes = Self.firstFragment().fragment
+        let datagram = try PacketBuilder.parse(bytes, options: Self.allow)
+        #expect(datagram.destinationPort == 443)
+        #expect(datagram.normalizations.isEmpty)
+        #expect(PacketBuilder.emit(datagram, from: bytes, mode: .compute) == bytes)
+        #expect(PacketBuilder.emit(datagram, from: bytes, mode: .keepReceived) == bytes)
+    }
+
+    /// A normalized first fragment keeps its length, and its checksum is updated so that the
+    /// reassembled segment verifies (RFC 1624).
+    @Test func normalizedFirstFragmentChecksumCoversTheWholeSegment() throws {
+        let (bytes, whole) = Self.firstFragment(reservedBits: 0x0F)
+        let datagram = try PacketBuilder.parse(bytes, options: Self.allow)
+        #expect(datagram.normalizations == .tcpReservedBits)
+        let emitted = PacketBuilder.emit(datagram, from: bytes)
+        #expect(emitted.count == bytes.count)
+        let expected = PacketBuilder.tcp(flags: 0x10, payload: (0..<40).map { UInt8($0) })
+        #expect(Array(emitted[20...]) == Array(expected.prefix(32)))
+        #expect(whole != expected)
+    }
+
+    @Test func tinyFirstFragmentIsTruncated() {
+        let (bytes, _) = Self.firstFragment(count: 16)
+        #expect(PacketBuilder.error(bytes, options: Self.allow) == DecodeError(layer: .tcp, field: .header, offset: 20, reason: .truncated))
+    }
+
+    @Test func firstUDPFragmentLengthCoversMoreThanIsPresent() throws {
+        let udp = PacketBuilder.udp(payload: Array(repeating: 7, count: 100))
+        let bytes = PacketBuilder.ipv4(proto: 17, payload: Array(udp.prefix(48)), flagsAndFragment: 0x2000)
+        let datagram = try PacketBuilder.parse(bytes, options: Self.allow)
+        #expect(datagram.destinationPort == 53)
+        #expect(PacketBuilder.emit(datagram, from: bytes) == bytes)
+    }
+
+    @Test func laterFragmentHasNoTransportHeader() throws {
+        let bytes = PacketBuilder.ipv4(proto: 17, payload: [1, 2, 3, 4, 5, 6, 7, 8], flagsAndFragment: 0xA003)  // reserved|MF, offset 24
+        let datagram = try PacketBuilder.parse(bytes, options: Self.allow)
+        #expect(datagram.transport == .fragment)
+        #expect(datagram.sourcePort == nil && datagram.destinationPort == nil && datagram.icmpType == nil)
+        #expect(datagram.payloadOffset == 20 && datagram.payloadLength == 8)
+        #expect(datagram.normalizations == .ipv4ReservedFlag)
+        #expect(datagram.description == "udp 10.1.0.2 -> 10.2.0.2 fragment offset 24")
+        let expected = PacketBuilder.ipv4(proto: 17, payload: [1, 2, 3, 4, 5, 6, 7, 8], flagsAndFragment: 0x2003)
+        #expect(PacketBuilder.emit(datagram, from: bytes) == expected)
+    }
+
+    @Test func tcpFragmentAtOffsetOneIsRefusedEvenWhenAllowed() {
+        let bytes = PacketBuilder.ipv4(proto: 6, payload: Array(repeating: 0, count: 16), flagsAndFragment: 0x0001)
+        #expect(PacketBuilder.error(bytes, options: Self.allow) == DecodeError(layer: .ipv4, field: .fragmentOffset, offset: 6, reason: .fragment))
+    }
+
+    @Test func laterFragmentOfUnknownProtocolIsStillRefused() {
+        let bytes = PacketBuilder.ipv4(proto: 47, payload: Array(repeating: 0, count: 16), flagsAndFragment: 0x0002)
+        #expect(PacketBuilder.error(bytes, options: Self.allow)?.reason == .unknownProtocol)
     }
 }

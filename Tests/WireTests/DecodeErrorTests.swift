@@ -7,14 +7,16 @@ import Wire
         #expect(DecodeError.Reason.allCases.map(\.rawValue) == [
             "truncated", "bad-version", "bad-header-length", "bad-total-length", "trailing-bytes",
             "bad-checksum", "unknown-protocol", "ip-options", "bad-flags", "fragment", "bad-length",
-            "bad-tcp-option", "unknown-icmp-type", "bad-icmp-code",
+            "bad-tcp-option", "unknown-icmp-type", "bad-icmp-code", "ttl-zero", "illegal-flags", "bad-ip-option",
+            "ip-option-source-route", "ip-option-record-route", "ip-option-timestamp", "ip-option-router-alert",
+            "ip-option-security", "ip-option-unknown",
         ])
     }
 
     @Test func fieldCodesAreStable() {
         #expect(DecodeError.Field.allCases.map(\.rawValue) == [
             "header", "version", "ihl", "total_length", "header_checksum", "flags", "fragment_offset",
-            "options", "protocol", "data_offset", "checksum", "length", "type", "code",
+            "options", "protocol", "data_offset", "checksum", "length", "type", "code", "ttl", "embedded_header",
         ])
     }
 

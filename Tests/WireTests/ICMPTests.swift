@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func roundTrip() throws {
-        let header = ICMP.Header(type: .destinationUnreachable, code: 4, checksum: 0, restOfHeader: 0x0000_05DC)
+        let header = ICMP.Header(type: .echoReply, code: 0, checksum: 0, restOfHeader: 0x0007_0001)
         let bytes = PacketBuilder.emitHeader(length: 8) { header.emit(into: &$0) }
         let parsed = try ICMP.Header(parsing: ICMP.View(validating: bytes.span.bytes), verifyingChecksum: false)
         #expect(parsed == header)
@@ -43,11 +43,12 @@ import Testing
 
     @Test(arguments: acceptedTable)
     func acceptsEveryCodeUpToMaximum(type: UInt8, maximumCode: UInt8) throws {
+        let payload = ICMP.MessageType(rawValue: type).isError ? PacketBuilder.quotedUDP : Array("ping".utf8)
         for code in 0...maximumCode {
-            let datagram = try PacketBuilder.parse(PacketBuilder.icmpDatagram(type: type, code: code))
+            let datagram = try PacketBuilder.parse(PacketBuilder.icmpDatagram(type: type, code: code, payload: payload))
             #expect(datagram.icmpType == type && datagram.icmpCode == code)
         }
-        let error = PacketBuilder.error(PacketBuilder.icmpDatagram(type: type, code: maximumCode + 1))
+        let error = PacketBuilder.error(PacketBuilder.icmpDatagram(type: type, code: maximumCode + 1, payload: payload))
         #expect(error == DecodeError(layer: .icmp, field: .code, offset: 21, reason: .badICMPCode))
     }
 
@@ -75,7 +76,56 @@ import Testing
                       expected: DecodeError(layer: .icmp, field: .code, offset: 21, reason: .badICMPCode)),
         RejectionCase(name: "source quench", bytes: PacketBuilder.icmpDatagram(type: 4),
                       expected: DecodeError(layer: .icmp, field: .type, offset: 20, reason: .unknownICMPType)),
+        RejectionCase(name: "router advertisement (not understood)", bytes: PacketBuilder.icmpDatagram(type: 9),
+                      expected: DecodeError(layer: .icmp, field: .type, offset: 20, reason: .unknownICMPType)),
+        RejectionCase(name: "error quoting nothing", bytes: PacketBuilder.icmpDatagram(type: 3, code: 3, payload: []),
+                      expected: embedded(28, .truncated)),
+        RejectionCase(name: "error quoting a header without 8 more bytes",
+                      bytes: PacketBuilder.icmpDatagram(type: 11, payload: Array(PacketBuilder.quotedUDP.prefix(27))),
+                      expected: embedded(28, .truncated)),
+        RejectionCase(name: "error quoting IPv6", bytes: PacketBuilder.icmpDatagram(type: 3, payload: quoted { $0[0] = 0x65 }),
+                      expected: embedded(28, .badVersion)),
+        RejectionCase(name: "error quoting IHL 4", bytes: PacketBuilder.icmpDatagram(type: 3, payload: quoted { $0[0] = 0x44 }),
+                      expected: embedded(28, .badHeaderLength)),
+        RejectionCase(name: "error quoting IHL 6 without its 8 bytes", bytes: PacketBuilder.icmpDatagram(type: 3, payload: quoted { $0[0] = 0x46 }),
+                      expected: embedded(28, .truncated)),
+        RejectionCase(name: "error quoting total length 19", bytes: PacketBuilder.icmpDatagram(type: 12, payload: quoted { $0[3] = 19 }),
+                      expected: embedded(30, .badTotalLength)),
+        RejectionCase(name: "error quoting a bad header checksum",
+                      bytes: PacketBuilder.icmpDatagram(type: 5, payload: quoted(fix: false) { $0[8] = 1 }),
+                      expected: embedded(38, .badChecksum)),
     ]
+
+    static func embedded(_ offset: Int, _ reason: DecodeError.Reason) -> DecodeError {
+        DecodeError(layer: .icmp, field: .embeddedHeader, offset: offset, reason: reason)
+    }
+
+    /// The quoted UDP datagram prefix, changed, with its header checksum fixed unless `fix` is false.
+    static func quoted(fix: Bool = true, _ change: (inout [UInt8]) -> Void) -> [UInt8] {
+        var bytes = PacketBuilder.quotedUDP
+        change(&bytes)
+        if fix {
+            PacketBuilder.put(0, at: 10, in: &bytes)
+            PacketBuilder.put(PacketBuilder.checksum(Array(bytes[0..<20])), at: 10, in: &bytes)
+        }
+        return bytes
+    }
+
+    @Test func errorQuotingAHeaderWithOptionsAndEightBytes() throws {
+        let inner = PacketBuilder.ipv4(proto: 17, payload: PacketBuilder.udp(), options: [148, 4, 0, 0])
+        let bytes = PacketBuilder.icmpDatagram(type: 11, payload: Array(inner.prefix(32)))
+        let datagram = try PacketBuilder.parse(bytes)
+        #expect(datagram.icmpType == 11)
+        #expect(PacketBuilder.emit(datagram, from: bytes) == bytes)
+    }
+
+    @Test func negativeZeroChecksumOfAllZeroMessageIsCanonical() throws {
+        // Echo reply, code 0, id 0, seq 0, no payload: every byte but the checksum is 0, so 0xFFFF is what RFC 1071 computes.
+        let bytes = PacketBuilder.ipv4(proto: 1, payload: [0, 0, 0xFF, 0xFF, 0, 0, 0, 0])
+        let datagram = try PacketBuilder.parse(bytes)
+        #expect(datagram.normalizations.isEmpty)
+        #expect(PacketBuilder.emit(datagram, from: bytes) == bytes)
+    }
 
     @Test(arguments: rejections)
     func rejects(_ rejection: RejectionCase) {

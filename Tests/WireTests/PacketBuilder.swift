@@ -92,19 +92,26 @@ enum PacketBuilder {
         ipv4(proto: 17, payload: udp(payload: payload, withChecksum: withChecksum))
     }
 
+    /// What an ICMP error quotes: the IPv4 header and first 8 bytes of a UDP datagram.
+    static var quotedUDP: [UInt8] { Array(udpDatagram().prefix(28)) }
+
     static func icmpDatagram(type: UInt8 = 8, code: UInt8 = 0, payload: [UInt8] = Array("ping".utf8)) -> [UInt8] {
         ipv4(proto: 1, payload: icmp(type: type, code: code, payload: payload))
     }
 
     /// Parses a whole datagram from an array.
-    static func parse(_ bytes: [UInt8], context: PacketContext = PacketContext()) throws(DecodeError) -> Datagram {
-        try Datagram(parsing: bytes.span.bytes, context: context)
+    static func parse(
+        _ bytes: [UInt8], context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
+    ) throws(DecodeError) -> Datagram {
+        try Datagram(parsing: bytes.span.bytes, context: context, options: options)
     }
 
     /// The error parsing throws, or nil when the datagram is accepted.
-    static func error(_ bytes: [UInt8], context: PacketContext = PacketContext()) -> DecodeError? {
+    static func error(
+        _ bytes: [UInt8], context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
+    ) -> DecodeError? {
         do {
-            _ = try parse(bytes, context: context)
+            _ = try parse(bytes, context: context, options: options)
             return nil
         } catch {
             return error

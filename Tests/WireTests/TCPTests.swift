@@ -56,7 +56,9 @@ import Testing
 
     @Test func roundTrip() throws {
         var header = Self.goldenHeader
-        header.flags = [.ack, .psh, .urg, .ece, .cwr, .reserved]
+        header.flags = [.ack, .psh, .urg, .ece, .cwr]
+        header.options = TCP.Options([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2])!
+        header.headerLength = 32
         header.urgentPointer = 7
         header.acknowledgmentNumber = 0xDEAD_BEEF
         let bytes = PacketBuilder.emitHeader(length: header.encodedLength) { header.emit(into: &$0) }
@@ -89,25 +91,164 @@ import Testing
         #expect(options == TCP.Options())
     }
 
-    @Test func bytesAfterEndOfListAreKeptAsReceived() throws {
-        let bytes = PacketBuilder.tcpDatagram(options: [0, 0xFF, 0xFF, 0xFF])
-        let datagram = try PacketBuilder.parse(bytes)
-        guard case .tcp(let header) = datagram.transport else { Issue.record("not TCP"); return }
-        #expect(Array(header.options) == [0, 0xFF, 0xFF, 0xFF])
-        #expect(PacketBuilder.emit(datagram, from: bytes) == bytes)
+    /// A datagram around `segment` whose TCP checksum is correct for what it carries.
+    static func datagram(_ segment: [UInt8]) -> [UInt8] {
+        var segment = segment
+        PacketBuilder.put(0, at: 16, in: &segment)
+        let sum = PacketBuilder.checksum(PacketBuilder.pseudoHeader(
+            source: PacketBuilder.client, destination: PacketBuilder.server, proto: 6, length: segment.count) + segment)
+        PacketBuilder.put(sum, at: 16, in: &segment)
+        return PacketBuilder.ipv4(proto: 6, payload: segment)
     }
 
-    @Test func reservedBitsAreCarried() throws {
-        let segment = PacketBuilder.tcp(flags: 0x10, reservedBits: 0x0F)
-        let bytes = PacketBuilder.ipv4(proto: 6, payload: segment)
+    /// One normalization: what arrives, what the rebuild must emit (checksums from the reference
+    /// implementation), and the flag it must report.
+    struct NormalizationCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let received: [UInt8]
+        let expected: [UInt8]
+        let normalizations: Normalizations
+        var testDescription: String { name }
+    }
+
+    static let normalizationCases: [NormalizationCase] = [
+        NormalizationCase(
+            name: "reserved bits cleared",
+            received: PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(flags: 0x10, reservedBits: 0x0F)),
+            expected: PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(flags: 0x10)),
+            normalizations: .tcpReservedBits),
+        NormalizationCase(
+            name: "urgent pointer zeroed without URG",
+            received: PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(flags: 0x10, urgent: 0x1234)),
+            expected: PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(flags: 0x10)),
+            normalizations: .tcpUrgentPointer),
+        NormalizationCase(
+            name: "unknown option removed, rest shifted, zero padded",
+            received: PacketBuilder.tcpDatagram(options: [0xFD, 4, 0xBE, 0xEF, 2, 4, 5, 0xB4]),
+            expected: PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4, 0, 0, 0, 0]),
+            normalizations: .tcpUnknownOptions),
+        NormalizationCase(
+            name: "TCP-MD5 (kind 19, not understood) removed",
+            received: PacketBuilder.tcpDatagram(options: [1, 1, 19, 18] + Array(repeating: 0xAB, count: 16), flags: 0x10),
+            expected: PacketBuilder.tcpDatagram(options: [1, 1] + Array(repeating: 0, count: 18), flags: 0x10),
+            normalizations: .tcpUnknownOptions),
+        NormalizationCase(
+            name: "bytes after EOL zeroed",
+            received: PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4, 0, 0xFF, 0xFF, 0xFF]),
+            expected: PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4, 0, 0, 0, 0]),
+            normalizations: .tcpAfterEOL),
+        NormalizationCase(
+            name: "everything at once",
+            received: PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(
+                flags: 0x10, reservedBits: 0x01, urgent: 9, options: [0xFE, 2, 0, 7], payload: [1, 2])),
+            expected: PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(flags: 0x10, options: [0, 0, 0, 0], payload: [1, 2])),
+            normalizations: [.tcpReservedBits, .tcpUrgentPointer, .tcpUnknownOptions, .tcpAfterEOL]),
+        NormalizationCase(
+            name: "valid checksum 0xFFFF written as 0x0000",
+            received: { var d = PacketBuilder.tcpDatagram(); PacketBuilder.put(0xFFFF, at: 36, in: &d)
+                        d[24] = 0; d[25] = 0; d[26] = 0; d[27] = 0
+                        return TCPTests.withChecksumFFFF(d) }(),
+            expected: { var d = PacketBuilder.tcpDatagram(); d[24] = 0; d[25] = 0; d[26] = 0; d[27] = 0
+                        return TCPTests.withChecksumFFFF(d, asZero: true) }(),
+            normalizations: .transportChecksum),
+    ]
+
+    /// Adjusts the sequence number so that the segment sums to 0xFFFF with checksum 0xFFFF (or
+    /// 0x0000 with `asZero`): the two encodings of a zero checksum.
+    static func withChecksumFFFF(_ datagram: [UInt8], asZero: Bool = false) -> [UInt8] {
+        var bytes = datagram
+        PacketBuilder.put(0, at: 36, in: &bytes)
+        let pseudo = PacketBuilder.pseudoHeader(source: PacketBuilder.client, destination: PacketBuilder.server, proto: 6,
+                                                length: bytes.count - 20)
+        let current = PacketBuilder.checksum(pseudo + Array(bytes[20...]))  // ~sum; make sum 0xFFFF
+        // Adding `current` to a 16-bit word raises the one's complement sum to 0xFFFF.
+        PacketBuilder.put(current, at: 26, in: &bytes)
+        PacketBuilder.put(asZero ? 0 : 0xFFFF, at: 36, in: &bytes)
+        return bytes
+    }
+
+    @Test(arguments: normalizationCases)
+    func normalizes(_ example: NormalizationCase) throws {
+        let datagram = try PacketBuilder.parse(example.received)
+        #expect(datagram.normalizations == example.normalizations)
+        let emitted = PacketBuilder.emit(datagram, from: example.received)
+        #expect(emitted == example.expected)
+        let again = try PacketBuilder.parse(emitted)
+        #expect(again.normalizations.isEmpty)
+        #expect(PacketBuilder.emit(again, from: emitted) == emitted)
+    }
+
+    @Test func normalizedHeaderHoldsTheNormalizedFields() throws {
+        let bytes = PacketBuilder.ipv4(proto: 6, payload: PacketBuilder.tcp(
+            flags: 0x10, reservedBits: 0x0F, urgent: 5, options: [0xFD, 4, 1, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0xEE]))
         let datagram = try PacketBuilder.parse(bytes)
         guard case .tcp(let header) = datagram.transport else { Issue.record("not TCP"); return }
-        #expect(header.flags == [.ack, .reserved])
-        #expect(PacketBuilder.emit(datagram, from: bytes) == bytes)
+        #expect(header.flags == .ack)
+        #expect(header.urgentPointer == 0)
+        #expect(Array(header.options) == [8, 10, 0, 0, 0, 1, 0, 0, 0, 2])
+        #expect(header.headerLength == 36 && header.encodedLength == 36)
+    }
+
+    static let legalFlags: [UInt8] = [0x02, 0x12, 0x10, 0x18, 0x11, 0x19, 0x04, 0x14, 0x30, 0x38, 0x52, 0xC2, 0x50]
+
+    @Test(arguments: legalFlags)
+    func acceptsLegalFlags(_ flags: UInt8) throws {
+        _ = try PacketBuilder.parse(PacketBuilder.tcpDatagram(flags: flags))
+    }
+
+    /// SYN+FIN, SYN+RST, FIN / PSH / URG without ACK, no flags, all six (with and without ECN bits).
+    static let illegalFlags: [UInt8] = [0x03, 0x13, 0x06, 0x16, 0x01, 0x08, 0x20, 0x29, 0x00, 0xC0, 0x3F, 0xFF]
+
+    @Test(arguments: illegalFlags)
+    func rejectsIllegalFlags(_ flags: UInt8) {
+        #expect(PacketBuilder.error(PacketBuilder.tcpDatagram(flags: flags)) == Self.error(.flags, 33, .illegalFlags))
     }
 
     static func error(_ field: DecodeError.Field, _ offset: Int, _ reason: DecodeError.Reason) -> DecodeError {
         DecodeError(layer: .tcp, field: field, offset: offset, reason: reason)
+    }
+
+    static let optionRejections: [RejectionCase] = [
+        RejectionCase(name: "MSS length 3", bytes: PacketBuilder.tcpDatagram(options: [2, 3, 5, 1]), expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "MSS without SYN", bytes: PacketBuilder.tcpDatagram(options: [2, 4, 5, 0xB4], flags: 0x10),
+                      expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "window scale length 4", bytes: PacketBuilder.tcpDatagram(options: [3, 4, 7, 0]), expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "window scale shift 15", bytes: PacketBuilder.tcpDatagram(options: [1, 3, 3, 15]), expected: error(.options, 41, .badTCPOption)),
+        RejectionCase(name: "window scale without SYN", bytes: PacketBuilder.tcpDatagram(options: [1, 3, 3, 7], flags: 0x10),
+                      expected: error(.options, 41, .badTCPOption)),
+        RejectionCase(name: "SACK-permitted length 3", bytes: PacketBuilder.tcpDatagram(options: [4, 3, 0, 0]), expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "SACK-permitted without SYN", bytes: PacketBuilder.tcpDatagram(options: [4, 2, 1, 1], flags: 0x10),
+                      expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "SACK with no block", bytes: PacketBuilder.tcpDatagram(options: [5, 2, 1, 1], flags: 0x10),
+                      expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "SACK 2 + 7", bytes: PacketBuilder.tcpDatagram(options: [5, 9] + Array(repeating: 0, count: 7) + [1, 1, 1], flags: 0x10),
+                      expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "SACK with 5 blocks", bytes: PacketBuilder.tcpDatagram(options: [5, 42] + Array(repeating: 0, count: 38), flags: 0x10),
+                      expected: error(.options, 40, .badTCPOption)),
+        RejectionCase(name: "timestamps length 8", bytes: PacketBuilder.tcpDatagram(options: [8, 8, 0, 0, 0, 1, 0, 0], flags: 0x10),
+                      expected: error(.options, 40, .badTCPOption)),
+    ]
+
+    @Test(arguments: optionRejections)
+    func rejectsBadOption(_ rejection: RejectionCase) {
+        #expect(PacketBuilder.error(rejection.bytes) == rejection.expected)
+    }
+
+    static let acceptedOptions: [(String, [UInt8], UInt8)] = [
+        ("SACK one block", [1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2], 0x10),
+        ("SACK four blocks", [1, 1, 5, 34] + Array(repeating: 7, count: 32) + [1, 1], 0x10),
+        ("timestamps", [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2], 0x10),
+        ("window scale 14 on SYN", [1, 3, 3, 14], 0x02),
+        ("only NOPs", [1, 1, 1, 1], 0x10),
+        ("EOL then zeros", [0, 0, 0, 0], 0x10),
+    ]
+
+    @Test(arguments: acceptedOptions)
+    func acceptsWellFormedOption(name: String, options: [UInt8], flags: UInt8) throws {
+        let bytes = PacketBuilder.tcpDatagram(options: options, flags: flags)
+        let datagram = try PacketBuilder.parse(bytes)
+        #expect(datagram.normalizations.isEmpty)
+        #expect(PacketBuilder.emit(datagram, from: bytes) == bytes)
     }
 
     /// A datagram around a TCP segment changed after its checksum was computed.
