@@ -22,6 +22,12 @@ public struct CheckedRuleset: Sendable {
 /// that can never match (its own conditions exclude everything, it duplicates an earlier rule,
 /// it follows a catch-all, or earlier rules together cover it: see `Shadowing`).
 public enum Checker {
+    /// pf's letters for a flags byte (`SA` for 0x12), or `none`.
+    static func flagLetters(_ value: UInt8) -> String {
+        let letters = String(ParserState.flagLetters.enumerated().filter { value & (1 << $0.offset) != 0 }.map { $0.element })
+        return letters.isEmpty ? "none" : letters
+    }
+
     /// Checks one parsed file (its includes are not expanded; see `RulesetLoader`).
     public static func check(_ syntax: RulesetSyntax) -> [Diagnostic] {
         check(syntax.statements.map { LocatedStatement(file: syntax.file, statement: $0) }).diagnostics
@@ -204,10 +210,7 @@ private struct CheckerState {
     }
 
     static func flagsText(_ bits: UInt8, _ mask: UInt8) -> String {
-        func letters(_ value: UInt8) -> String {
-            String(ParserState.flagLetters.enumerated().filter { value & (1 << $0.offset) != 0 }.map(\.element))
-        }
-        return "\(letters(bits))/\(letters(mask))"
+        "\(Checker.flagLetters(bits))/\(Checker.flagLetters(mask))"
     }
 
     // MARK: Lists

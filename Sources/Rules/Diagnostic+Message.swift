@@ -50,7 +50,7 @@ extension Diagnostic {
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
             case statement, policyAction, logMode, proto, address, prefixLength, port, labelText
-            case setName, equals, fileName, item, number, closingBrace
+            case setName, equals, fileName, item, number, closingBrace, arrow
 
             public var description: String {
                 switch self {
@@ -68,6 +68,7 @@ extension Diagnostic {
                 case .item: "a value (an address, a number, a name, a $set or '{')"
                 case .number: "a number"
                 case .closingBrace: "',' or '}'"
+                case .arrow: "'->'"
                 }
             }
         }

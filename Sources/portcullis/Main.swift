@@ -20,7 +20,7 @@ struct Portcullis: ParsableCommand {
             Every drop is written to the verdict log as one JSON line.
             """,
         version: version,
-        subcommands: [Run.self, Check.self]
+        subcommands: [Run.self, Check.self, Explain.self]
     )
 
     /// Parses and runs, mapping ArgumentParser's usage failures to exit status 2.
