@@ -112,7 +112,8 @@ private struct CheckerState {
         setOrder.append(name)
     }
 
-    /// The list's items with every `$name` replaced by the set's items (reported when undefined).
+    /// The list's items with every `$name` replaced by the set's items; an undefined name is
+    /// reported, and replaced by an item no context accepts silently.
     mutating func expand(_ list: ListSyntax) -> [ItemSyntax] {
         var items: [ItemSyntax] = []
         for item in list.items {
@@ -122,6 +123,7 @@ private struct CheckerState {
             }
             guard sets[name] != nil else {
                 report(.undefinedSet(name), at: item.range.start)
+                items.append(ItemSyntax(kind: .variable(name), range: item.range))
                 continue
             }
             sets[name]!.used = true
@@ -267,6 +269,8 @@ private struct CheckerState {
                 return nil
             }
             return UInt64(state.rawValue)...UInt64(state.rawValue)
+        case (.variable, _):
+            return nil  // undefined, already reported
         default:
             report(.wrongItem(expected: context, found: Self.describe(item)), at: item.range.start)
             return nil
@@ -288,6 +292,8 @@ private struct CheckerState {
                 }
             case .any:
                 any = true
+            case .variable:
+                valid = false  // undefined, already reported
             default:
                 report(.wrongItem(expected: .interface, found: Self.describe(item)), at: item.range.start)
                 valid = false
@@ -301,6 +307,8 @@ private struct CheckerState {
 
     mutating func optionType(_ item: ItemSyntax) -> UInt8? {
         switch item.kind {
+        case .variable:
+            return nil  // undefined, already reported
         case .name(let name):
             if Names.value(of: name, in: Names.sourceRouteOptions) != nil {
                 report(.sourceRouteNeverAllowed(name), at: item.range.start)

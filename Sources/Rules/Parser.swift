@@ -282,7 +282,9 @@ struct ParserState {
         case .address where !token.text.hasPrefix("0x"):
             advance()
             guard let address = IPv4Address(Substring(token.text)) else {
-                throw ParseFailure(message: .invalidAddress(token.text), position: token.range.start)
+                // `22a` was meant as a number, `10.0.0.1a` as an address.
+                let message: Diagnostic.Message = token.text.contains(".") ? .invalidAddress(token.text) : .invalidNumber(token.text)
+                throw ParseFailure(message: message, position: token.range.start)
             }
             guard current.kind == .slash else { return ItemSyntax(kind: .host(address), range: token.range) }
             advance()

@@ -50,7 +50,11 @@ extension EndpointSyntax: CustomStringConvertible {
     /// `RANGE ADDRESS [port PORTS]`.
     public var description: String {
         var text = "\(range) \(address)"
-        if let port { text += " port \(port)" }
+        if let port {
+            // The port list's range starts at the `port` word.
+            let single = port.negation == nil && port.items.count == 1 && port.items[0].range.end == port.range.end
+            text += single ? " port \(port.items[0].text) \(port.range)" : " port \(port)"
+        }
         return text
     }
 }
@@ -74,8 +78,11 @@ extension ListSyntax: CustomStringConvertible {
 }
 
 extension ItemSyntax: CustomStringConvertible {
-    public var description: String {
-        let text = switch kind {
+    public var description: String { "\(text) \(range)" }
+
+    /// The item as it would be written.
+    var text: String {
+        switch kind {
         case .any: "any"
         case .host(let host): dottedQuad(host)
         case .network(let network, let prefix): "\(dottedQuad(network))/\(prefix)"
@@ -84,7 +91,6 @@ extension ItemSyntax: CustomStringConvertible {
         case .name(let name): name
         case .variable(let name): "$\(name)"
         }
-        return "\(text) \(range)"
     }
 }
 
