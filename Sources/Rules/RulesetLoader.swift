@@ -18,14 +18,24 @@ public protocol RuleSourceLoader {
 extension RuleSourceLoader {
     /// `path` as written, or beside `including` when relative: `include "admins.rules"` in
     /// `rules/site.rules` is `rules/admins.rules`.
+    /// `.` and `dir/..` segments are removed, so one file has one name (for cycle detection).
     public static func resolve(_ path: String, relativeTo including: String?) -> String {
         guard let including, !path.hasPrefix("/"), let slash = including.lastIndex(of: "/") else { return path }
-        return String(including[...slash]) + path
+        var parts: [Substring] = []
+        for part in (String(including[...slash]) + path).split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != "..", !last.isEmpty {
+                parts.removeLast()
+                continue
+            }
+            parts.append(part)
+        }
+        return parts.joined(separator: "/")
     }
 }
 
 /// Rule files held in memory, keyed by resolved path (for tests and `explain`'s fixtures).
-public struct InMemoryRuleSources: RuleSourceLoader {
+public struct InMemoryRuleSources: RuleSourceLoader, Sendable {
     public var files: [String: String]
 
     public init(_ files: [String: String]) {
