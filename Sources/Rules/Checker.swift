@@ -127,6 +127,8 @@ private struct CheckerState {
                 continue
             }
             sets[name]!.used = true
+            // A set whose definition had an error (no items) poisons the list silently.
+            if sets[name]!.items.isEmpty { items.append(ItemSyntax(kind: .variable(name), range: item.range)) }
             items += sets[name]!.items
         }
         return items

@@ -55,6 +55,7 @@ struct ParserState {
                 advance()
                 continue
             }
+            let startIndex = index
             do throws(ParseFailure) {
                 let statement = try parseStatement()
                 guard current.kind == .newline || current.kind == .endOfFile else {
@@ -63,6 +64,13 @@ struct ParserState {
                 statements.append(statement)
             } catch {
                 diagnostics.append(Diagnostic(error.message, at: SourceLocation(file: file, position: error.position)))
+                // A set whose definition failed stays known, with no items, so that its uses
+                // do not add "undefined set" errors to the one that matters.
+                if tokens[startIndex].kind == .keyword(.set), tokens[startIndex + 1].kind == .identifier {
+                    let name = tokens[startIndex + 1]
+                    let empty = ListSyntax(items: [], range: name.range)
+                    statements.append(.set(SetSyntax(name: Located(name.text, range: name.range), items: empty, range: name.range)))
+                }
                 while current.kind != .newline && current.kind != .endOfFile { advance() }
             }
         }

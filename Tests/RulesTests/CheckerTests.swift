@@ -65,3 +65,9 @@ func portNeedsTCPOrUDP(proto: String) {
         "c.rules:4:1: error: duplicate 'policy' directive (first given on line 2)",
     ])
 }
+
+@Test func aBrokenSetDefinitionIsReportedOnceNotAtEveryUse() {
+    let (program, diagnostics) = Program.load(source: "set admins = { 10.1.0.300 }\naccept tcp from $admins\naccept udp from $admins", file: "c.rules")
+    #expect(program == nil)
+    #expect(diagnostics.map(\.description) == ["c.rules:1:16: error: invalid IPv4 address '10.1.0.300'"])
+}
