@@ -53,12 +53,22 @@ public struct InMemoryRuleSources: RuleSourceLoader, Sendable {
 public struct SourceFile: Equatable, Sendable {
     public var path: String
     public var text: String
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
 }
 
 /// A statement and the file it was written in.
 public struct LocatedStatement: Equatable, Sendable {
     public var file: String
     public var statement: StatementSyntax
+
+    public init(file: String, statement: StatementSyntax) {
+        self.file = file
+        self.statement = statement
+    }
 }
 
 /// A ruleset with its includes expanded in place: every file read (in include order, the
