@@ -29,11 +29,14 @@ struct RuleIndex: Sendable {
         /// The class of the segment holding `value`: the last start ≤ value.
         @inline(__always)
         func classOf(_ value: UInt64) -> Int {
-            var low = 0
-            var high = starts.count
-            while high - low > 1 {
-                let middle = (low + high) >> 1
-                if starts[middle] <= value { low = middle } else { high = middle }
+            let low = starts.withUnsafeBufferPointer { starts in
+                var low = 0
+                var high = starts.count
+                while high - low > 1 {
+                    let middle = (low + high) >> 1
+                    if starts[middle] <= value { low = middle } else { high = middle }
+                }
+                return low
             }
             return Int(classes[low])
         }
@@ -61,7 +64,9 @@ struct RuleIndex: Sendable {
             guard spaces.contains(where: { $0[field.rawValue] != full }) else { continue }
             tables.append(Self.table(field, domain: domain, sets: spaces.map { $0[field.rawValue] }, wordCount: wordCount, summaryCount: summaryCount))
         }
-        self.tables = tables
+        // Most selective first: the field cut into the most segments usually matches the
+        // fewest rules per segment, so the word-by-word AND reaches zero soonest.
+        self.tables = tables.sorted { $0.starts.count > $1.starts.count }
     }
 
     /// Sweeps the boundaries of every rule's set in order, toggling each rule's bit where its
@@ -112,34 +117,47 @@ struct RuleIndex: Sendable {
     }
 
     /// The index of the first rule that matches `packet`, or nil. Allocates nothing.
+    ///
+    /// Works on unsafe buffers of the immutable arrays: reading `tables[i].words[j]` in the
+    /// inner loop would copy the table struct and retain its arrays on every access.
     func firstMatch(_ packet: PacketFields) -> Int? {
         guard ruleCount > 0 else { return nil }
         guard !tables.isEmpty else { return 0 }  // every rule is a catch-all
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: tables.count) { classes -> Int? in
-            for (index, table) in tables.enumerated() {
-                let value: UInt64 = switch table.field {
-                case .inInterface: interfaces.code(packet.inInterface)
-                case .outInterface: interfaces.code(packet.outInterface)
-                default: packet.key(table.field)
-                }
-                classes[index] = table.classOf(value)
-            }
-            for summary in 0..<summaryCount {
-                var candidates = UInt64.max
-                for index in tables.indices {
-                    candidates &= tables[index].summaries[classes[index] * summaryCount + summary]
-                }
-                while candidates != 0 {
-                    let word = summary << 6 | candidates.trailingZeroBitCount
-                    var matching = UInt64.max
-                    for index in tables.indices {
-                        matching &= tables[index].words[classes[index] * wordCount + word]
+        let fieldCount = tables.count
+        return tables.withUnsafeBufferPointer { tables in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * fieldCount) { offsets -> Int? in
+                // offsets[i]: where field i's bitset starts in its `words`; offsets[n + i]: its summary.
+                for index in 0..<fieldCount {
+                    let table = tables[index]
+                    let value: UInt64 = switch table.field {
+                    case .inInterface: interfaces.code(packet.inInterface)
+                    case .outInterface: interfaces.code(packet.outInterface)
+                    default: packet.key(table.field)
                     }
-                    if matching != 0 { return word << 6 | matching.trailingZeroBitCount }
-                    candidates &= candidates - 1
+                    let classID = table.classOf(value)
+                    offsets[index] = classID * wordCount
+                    offsets[fieldCount + index] = classID * summaryCount
                 }
+                for summary in 0..<summaryCount {
+                    var candidates = UInt64.max
+                    for index in 0..<fieldCount {
+                        candidates &= tables[index].summaries.withUnsafeBufferPointer { $0[offsets[fieldCount + index] + summary] }
+                    }
+                    while candidates != 0 {
+                        let word = summary << 6 | candidates.trailingZeroBitCount
+                        // Fields go most selective first, so most words die after one or two.
+                        var matching = UInt64.max
+                        var index = 0
+                        while matching != 0, index < fieldCount {
+                            matching &= tables[index].words.withUnsafeBufferPointer { $0[offsets[index] + word] }
+                            index += 1
+                        }
+                        if matching != 0 { return word << 6 | matching.trailingZeroBitCount }
+                        candidates &= candidates - 1
+                    }
+                }
+                return nil
             }
-            return nil
         }
     }
 }

@@ -98,8 +98,17 @@ public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
         subtracting(other).isEmpty
     }
 
+    /// Whether the sets share a value; allocates nothing.
     public func intersects(_ other: ValueSet) -> Bool {
-        !intersection(other).isEmpty
+        var i = 0
+        var j = 0
+        while i < ranges.count, j < other.ranges.count {
+            let a = ranges[i]
+            let b = other.ranges[j]
+            if max(a.lowerBound, b.lowerBound) <= min(a.upperBound, b.upperBound) { return true }
+            if a.upperBound < b.upperBound { i += 1 } else { j += 1 }
+        }
+        return false
     }
 
     /// `{1-3, 7}`.
