@@ -50,10 +50,10 @@ func rulesBenchmarks() {
     let tenThousand = generatedRuleset(10_000)
     let (syntax, _) = Parser.parse(tenThousand, file: "generated.rules")
     let checked = Checker.check(syntax.statements.map { LocatedStatement(file: "generated.rules", statement: $0) })
-    Benchmark("compile 10000 rules (index only)", configuration: .init(metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
+    Benchmark("compile 10000 rules (index only)", configuration: .init(metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
         blackHole(Compiler.compile(checked))
     }
-    Benchmark("load 10000 rules (parse, check with exact shadowing, compile)", configuration: .init(metrics: [.wallClock], warmupIterations: 0, maxDuration: .seconds(20), maxIterations: 3)) { benchmark in
+    Benchmark("load 10000 rules (parse, check with exact shadowing, compile)", configuration: .init(metrics: [.wallClock], warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 3)) { benchmark in
         blackHole(Program.load(source: tenThousand, file: "generated.rules").program)
     }
 }
