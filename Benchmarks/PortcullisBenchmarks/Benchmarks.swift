@@ -13,6 +13,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3)
     )
     engineBenchmarks()
+    rulesBenchmarks()
 }
 
 /// A valid TCP SYN 10.1.0.2:40000 -> 10.2.0.2:443 with MSS, SACK-permitted, timestamps,

@@ -48,8 +48,8 @@ public final class Engine {
     private func decide(_ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata, event: inout VerdictEvent) -> Outcome {
         let datagram: Datagram
         do {
-            // TODO(merge): program.decodeOptions
-            datagram = try Datagram(parsing: bytes.bytes, context: metadata.context, options: DecodeOptions())
+            // The ruleset's `accept fragments` / `accept ip-options { ... }` directives.
+            datagram = try Datagram(parsing: bytes.bytes, context: metadata.context, options: program.decodeOptions)
         } catch {
             event.reason = .decode
             event.decodeError = error
@@ -62,11 +62,7 @@ public final class Engine {
             event.reason = .internal
             return .drop
         }
-        let decision = program.evaluate(PacketFields(
-            proto: datagram.ipv4.proto, source: datagram.ipv4.source,
-            destination: datagram.ipv4.destination,
-            sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort
-        ))
+        let decision = program.evaluate(Self.fields(of: datagram, metadata: metadata))
         if let index = decision.ruleIndex {
             event.reason = .rule
             event.rule = program.rules[index]
@@ -120,19 +116,42 @@ public final class Engine {
         switch program.logMode {
         case .all: return true
         case .drops: return event.verdict == .drop
+        case .control:
+            return event.verdict == .drop || (event.verdict == .accept && (event.summary?.tcpFlags ?? 0) & Self.controlFlags != 0)
         case .none: return event.reason == .internal
         }
     }
+
+    /// SYN, FIN, RST: the segments that open and close connections, which `log control` logs.
+    static let controlFlags = UInt8(truncatingIfNeeded: (TCP.Flags.syn.union(.fin).union(.rst)).rawValue)
 }
 
 extension Engine {
+    /// What the rules see of a decoded packet and of what the kernel said about it.
+    static func fields(of datagram: Datagram, metadata: PacketMetadata) -> PacketFields {
+        PacketFields(
+            proto: datagram.ipv4.proto, source: datagram.ipv4.source,
+            destination: datagram.ipv4.destination,
+            sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
+            inInterface: metadata.inInterfaceName, outInterface: metadata.outInterfaceName,
+            tcpFlags: tcpFlags(of: datagram), icmpType: datagram.icmpType, icmpCode: datagram.icmpCode,
+            connectionState: metadata.connectionState, length: datagram.ipv4.totalLength,
+            ttl: datagram.ipv4.ttl, mark: metadata.mark
+        )
+    }
+
     static func summary(of datagram: Datagram) -> PacketSummary {
         PacketSummary(
             proto: datagram.ipv4.proto, source: datagram.ipv4.source,
             destination: datagram.ipv4.destination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
-            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode
+            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: tcpFlags(of: datagram)
         )
+    }
+
+    static func tcpFlags(of datagram: Datagram) -> UInt8? {
+        guard case .tcp(let header) = datagram.transport else { return nil }
+        return UInt8(truncatingIfNeeded: header.flags.rawValue)
     }
 
     /// What a packet that failed to decode claims about itself, for the log only: the

@@ -36,14 +36,24 @@ public struct PacketMetadata: Sendable, Equatable {
     public var inInterface: UInt32
     public var outInterface: UInt32
     public var mark: UInt32
+    /// The interfaces' names, for `in`/`out` rules; nil when the index is 0 or has no name.
+    public var inInterfaceName: InterfaceName?
+    public var outInterfaceName: InterfaceName?
+    /// From NFQA_CT_INFO (`ConnectionState.fromKernel`); nil when conntrack is not in use.
+    public var connectionState: ConnectionState?
     /// The packet's real length; more than the bytes given when the kernel cut the copy.
     public var packetLength: Int
     public var context: PacketContext
 
     public init(
         queue: UInt16, packetID: UInt32, inInterface: UInt32 = 0, outInterface: UInt32 = 0,
-        mark: UInt32 = 0, packetLength: Int, context: PacketContext = PacketContext()
+        mark: UInt32 = 0, packetLength: Int, context: PacketContext = PacketContext(),
+        inInterfaceName: InterfaceName? = nil, outInterfaceName: InterfaceName? = nil,
+        connectionState: ConnectionState? = nil
     ) {
+        self.inInterfaceName = inInterfaceName
+        self.outInterfaceName = outInterfaceName
+        self.connectionState = connectionState
         self.queue = queue
         self.packetID = packetID
         self.inInterface = inInterface

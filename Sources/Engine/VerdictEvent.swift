@@ -31,12 +31,15 @@ public struct PacketSummary: Sendable, Equatable {
     public var destinationPort: UInt16?
     public var icmpType: UInt8?
     public var icmpCode: UInt8?
+    /// The TCP flags byte (FIN 0x01 ... CWR 0x80), for `log control`; nil unless TCP.
+    public var tcpFlags: UInt8?
 
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
         sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
-        icmpType: UInt8? = nil, icmpCode: UInt8? = nil
+        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil
     ) {
+        self.tcpFlags = tcpFlags
         self.proto = proto
         self.source = source
         self.destination = destination

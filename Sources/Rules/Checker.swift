@@ -1,53 +1,352 @@
+import Wire
+
+/// A ruleset after the checker: directives settled, sets expanded, rules resolved to
+/// `RuleMatch`es, and every diagnostic (errors and warnings, sorted by file order and line).
+public struct CheckedRuleset: Sendable {
+    public var policy: Action = .drop
+    public var logMode: LogMode = .drops
+    public var decodeOptions = DecodeOptions()
+    public var rules: [Rule] = []
+    public var diagnostics: [Diagnostic] = []
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
 /// The consistency pass over a parsed ruleset, like pf's `rule_consistent`: what parses but
 /// cannot be meant.
+///
+/// Errors: a second `policy` or `log`; `port` without tcp/udp, `flags` without tcp, `type`
+/// or `code` without icmp; an undefined or redefined `$set`; an item that does not fit where
+/// it is used (an address as a port), a value out of range, an unknown name; a source-route
+/// IP option. Warnings: host bits set in a network, a reversed range, a set never used, a rule
+/// that can never match (its own conditions exclude everything, it duplicates an earlier rule,
+/// it follows a catch-all, or earlier rules together cover it: see `Shadowing`).
 public enum Checker {
-    /// Errors: a second `policy` or `log` directive, `port` on a protocol other than tcp/udp.
-    /// Warnings: a network written with host bits set, a rule that an earlier rule makes
-    /// unreachable. Diagnostics come in source order.
+    /// pf's letters for a flags byte (`SA` for 0x12), or `none`.
+    static func flagLetters(_ value: UInt8) -> String {
+        let letters = String(ParserState.flagLetters.enumerated().filter { value & (1 << $0.offset) != 0 }.map { $0.element })
+        return letters.isEmpty ? "none" : letters
+    }
+
+    /// Checks one parsed file (its includes are not expanded; see `RulesetLoader`).
     public static func check(_ syntax: RulesetSyntax) -> [Diagnostic] {
-        var diagnostics: [Diagnostic] = []
-        /// Appends `message` at `position` in this file.
-        func report(_ message: Diagnostic.Message, at position: SourcePosition) {
-            diagnostics.append(Diagnostic(message, at: SourceLocation(file: syntax.file, position: position)))
+        check(syntax.statements.map { LocatedStatement(file: syntax.file, statement: $0) }).diagnostics
+    }
+
+    /// Checks and resolves statements in evaluation order.
+    public static func check(_ statements: [LocatedStatement]) -> CheckedRuleset {
+        var state = CheckerState()
+        for located in statements {
+            state.file = located.file
+            if !state.fileOrder.contains(located.file) { state.fileOrder.append(located.file) }
+            state.check(located.statement)
         }
-        var policyLine: Int?
-        var logLine: Int?
-        var earlier: [Rule] = []
-        for statement in syntax.statements {
-            switch statement {
-            case .policy(let policy):
-                if let policyLine {
-                    report(.duplicateDirective(.policy, firstLine: policyLine), at: policy.range.start)
+        state.finish()
+        return state.result
+    }
+}
+
+/// A named set: its items with `$names` already expanded, and whether a rule used it.
+private struct DefinedSet {
+    var items: [ItemSyntax]
+    var location: SourceLocation
+    var used = false
+}
+
+private struct CheckerState {
+    var result = CheckedRuleset()
+    var file = ""
+    var fileOrder: [String] = []
+    var policyLine: Int?
+    var logLine: Int?
+    var sets: [String: DefinedSet] = [:]
+    var setOrder: [String] = []
+    var options = DecodeOptions()
+
+    mutating func report(_ message: Diagnostic.Message, at position: SourcePosition) {
+        result.diagnostics.append(Diagnostic(message, at: SourceLocation(file: file, position: position)))
+    }
+
+    mutating func check(_ statement: StatementSyntax) {
+        switch statement {
+        case .policy(let policy):
+            if let policyLine {
+                report(.duplicateDirective(.policy, firstLine: policyLine), at: policy.range.start)
+            } else {
+                policyLine = policy.range.start.line
+                result.policy = policy.action.value
+            }
+        case .log(let log):
+            if let logLine {
+                report(.duplicateDirective(.log, firstLine: logLine), at: log.range.start)
+            } else {
+                logLine = log.range.start.line
+                result.logMode = log.mode.value
+            }
+        case .set(let set):
+            define(set)
+        case .include:
+            break  // expanded by RulesetLoader before checking
+        case .acceptFragments:
+            result.decodeOptions.allowFragments = true
+        case .acceptIPOptions(let list, _):
+            for item in expand(list) {
+                guard let value = optionType(item) else { continue }
+                result.decodeOptions.allowedIPOptionTypes.insert(value)
+            }
+        case .rule(let syntax):
+            if let rule = resolve(syntax) { result.rules.append(rule) }
+        }
+    }
+
+    mutating func define(_ set: SetSyntax) {
+        let name = set.name.value
+        if let existing = sets[name] {
+            report(.setRedefined(name, firstLine: existing.location.line), at: set.name.range.start)
+            return
+        }
+        if let negation = set.items.negation {
+            report(.negationInsideList, at: negation.start)
+        }
+        sets[name] = DefinedSet(items: expand(set.items), location: SourceLocation(file: file, position: set.name.range.start))
+        setOrder.append(name)
+    }
+
+    /// The list's items with every `$name` replaced by the set's items; an undefined name is
+    /// reported, and replaced by an item no context accepts silently.
+    mutating func expand(_ list: ListSyntax) -> [ItemSyntax] {
+        var items: [ItemSyntax] = []
+        for item in list.items {
+            guard case .variable(let name) = item.kind else {
+                items.append(item)
+                continue
+            }
+            guard sets[name] != nil else {
+                report(.undefinedSet(name), at: item.range.start)
+                items.append(ItemSyntax(kind: .variable(name), range: item.range))
+                continue
+            }
+            sets[name]!.used = true
+            // A set whose definition had an error (no items) poisons the list silently.
+            if sets[name]!.items.isEmpty { items.append(ItemSyntax(kind: .variable(name), range: item.range)) }
+            items += sets[name]!.items
+        }
+        return items
+    }
+
+    mutating func finish() {
+        for name in setOrder where sets[name]?.used == false {
+            let set = sets[name]!
+            result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
+        }
+        result.diagnostics += Shadowing.analyze(result.rules)
+        result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
+    }
+
+    // MARK: Rules
+
+    mutating func resolve(_ syntax: RuleSyntax) -> Rule? {
+        var match = RuleMatch()
+        let proto = syntax.proto.proto
+        var valid = true
+        if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        for (endpoint, addressField, portField) in [
+            (syntax.source, Field.source, Field.sourcePort), (syntax.destination, .destination, .destinationPort),
+        ] {
+            guard let endpoint else { continue }
+            if let set = values(endpoint.address, .address) {
+                if set != ValueSet([Field.source.domain]) { match[addressField] = set }
+            } else {
+                valid = false
+            }
+            guard let port = endpoint.port else { continue }
+            if proto != .tcp && proto != .udp {
+                report(.portNeedsTCPOrUDP, at: port.range.start)
+                valid = false
+            }
+            if let set = values(port, .port) { match[portField] = set } else { valid = false }
+        }
+        for option in syntax.options {
+            switch (option.keyword, option.value) {
+            case (.flags, .flags(let bits, let mask)):
+                if proto != .tcp {
+                    report(.flagsNeedTCP, at: option.range.start)
+                    valid = false
+                }
+                if bits & ~mask != 0 {
+                    report(.flagsNeverSet(Self.flagsText(bits, mask)), at: option.range.start)
+                }
+                match[.tcpFlags] = ValueSet((0...255).filter { UInt8($0) & mask == bits }.map { UInt64($0)...UInt64($0) })
+            case (.type, .list(let list)), (.code, .list(let list)):
+                if proto != .icmp {
+                    report(.optionNeedsICMP(option.keyword), at: option.range.start)
+                    valid = false
+                }
+                let isType = option.keyword == .type
+                if let set = values(list, isType ? .icmpType : .icmpCode) {
+                    match[isType ? .icmpType : .icmpCode] = set
                 } else {
-                    policyLine = policy.range.start.line
+                    valid = false
                 }
-            case .log(let log):
-                if let logLine {
-                    report(.duplicateDirective(.log, firstLine: logLine), at: log.range.start)
+            case (.state, .list(let list)):
+                if let set = values(list, .state) { match[.state] = set } else { valid = false }
+            case (.length, .list(let list)):
+                if let set = values(list, .length) { match[.length] = set } else { valid = false }
+            case (.ttl, .list(let list)):
+                if let set = values(list, .ttl) { match[.ttl] = set } else { valid = false }
+            case (.mark, .list(let list)):
+                if let set = values(list, .mark) { match[.mark] = set } else { valid = false }
+            case (.in, .list(let list)), (.out, .list(let list)):
+                if let set = interfaces(list) {
+                    if set.names.isEmpty && set.negated { continue }  // `in any`
+                    if option.keyword == .in { match.inInterfaces = set } else { match.outInterfaces = set }
                 } else {
-                    logLine = log.range.start.line
+                    valid = false
                 }
-            case .rule(let syntaxRule):
-                for endpoint in [syntaxRule.source, syntaxRule.destination] {
-                    guard let endpoint else { continue }
-                    if let port = endpoint.port, syntaxRule.proto.proto != .tcp, syntaxRule.proto.proto != .udp {
-                        report(.portNeedsTCPOrUDP, at: port.range.start)
-                    }
-                    if case .network(let address, let prefix) = endpoint.address.kind,
-                       address.rawValue & ~AddressMatch.mask(prefix) != 0 {
-                        report(.hostBitsSet(address, prefix: prefix), at: endpoint.address.range.start)
-                    }
-                }
-                // Only the first covering rule is named: one reason is enough to act on.
-                let rule = Compiler.rule(syntaxRule, file: syntax.file)
-                if let covering = earlier.first(where: { $0.covers(rule) }) {
-                    report(
-                        .unreachableRule(coveredByLine: covering.location.line, catchAll: covering.isCatchAll),
-                        at: syntaxRule.range.start)
-                }
-                earlier.append(rule)
+            default:
+                valid = false
             }
         }
-        return Diagnostic.sorted(diagnostics)
+        guard valid else { return nil }
+        return Rule(
+            action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
+            location: SourceLocation(file: file, position: syntax.range.start))
+    }
+
+    static func flagsText(_ bits: UInt8, _ mask: UInt8) -> String {
+        "\(Checker.flagLetters(bits))/\(Checker.flagLetters(mask))"
+    }
+
+    // MARK: Lists
+
+    /// The numbers a list denotes in `context` (complemented over the context's range when
+    /// negated); nil after reporting an item that does not fit.
+    mutating func values(_ list: ListSyntax, _ context: Diagnostic.Message.ItemContext) -> ValueSet? {
+        let domain: ClosedRange<UInt64> = switch context {
+        case .address: Field.source.domain
+        case .state: 0...UInt64(ConnectionState.invalid.rawValue)
+        default: 0...context.maximum
+        }
+        var ranges: [ClosedRange<UInt64>] = []
+        var valid = true
+        for item in expand(list) {
+            if let range = self.range(of: item, context, domain: domain) { ranges.append(range) } else { valid = false }
+        }
+        guard valid else { return nil }
+        let set = ValueSet(ranges)
+        return list.negation == nil ? set : set.complement(in: domain)
+    }
+
+    mutating func range(of item: ItemSyntax, _ context: Diagnostic.Message.ItemContext, domain: ClosedRange<UInt64>) -> ClosedRange<UInt64>? {
+        switch (item.kind, context) {
+        case (.any, _):
+            return domain
+        case (.host(let address), .address):
+            return UInt64(address.rawValue)...UInt64(address.rawValue)
+        case (.network(let address, let prefix), .address):
+            let match = AddressMatch(network: address, prefix: prefix)
+            if match.network != address { report(.hostBitsSet(address, prefix: prefix), at: item.range.start) }
+            return match.interval
+        case (.range(var low, var high), .port), (.range(var low, var high), .length), (.range(var low, var high), .ttl),
+             (.range(var low, var high), .mark), (.range(var low, var high), .icmpType), (.range(var low, var high), .icmpCode):
+            if low > high {
+                report(.reversedRange(low: low, high: high), at: item.range.start)
+                swap(&low, &high)
+            }
+            guard high <= context.maximum else {
+                report(.valueOutOfRange(context, high), at: item.range.start)
+                return nil
+            }
+            return low...high
+        case (.name(let name), .icmpType), (.name(let name), .icmpCode):
+            let table = context == .icmpType ? Names.icmpTypes : Names.icmpCodes
+            guard let value = Names.value(of: name, in: table) else {
+                report(.unknownName(context, name), at: item.range.start)
+                return nil
+            }
+            return UInt64(value)...UInt64(value)
+        case (.name(let name), .state):
+            guard let state = ConnectionState(name: name) else {
+                report(.unknownName(context, name), at: item.range.start)
+                return nil
+            }
+            return UInt64(state.rawValue)...UInt64(state.rawValue)
+        case (.variable, _):
+            return nil  // undefined, already reported
+        default:
+            report(.wrongItem(expected: context, found: Self.describe(item)), at: item.range.start)
+            return nil
+        }
+    }
+
+    mutating func interfaces(_ list: ListSyntax) -> InterfaceSet? {
+        var names: [InterfaceName] = []
+        var valid = true
+        var any = false
+        for item in expand(list) {
+            switch item.kind {
+            case .name(let text):
+                if let name = InterfaceName(Substring(text)) {
+                    if !names.contains(name) { names.append(name) }
+                } else {
+                    report(.unknownName(.interface, text), at: item.range.start)
+                    valid = false
+                }
+            case .any:
+                any = true
+            case .variable:
+                valid = false  // undefined, already reported
+            default:
+                report(.wrongItem(expected: .interface, found: Self.describe(item)), at: item.range.start)
+                valid = false
+            }
+        }
+        guard valid else { return nil }
+        // `in any` is every packet; `in !any` none: both as an empty name list.
+        if any { return InterfaceSet([], negated: list.negation == nil) }
+        return InterfaceSet(names.sorted(), negated: list.negation != nil)
+    }
+
+    mutating func optionType(_ item: ItemSyntax) -> UInt8? {
+        switch item.kind {
+        case .variable:
+            return nil  // undefined, already reported
+        case .name(let name):
+            if Names.value(of: name, in: Names.sourceRouteOptions) != nil {
+                report(.sourceRouteNeverAllowed(name), at: item.range.start)
+                return nil
+            }
+            guard let value = Names.value(of: name, in: Names.ipOptions) else {
+                report(.unknownName(.ipOption, name), at: item.range.start)
+                return nil
+            }
+            return value
+        case .range(let low, let high) where low == high:
+            guard low <= 255 else {
+                report(.valueOutOfRange(.ipOption, low), at: item.range.start)
+                return nil
+            }
+            if let route = Names.sourceRouteOptions.first(where: { UInt64($0.value) == low }) {
+                report(.sourceRouteNeverAllowed(route.name), at: item.range.start)
+                return nil
+            }
+            // EOL and NOP are structure, not options to allow; accept them silently.
+            return UInt8(low)
+        default:
+            report(.wrongItem(expected: .ipOption, found: Self.describe(item)), at: item.range.start)
+            return nil
+        }
+    }
+
+    static func describe(_ item: ItemSyntax) -> String {
+        switch item.kind {
+        case .any: "'any'"
+        case .host(let address): "address \(dottedQuad(address))"
+        case .network(let address, let prefix): "network \(dottedQuad(address))/\(prefix)"
+        case .range(let low, let high) where low == high: "number \(low)"
+        case .range(let low, let high): "range \(low)-\(high)"
+        case .name(let name): "name '\(name)'"
+        case .variable(let name): "$\(name)"
+        }
     }
 }

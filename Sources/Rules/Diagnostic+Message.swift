@@ -1,8 +1,8 @@
 import Wire
 
 extension Diagnostic {
-    /// Everything the lexer, parser and checker can say. `description` is the text a user reads;
-    /// the cases and their values are what tests and tools compare.
+    /// Everything the lexer, parser, loader and checker can say. `description` is the text a
+    /// user reads; the cases and their values are what tests and tools compare.
     public enum Message: Equatable, Sendable, CustomStringConvertible {
         // Lexer
         case unexpectedCharacter(String)
@@ -14,40 +14,106 @@ extension Diagnostic {
         case trailingTokens(found: String)
         case invalidAddress(String)
         case prefixOutOfRange(String)
-        case portOutOfRange(String)
-        case reversedPortRange(low: UInt16, high: UInt16)
+        case invalidNumber(String)
+        case invalidFlags(String)
         case givenTwice(Keyword)
         case fromAfterTo
         case clauseAfterOption(clause: Keyword, option: Keyword)
         case portWithoutAddress
-        // Checker
+        case reservedSetName(String)
+        case onlyAcceptAllows(Keyword)
+        case negationInsideList
+        case emptyList
+        // Loader
+        case includeCycle(String)
+        case includeUnreadable(String, reason: String)
+        // Checker: errors
         case duplicateDirective(Keyword, firstLine: Int)
         case portNeedsTCPOrUDP
+        case flagsNeedTCP
+        case optionNeedsICMP(Keyword)
+        case undefinedSet(String)
+        case setRedefined(String, firstLine: Int)
+        case wrongItem(expected: ItemContext, found: String)
+        case valueOutOfRange(ItemContext, UInt64)
+        case unknownName(ItemContext, String)
+        case sourceRouteNeverAllowed(String)
+        // Checker: warnings
         case hostBitsSet(IPv4Address, prefix: UInt8)
-        case unreachableRule(coveredByLine: Int, catchAll: Bool)
+        case reversedRange(low: UInt64, high: UInt64)
+        case unusedSet(String)
+        case matchesNothing
+        case unreachableRule(coveredBy: [RuleReference], catchAll: Bool)
+        case duplicateRule(of: RuleReference)
+        case flagsNeverSet(String)
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
             case statement, policyAction, logMode, proto, address, prefixLength, port, labelText
+            case setName, equals, fileName, item, number, closingBrace, arrow
 
             public var description: String {
                 switch self {
-                case .statement: "a rule or directive ('accept', 'drop', 'policy' or 'log')"
+                case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
-                case .logMode: "'drops', 'all' or 'none'"
+                case .logMode: "'drops', 'all', 'control' or 'none'"
                 case .proto: "a protocol ('tcp', 'udp', 'icmp' or 'any')"
                 case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"
                 case .prefixLength: "a prefix length (0-32)"
                 case .port: "a port number (0-65535)"
                 case .labelText: "a quoted label"
+                case .setName: "a set name"
+                case .equals: "'='"
+                case .fileName: "a quoted file name"
+                case .item: "a value (an address, a number, a name, a $set or '{')"
+                case .number: "a number"
+                case .closingBrace: "',' or '}'"
+                case .arrow: "'->'"
+                }
+            }
+        }
+
+        /// Where a list is used, which decides what its items may be.
+        public enum ItemContext: String, Equatable, Sendable {
+            case address, port, interface
+            case icmpType = "ICMP type"
+            case icmpCode = "ICMP code"
+            case state, length, ttl = "TTL", mark
+            case ipOption = "IP option"
+
+            /// "an address", "a port or port range", ...
+            var expectation: String {
+                switch self {
+                case .address: "an address or network"
+                case .port: "a port or port range"
+                case .interface: "an interface name"
+                case .icmpType: "an ICMP type name or number"
+                case .icmpCode: "an ICMP code name or number"
+                case .state: "a state (new, established, related, invalid)"
+                case .length: "a length or length range"
+                case .ttl: "a TTL or TTL range"
+                case .mark: "a mark or mark range"
+                case .ipOption: "an IP option name or number"
+                }
+            }
+
+            /// The largest value the context accepts.
+            var maximum: UInt64 {
+                switch self {
+                case .port, .length: 65_535
+                case .icmpType, .icmpCode, .ttl, .ipOption: 255
+                case .mark: UInt64(UInt32.max)
+                case .address, .interface, .state: 0
                 }
             }
         }
 
         public var severity: Severity {
             switch self {
-            case .hostBitsSet, .unreachableRule: .warning
-            default: .error
+            case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet:
+                .warning
+            default:
+                .error
             }
         }
 
@@ -69,10 +135,10 @@ extension Diagnostic {
                 "invalid IPv4 address '\(text)'"
             case .prefixOutOfRange(let text):
                 "CIDR prefix /\(text) is out of range (0-32)"
-            case .portOutOfRange(let text):
-                "port \(text) is out of range (0-65535)"
-            case .reversedPortRange(let low, let high):
-                "port range \(low)-\(high) is reversed; write \(high)-\(low)"
+            case .invalidNumber(let text):
+                "invalid number '\(text)'"
+            case .invalidFlags(let text):
+                "invalid TCP flags '\(text)'; write flags as letters of FSRPAUEW, as in 'flags S/SA'"
             case .givenTwice(let keyword):
                 "'\(keyword.rawValue)' given twice"
             case .fromAfterTo:
@@ -81,18 +147,77 @@ extension Diagnostic {
                 "'\(clause.rawValue)' must come before '\(option.rawValue)'"
             case .portWithoutAddress:
                 "'port' must follow an address, as in 'to any port 22'"
+            case .reservedSetName(let name):
+                "'\(name)' is a keyword and cannot name a set"
+            case .onlyAcceptAllows(let keyword):
+                "only 'accept \(keyword.rawValue)' exists: \(keyword == .fragments ? "fragments" : "IP options") are dropped unless accepted"
+            case .negationInsideList:
+                "'!' negates a whole list: write '!{ a, b }', not '{ !a, b }'"
+            case .emptyList:
+                "empty list '{ }'"
+            case .includeCycle(let path):
+                "include cycle: \(path) is already being read"
+            case .includeUnreadable(let path, let reason):
+                "cannot include \(path): \(reason)"
             case .duplicateDirective(let keyword, let firstLine):
                 "duplicate '\(keyword.rawValue)' directive (first given on line \(firstLine))"
             case .portNeedsTCPOrUDP:
                 "port needs tcp or udp"
+            case .flagsNeedTCP:
+                "flags needs tcp"
+            case .optionNeedsICMP(let keyword):
+                "'\(keyword.rawValue)' needs icmp"
+            case .undefinedSet(let name):
+                "undefined set $\(name) (a set must be defined before it is used)"
+            case .setRedefined(let name, let firstLine):
+                "set $\(name) is already defined on line \(firstLine)"
+            case .wrongItem(let context, let found):
+                "expected \(context.expectation) here, but found \(found)"
+            case .valueOutOfRange(let context, let value):
+                "\(context.rawValue) \(value) is out of range (0-\(context.maximum))"
+            case .unknownName(let context, let name):
+                "unknown \(context.rawValue) '\(name)'"
+            case .sourceRouteNeverAllowed(let name):
+                "source-route option '\(name)' can never be accepted"
             case .hostBitsSet(let address, let prefix):
                 "\(dottedQuad(address))/\(prefix) has host bits set; it means "
                     + "\(dottedQuad(AddressMatch(network: address, prefix: prefix).network))/\(prefix)"
-            case .unreachableRule(let line, true):
-                "rule can never match: the catch-all rule on line \(line) matches every packet first"
-            case .unreachableRule(let line, false):
-                "rule can never match: the rule on line \(line) matches all of its packets first"
+            case .reversedRange(let low, let high):
+                "range \(low)-\(high) is reversed; read as \(high)-\(low)"
+            case .unusedSet(let name):
+                "set $\(name) is never used"
+            case .matchesNothing:
+                "rule can never match: its own conditions exclude every packet"
+            case .unreachableRule(let rules, true):
+                "rule can never match: the catch-all rule on \(RuleReference.list(rules)) matches every packet first"
+            case .unreachableRule(let rules, false) where rules.count == 1:
+                "rule can never match: the rule on \(RuleReference.list(rules)) matches all of its packets first"
+            case .unreachableRule(let rules, false):
+                "rule can never match: the rules on \(RuleReference.list(rules)) together match all of its packets first"
+            case .duplicateRule(let rule):
+                "rule duplicates the rule on \(RuleReference.list([rule])); it can never match"
+            case .flagsNeverSet(let text):
+                "flags \(text) asks for flags outside its mask; it can never match"
             }
         }
+    }
+}
+
+/// A rule named in a message: its line, and its file when that differs from the message's.
+public struct RuleReference: Equatable, Sendable {
+    public var line: Int
+    public var file: String?
+
+    public init(line: Int, file: String? = nil) {
+        self.line = line
+        self.file = file
+    }
+
+    /// "line 3", "lines 2 and 5", "lines 2, 5 and other.rules:7".
+    static func list(_ rules: [RuleReference]) -> String {
+        let names = rules.map { $0.file.map { "\($0):" } ?? "" }.enumerated().map { index, prefix in "\(prefix)\(rules[index].line)" }
+        let word = rules.count == 1 ? "line" : "lines"
+        guard names.count > 1 else { return "\(word) \(names.first ?? "")" }
+        return "\(word) \(names.dropLast().joined(separator: ", ")) and \(names.last!)"
     }
 }

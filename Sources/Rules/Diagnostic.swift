@@ -44,12 +44,14 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
         self.init(severity: message.severity, location: location, message: message)
     }
 
-    /// `diagnostics` by line, then column; diagnostics at the same place keep their order.
-    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
-        diagnostics.enumerated()
+    /// `diagnostics` by file (in `fileOrder`, unknown files last), then line, then column;
+    /// diagnostics at the same place keep their order.
+    static func sorted(_ diagnostics: [Diagnostic], fileOrder: [String] = []) -> [Diagnostic] {
+        func rank(_ file: String) -> Int { fileOrder.firstIndex(of: file) ?? fileOrder.count }
+        return diagnostics.enumerated()
             .sorted { lhs, rhs in
-                (lhs.element.location.line, lhs.element.location.column, lhs.offset)
-                    < (rhs.element.location.line, rhs.element.location.column, rhs.offset)
+                (rank(lhs.element.location.file), lhs.element.location.line, lhs.element.location.column, lhs.offset)
+                    < (rank(rhs.element.location.file), rhs.element.location.line, rhs.element.location.column, rhs.offset)
             }
             .map(\.element)
     }

@@ -67,7 +67,10 @@ struct Lexer {
         default:
             let punctuation: Token.Kind? = switch byte {
             case UInt8(ascii: "/"): .slash
+            case UInt8(ascii: "-") where offset + 1 < bytes.count && bytes[offset + 1] == UInt8(ascii: ">"): .arrow
             case UInt8(ascii: "-"): .dash
+            case UInt8(ascii: "!"): .bang
+            case UInt8(ascii: ":"): .colon
             case UInt8(ascii: ","): .comma
             case UInt8(ascii: "="): .equals
             case UInt8(ascii: "{"): .leftBrace
@@ -75,7 +78,7 @@ struct Lexer {
             default: nil
             }
             if let punctuation {
-                offset += 1
+                offset += punctuation == .arrow ? 2 : 1
                 return token(punctuation, from: start)
             }
             offset += scalarLength(at: offset)
@@ -166,7 +169,8 @@ struct Lexer {
         isLetter(byte) || byte == UInt8(ascii: "_")
     }
 
+    /// `-` joins words (`echo-request`, `ip-options`); `.` allows VLAN interfaces (`eth0.100`).
     private static func isWordContinuation(_ byte: UInt8) -> Bool {
-        isWordStart(byte) || isDigit(byte) || byte == UInt8(ascii: "-")
+        isWordStart(byte) || isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 }

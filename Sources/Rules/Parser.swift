@@ -19,11 +19,11 @@ struct ParseFailure: Error {
 
 /// A recursive-descent parser over the whole token array, one statement per line.
 struct ParserState {
-    private let tokens: [Token]
-    private let file: String
-    private var index = 0
+    let tokens: [Token]
+    let file: String
+    var index = 0
     /// End of the last token consumed, so a node's range ends at its last word.
-    private var previousEnd: SourcePosition
+    var previousEnd: SourcePosition
 
     init(tokens: [Token], file: String) {
         precondition(tokens.last?.kind == .endOfFile, "the lexer ends every stream with endOfFile")
@@ -32,17 +32,17 @@ struct ParserState {
         previousEnd = tokens[0].range.start
     }
 
-    private var current: Token { tokens[index] }
+    var current: Token { tokens[index] }
 
     @discardableResult
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let token = tokens[index]
         if token.kind != .endOfFile { index += 1 }
         previousEnd = token.range.end
         return token
     }
 
-    private func range(from start: SourcePosition) -> SourceRange {
+    func range(from start: SourcePosition) -> SourceRange {
         SourceRange(start: start, end: previousEnd)
     }
 
@@ -55,6 +55,7 @@ struct ParserState {
                 advance()
                 continue
             }
+            let startIndex = index
             do throws(ParseFailure) {
                 let statement = try parseStatement()
                 guard current.kind == .newline || current.kind == .endOfFile else {
@@ -63,6 +64,13 @@ struct ParserState {
                 statements.append(statement)
             } catch {
                 diagnostics.append(Diagnostic(error.message, at: SourceLocation(file: file, position: error.position)))
+                // A set whose definition failed stays known, with no items, so that its uses
+                // do not add "undefined set" errors to the one that matters.
+                if tokens[startIndex].kind == .keyword(.set), tokens[startIndex + 1].kind == .identifier {
+                    let name = tokens[startIndex + 1]
+                    let empty = ListSyntax(items: [], range: name.range)
+                    statements.append(.set(SetSyntax(name: Located(name.text, range: name.range), items: empty, range: name.range)))
+                }
                 while current.kind != .newline && current.kind != .endOfFile { advance() }
             }
         }
@@ -71,7 +79,7 @@ struct ParserState {
 
     /// The failure for the current token: its own message when the lexer could not read it,
     /// "unknown keyword" for a word outside the keyword table, `otherwise` for anything else.
-    private func failure(otherwise message: Diagnostic.Message) -> ParseFailure {
+    func failure(otherwise message: Diagnostic.Message) -> ParseFailure {
         switch current.kind {
         case .invalid(let lexerMessage): ParseFailure(message: lexerMessage, position: current.range.start)
         case .identifier: ParseFailure(message: .unknownKeyword(current.text), position: current.range.start)
@@ -79,26 +87,28 @@ struct ParserState {
         }
     }
 
-    private func failure(expected: Diagnostic.Message.Expectation) -> ParseFailure {
+    func failure(expected: Diagnostic.Message.Expectation) -> ParseFailure {
         failure(otherwise: .expected(expected, found: current.foundDescription))
     }
 
-    private mutating func parseStatement() throws(ParseFailure) -> StatementSyntax {
+    mutating func parseStatement() throws(ParseFailure) -> StatementSyntax {
         switch current.kind {
         case .keyword(.policy): .policy(try parsePolicy())
         case .keyword(.log): .log(try parseLogDirective())
-        case .keyword(.accept), .keyword(.drop): .rule(try parseRule())
+        case .keyword(.set): .set(try parseSet())
+        case .keyword(.include): try parseInclude()
+        case .keyword(.accept), .keyword(.drop): try parseRuleOrAllowance()
         default: throw failure(expected: .statement)
         }
     }
 
-    private mutating func parsePolicy() throws(ParseFailure) -> PolicySyntax {
+    mutating func parsePolicy() throws(ParseFailure) -> PolicySyntax {
         let start = advance().range.start
         let action = try parseAction(expected: .policyAction)
         return PolicySyntax(action: action, range: range(from: start))
     }
 
-    private mutating func parseAction(expected: Diagnostic.Message.Expectation) throws(ParseFailure) -> Located<Action> {
+    mutating func parseAction(expected: Diagnostic.Message.Expectation) throws(ParseFailure) -> Located<Action> {
         let action: Action
         switch current.kind {
         case .keyword(.accept): action = .accept
@@ -108,12 +118,13 @@ struct ParserState {
         return Located(action, range: advance().range)
     }
 
-    private mutating func parseLogDirective() throws(ParseFailure) -> LogDirectiveSyntax {
+    mutating func parseLogDirective() throws(ParseFailure) -> LogDirectiveSyntax {
         let start = advance().range.start
         let mode: LogMode
         switch current.kind {
         case .keyword(.drops): mode = .drops
         case .keyword(.all): mode = .all
+        case .keyword(.control): mode = .control
         case .keyword(.none): mode = .none
         default: throw failure(expected: .logMode)
         }
@@ -121,8 +132,46 @@ struct ParserState {
         return LogDirectiveSyntax(mode: located, range: range(from: start))
     }
 
+    /// `set NAME = LIST`; the list may span lines inside its braces.
+    mutating func parseSet() throws(ParseFailure) -> SetSyntax {
+        let start = advance().range.start
+        guard current.kind == .identifier else {
+            if case .keyword = current.kind {
+                throw ParseFailure(message: .reservedSetName(current.text), position: current.range.start)
+            }
+            throw failure(otherwise: .expected(.setName, found: current.foundDescription))
+        }
+        let nameToken = advance()
+        guard current.kind == .equals else { throw failure(expected: .equals) }
+        advance()
+        let items = try parseList()
+        return SetSyntax(name: Located(nameToken.text, range: nameToken.range), items: items, range: range(from: start))
+    }
+
+    mutating func parseInclude() throws(ParseFailure) -> StatementSyntax {
+        let start = advance().range.start
+        guard case .string(let path) = current.kind else { throw failure(expected: .fileName) }
+        let located = Located(path, range: advance().range)
+        return .include(located, range: range(from: start))
+    }
+
+    /// `accept fragments`, `accept ip-options LIST`, or a rule.
+    mutating func parseRuleOrAllowance() throws(ParseFailure) -> StatementSyntax {
+        let next = tokens[index + 1].kind
+        guard next == .keyword(.fragments) || next == .keyword(.ipOptions) else { return .rule(try parseRule()) }
+        let action = try parseAction(expected: .statement)
+        guard action.value == .accept else {
+            throw ParseFailure(message: .onlyAcceptAllows(next == .keyword(.fragments) ? .fragments : .ipOptions), position: action.range.start)
+        }
+        if advance().kind == .keyword(.fragments) {
+            return .acceptFragments(range: range(from: action.range.start))
+        }
+        let list = try parseList()
+        return .acceptIPOptions(list, range: range(from: action.range.start))
+    }
+
     /// Fixed order: action, `log`, protocol, `from`, `to`; then options, each at most once.
-    private mutating func parseRule() throws(ParseFailure) -> RuleSyntax {
+    mutating func parseRule() throws(ParseFailure) -> RuleSyntax {
         let action = try parseAction(expected: .statement)
         var log: SourceRange?
         if current.kind == .keyword(.log) { log = advance().range }
@@ -130,6 +179,7 @@ struct ParserState {
         var source: EndpointSyntax?
         var destination: EndpointSyntax?
         var label: Located<String>?
+        var options: [OptionSyntax] = []
         var firstOption: Keyword?
         while case .keyword(let keyword) = current.kind {
             switch keyword {
@@ -156,16 +206,24 @@ struct ParserState {
                 }
                 firstOption = firstOption ?? .label
                 label = try parseLabel()
+            case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark:
+                if options.contains(where: { $0.keyword == keyword }) {
+                    throw ParseFailure(message: .givenTwice(keyword), position: current.range.start)
+                }
+                firstOption = firstOption ?? keyword
+                let start = advance().range.start
+                let value: OptionSyntax.Value = keyword == .flags ? try parseFlags() : .list(try parseList())
+                options.append(OptionSyntax(keyword: keyword, value: value, range: range(from: start)))
             default:
                 throw failure(otherwise: .trailingTokens(found: current.foundDescription))
             }
         }
         return RuleSyntax(
             action: action, log: log, proto: proto, source: source, destination: destination,
-            label: label, range: range(from: action.range.start))
+            options: options, label: label, range: range(from: action.range.start))
     }
 
-    private mutating func parseProtocol() throws(ParseFailure) -> ProtocolSyntax {
+    mutating func parseProtocol() throws(ParseFailure) -> ProtocolSyntax {
         let proto: IPProtocol?
         switch current.kind {
         case .keyword(.tcp): proto = .tcp
@@ -177,63 +235,135 @@ struct ParserState {
         return ProtocolSyntax(proto: proto, range: advance().range)
     }
 
-    private mutating func parseEndpoint() throws(ParseFailure) -> EndpointSyntax {
+    mutating func parseEndpoint() throws(ParseFailure) -> EndpointSyntax {
         let start = advance().range.start
-        let address = try parseAddress()
-        var port: PortSyntax?
-        if current.kind == .keyword(.port) { port = try parsePort() }
+        let address = try parseList()
+        var port: ListSyntax?
+        if current.kind == .keyword(.port) {
+            let portStart = advance().range.start
+            var list = try parseList()
+            list.range = SourceRange(start: portStart, end: list.range.end)
+            port = list
+        }
         return EndpointSyntax(address: address, port: port, range: range(from: start))
     }
 
-    private mutating func parseAddress() throws(ParseFailure) -> AddressSyntax {
-        switch current.kind {
+    /// `[!] ITEM` or `[!] { ITEM [,] ... }`; newlines are allowed inside the braces.
+    mutating func parseList() throws(ParseFailure) -> ListSyntax {
+        let start = current.range.start
+        var negation: SourceRange?
+        if current.kind == .bang { negation = advance().range }
+        guard current.kind == .leftBrace else {
+            let item = try parseItem()
+            return ListSyntax(negation: negation, items: [item], range: range(from: start))
+        }
+        advance()
+        var items: [ItemSyntax] = []
+        while true {
+            while current.kind == .newline || current.kind == .comma { advance() }
+            if current.kind == .rightBrace { break }
+            if current.kind == .bang {
+                throw ParseFailure(message: .negationInsideList, position: current.range.start)
+            }
+            guard current.kind != .endOfFile else { throw failure(expected: .closingBrace) }
+            items.append(try parseItem())
+            guard current.kind == .comma || current.kind == .rightBrace || current.kind == .newline else {
+                throw failure(expected: .closingBrace)
+            }
+        }
+        advance()
+        if items.isEmpty { throw ParseFailure(message: .emptyList, position: start) }
+        return ListSyntax(negation: negation, items: items, range: range(from: start))
+    }
+
+    mutating func parseItem() throws(ParseFailure) -> ItemSyntax {
+        let token = current
+        switch token.kind {
         case .keyword(.any):
-            return AddressSyntax(kind: .any, range: advance().range)
-        case .address, .number:
-            let token = advance()
+            return ItemSyntax(kind: .any, range: advance().range)
+        case .variable:
+            advance()
+            return ItemSyntax(kind: .variable(String(token.text.dropFirst())), range: token.range)
+        case .identifier:
+            advance()
+            return ItemSyntax(kind: .name(token.text), range: token.range)
+        case .address where !token.text.hasPrefix("0x"):
+            advance()
             guard let address = IPv4Address(Substring(token.text)) else {
-                throw ParseFailure(message: .invalidAddress(token.text), position: token.range.start)
+                // `22a` was meant as a number, `10.0.0.1a` as an address.
+                let message: Diagnostic.Message = token.text.contains(".") ? .invalidAddress(token.text) : .invalidNumber(token.text)
+                throw ParseFailure(message: message, position: token.range.start)
             }
-            guard current.kind == .slash else {
-                return AddressSyntax(kind: .host(address), range: token.range)
-            }
+            guard current.kind == .slash else { return ItemSyntax(kind: .host(address), range: token.range) }
             advance()
             guard current.kind == .number else { throw failure(expected: .prefixLength) }
             let prefixToken = advance()
             guard let prefix = UInt8(prefixToken.text), prefix <= 32 else {
                 throw ParseFailure(message: .prefixOutOfRange(prefixToken.text), position: prefixToken.range.start)
             }
-            return AddressSyntax(kind: .network(address, prefix: prefix), range: range(from: token.range.start))
-        default:
-            throw failure(expected: .address)
-        }
-    }
-
-    private mutating func parsePort() throws(ParseFailure) -> PortSyntax {
-        let start = advance().range.start
-        let lowToken = current
-        let low = try parsePortNumber()
-        var high = low
-        if current.kind == .dash {
-            advance()
-            high = try parsePortNumber()
-            guard low <= high else {
-                throw ParseFailure(message: .reversedPortRange(low: low, high: high), position: lowToken.range.start)
+            return ItemSyntax(kind: .network(address, prefix: prefix), range: range(from: token.range.start))
+        case .number, .address:
+            let low = try parseNumber()
+            var high = low
+            if current.kind == .dash {
+                advance()
+                high = try parseNumber()
             }
+            return ItemSyntax(kind: .range(low, high), range: range(from: token.range.start))
+        default:
+            throw failure(expected: .item)
         }
-        return PortSyntax(kind: .range(low...high), range: range(from: start))
     }
 
-    private mutating func parsePortNumber() throws(ParseFailure) -> UInt16 {
-        guard current.kind == .number else { throw failure(expected: .port) }
-        let token = advance()
-        guard let value = UInt16(token.text) else {
-            throw ParseFailure(message: .portOutOfRange(token.text), position: token.range.start)
+    /// Decimal, or hexadecimal with `0x` (for marks).
+    mutating func parseNumber() throws(ParseFailure) -> UInt64 {
+        let token = current
+        let value: UInt64?
+        switch token.kind {
+        case .number: value = UInt64(token.text)
+        case .address where token.text.hasPrefix("0x"): value = UInt64(token.text.dropFirst(2), radix: 16)
+        case .address: throw ParseFailure(message: .invalidNumber(token.text), position: token.range.start)
+        default: throw failure(expected: .number)
         }
+        guard let value, value <= UInt64(UInt32.max) else {
+            throw ParseFailure(message: .invalidNumber(token.text), position: token.range.start)
+        }
+        advance()
         return value
     }
 
-    private mutating func parseLabel() throws(ParseFailure) -> Located<String> {
+    /// `flags SET[/MASK]` in pf's letters: F S R P A U E W.
+    mutating func parseFlags() throws(ParseFailure) -> OptionSyntax.Value {
+        guard current.kind == .identifier, let set = Self.flagBits(current.text) else {
+            throw ParseFailure(message: .invalidFlags(current.text), position: current.range.start)
+        }
+        advance()
+        var mask: UInt8 = 0xFF
+        if current.kind == .slash {
+            advance()
+            guard current.kind == .identifier, let bits = Self.flagBits(current.text) else {
+                throw ParseFailure(message: .invalidFlags(current.text), position: current.range.start)
+            }
+            advance()
+            mask = bits
+        }
+        return .flags(set: set, mask: mask)
+    }
+
+    /// The TCP flag bits named by `letters`, or nil when one is not a flag letter.
+    static func flagBits(_ letters: String) -> UInt8? {
+        var bits: UInt8 = 0
+        for letter in letters {
+            guard let index = flagLetters.firstIndex(of: letter) else { return nil }
+            bits |= 1 << flagLetters.distance(from: flagLetters.startIndex, to: index)
+        }
+        return bits
+    }
+
+    /// pf's flag letters in bit order: FIN 0x01, SYN, RST, PSH, ACK, URG, ECE, CWR 0x80.
+    static let flagLetters = "FSRPAUEW"
+
+    mutating func parseLabel() throws(ParseFailure) -> Located<String> {
         advance()
         guard case .string(let text) = current.kind else { throw failure(expected: .labelText) }
         return Located(text, range: advance().range)

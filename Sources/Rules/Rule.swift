@@ -8,6 +8,8 @@ public enum Action: String, Sendable {
 /// Which decisions the engine logs.
 public enum LogMode: String, Sendable {
     case none, drops, all
+    /// Drops, plus every accepted TCP segment with SYN, FIN or RST: connection starts and ends.
+    case control
 }
 
 /// An IPv4 network to match against: `network` always has its host bits clear.
@@ -38,9 +40,121 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
         prefix <= other.prefix && contains(other.network)
     }
 
+    /// The addresses as one closed interval of their numeric values.
+    public var interval: ClosedRange<UInt64> {
+        UInt64(network.rawValue)...UInt64(network.rawValue | ~mask)
+    }
+
     static func mask(_ prefix: UInt8) -> UInt32 {
         // A shift by 32 is not a no-op to reason about, so /0 is spelled out.
         prefix == 0 ? 0 : UInt32.max << (32 - UInt32(min(prefix, 32)))
+    }
+}
+
+/// A packet field a rule can constrain. Every field is read as a number in `domain`, so one
+/// representation (`ValueSet`) serves matching, the compiled index and the shadowing analysis.
+public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
+    case proto, source, destination, sourcePort, destinationPort
+    case inInterface, outInterface, tcpFlags, icmpType, icmpCode, state, length, ttl, mark
+
+    /// Every value the field can take, including its "absent" value where it has one: a port
+    /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
+    /// code 256 on one that is not ICMP, state 4 when the kernel attached none. Interfaces are
+    /// numbered per ruleset (`InterfaceTable`), 0 being "a name no rule mentions, or none".
+    public var domain: ClosedRange<UInt64> {
+        switch self {
+        case .proto, .ttl: 0...255
+        case .source, .destination, .mark: 0...UInt64(UInt32.max)
+        case .sourcePort, .destinationPort: 0...Self.noPort
+        case .tcpFlags, .icmpType, .icmpCode: 0...256
+        case .state: 0...Self.noState
+        case .length: 0...65_535
+        case .inInterface, .outInterface: 0...UInt64(UInt32.max)
+        }
+    }
+
+    static let noPort: UInt64 = 65_536
+    static let notApplicable: UInt64 = 256
+    static let noState: UInt64 = 4
+
+    /// The words `explain` and diagnostics use.
+    public var description: String {
+        switch self {
+        case .proto: "protocol"
+        case .source: "source address"
+        case .destination: "destination address"
+        case .sourcePort: "source port"
+        case .destinationPort: "destination port"
+        case .inInterface: "input interface"
+        case .outInterface: "output interface"
+        case .tcpFlags: "TCP flags"
+        case .icmpType: "ICMP type"
+        case .icmpCode: "ICMP code"
+        case .state: "connection state"
+        case .length: "length"
+        case .ttl: "TTL"
+        case .mark: "mark"
+        }
+    }
+}
+
+/// Interface names matched by `in`/`out`: the packet's name is (or, negated, is not) one of them.
+public struct InterfaceSet: Equatable, Hashable, Sendable {
+    public var names: [InterfaceName]
+    public var negated: Bool
+
+    public init(_ names: [InterfaceName], negated: Bool = false) {
+        self.names = names
+        self.negated = negated
+    }
+
+    /// A packet without that interface (index 0) matches only a negated set.
+    public func matches(_ name: InterfaceName?) -> Bool {
+        guard let name else { return negated }
+        return names.contains(name) != negated
+    }
+}
+
+/// What one rule matches: for each field, the values it accepts; an absent field accepts all.
+public struct RuleMatch: Equatable, Hashable, Sendable {
+    /// Indexed by `Field.rawValue`; the interface fields are in `inInterfaces`/`outInterfaces`.
+    private var sets: [ValueSet?] = Array(repeating: nil, count: Field.allCases.count)
+    public var inInterfaces: InterfaceSet?
+    public var outInterfaces: InterfaceSet?
+
+    public init() {}
+
+    /// The constraint on a numeric field (not the interfaces), nil when the rule has none.
+    public subscript(field: Field) -> ValueSet? {
+        get { sets[field.rawValue] }
+        set { sets[field.rawValue] = newValue }
+    }
+
+    /// Every constrained field, interfaces included.
+    public var constrainedFields: [Field] {
+        Field.allCases.filter { field in
+            switch field {
+            case .inInterface: inInterfaces != nil
+            case .outInterface: outInterfaces != nil
+            default: sets[field.rawValue] != nil
+            }
+        }
+    }
+
+    /// Whether `packet` satisfies the constraint on `field` (the reference semantics).
+    public func matches(_ packet: PacketFields, on field: Field) -> Bool {
+        switch field {
+        case .inInterface: return inInterfaces?.matches(packet.inInterface) ?? true
+        case .outInterface: return outInterfaces?.matches(packet.outInterface) ?? true
+        default:
+            guard let set = sets[field.rawValue] else { return true }
+            return set.contains(packet.key(field))
+        }
+    }
+
+    /// The plain linear meaning of a rule: every constrained field matches.
+    public func matches(_ packet: PacketFields) -> Bool {
+        Field.allCases.allSatisfy { matches(packet, on: $0) }
     }
 }
 
@@ -49,54 +163,37 @@ public struct Rule: Equatable, Sendable {
     public var action: Action
     /// Log this rule's matches even when the log mode would not.
     public var log: Bool
-    /// `nil` matches every protocol.
-    public var proto: IPProtocol?
-    public var source: AddressMatch
-    public var destination: AddressMatch
-    /// `nil` matches any packet; a range matches only packets that have ports (TCP, UDP).
-    public var sourcePorts: ClosedRange<UInt16>?
-    public var destinationPorts: ClosedRange<UInt16>?
+    public var match: RuleMatch
     public var label: String?
     /// Where the rule starts (its action word).
     public var location: SourceLocation
 
+    public init(action: Action, log: Bool = false, match: RuleMatch, label: String? = nil, location: SourceLocation) {
+        self.action = action
+        self.log = log
+        self.match = match
+        self.label = label
+        self.location = location
+    }
+
+    /// A rule on protocol, addresses and port ranges only (the first language's fields).
     public init(
         action: Action, log: Bool = false, proto: IPProtocol? = nil,
         source: AddressMatch = .any, destination: AddressMatch = .any,
         sourcePorts: ClosedRange<UInt16>? = nil, destinationPorts: ClosedRange<UInt16>? = nil,
         label: String? = nil, location: SourceLocation
     ) {
-        self.action = action
-        self.log = log
-        self.proto = proto
-        self.source = source
-        self.destination = destination
-        self.sourcePorts = sourcePorts
-        self.destinationPorts = destinationPorts
-        self.label = label
-        self.location = location
+        var match = RuleMatch()
+        if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        if source != .any { match[.source] = ValueSet([source.interval]) }
+        if destination != .any { match[.destination] = ValueSet([destination.interval]) }
+        if let ports = sourcePorts { match[.sourcePort] = ValueSet([UInt64(ports.lowerBound)...UInt64(ports.upperBound)]) }
+        if let ports = destinationPorts { match[.destinationPort] = ValueSet([UInt64(ports.lowerBound)...UInt64(ports.upperBound)]) }
+        self.init(action: action, log: log, match: match, label: label, location: location)
     }
 
-    /// Matches every packet: no protocol, address or port constraint.
-    public var isCatchAll: Bool {
-        proto == nil && source == .any && destination == .any && sourcePorts == nil && destinationPorts == nil
-    }
-
-    /// Whether every packet `other` matches is matched by this rule too, so that `other`
-    /// placed after this one can never match.
-    public func covers(_ other: Rule) -> Bool {
-        (proto == nil || proto == other.proto)
-            && source.contains(other.source)
-            && destination.contains(other.destination)
-            && Self.covers(sourcePorts, other.sourcePorts)
-            && Self.covers(destinationPorts, other.destinationPorts)
-    }
-
-    private static func covers(_ outer: ClosedRange<UInt16>?, _ inner: ClosedRange<UInt16>?) -> Bool {
-        guard let outer else { return true }
-        guard let inner else { return false }
-        return outer.lowerBound <= inner.lowerBound && inner.upperBound <= outer.upperBound
-    }
+    /// Matches every packet: no constraint at all.
+    public var isCatchAll: Bool { match.constrainedFields.isEmpty }
 }
 
 /// `10.0.0.1` for 0x0A000001, written here rather than relying on Wire's pretty-printing.

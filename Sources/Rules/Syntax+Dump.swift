@@ -25,12 +25,21 @@ extension StatementSyntax: CustomStringConvertible {
             return "policy \(policy.range) \(policy.action.value.rawValue) \(policy.action.range)"
         case .log(let log):
             return "log \(log.range) \(log.mode.value.rawValue) \(log.mode.range)"
+        case .set(let set):
+            return "set \(set.range) \(set.name.value) \(set.name.range) = \(set.items)"
+        case .include(let path, let range):
+            return "include \(range) \(quoted(path.value)) \(path.range)"
+        case .acceptFragments(let range):
+            return "accept fragments \(range)"
+        case .acceptIPOptions(let list, let range):
+            return "accept ip-options \(range) \(list)"
         case .rule(let rule):
             var lines = ["rule \(rule.range) \(rule.action.value.rawValue) \(rule.action.range)"]
             if let log = rule.log { lines.append("  log \(log)") }
             lines.append("  proto \(rule.proto.proto.map(protocolName) ?? "any") \(rule.proto.range)")
             if let source = rule.source { lines.append("  from \(source)") }
             if let destination = rule.destination { lines.append("  to \(destination)") }
+            for option in rule.options { lines.append("  \(option)") }
             if let label = rule.label { lines.append("  label \(quoted(label.value)) \(label.range)") }
             return lines.joined(separator: "\n")
         }
@@ -38,29 +47,49 @@ extension StatementSyntax: CustomStringConvertible {
 }
 
 extension EndpointSyntax: CustomStringConvertible {
-    /// `RANGE ADDRESS RANGE [port PORTS RANGE]`.
+    /// `RANGE ADDRESS [port PORTS]`.
     public var description: String {
         var text = "\(range) \(address)"
-        if let port { text += " \(port)" }
+        if let port {
+            // The port list's range starts at the `port` word.
+            let single = port.negation == nil && port.items.count == 1 && port.items[0].range.end == port.range.end
+            text += single ? " port \(port.items[0].text) \(port.range)" : " port \(port)"
+        }
         return text
     }
 }
 
-extension AddressSyntax: CustomStringConvertible {
+extension OptionSyntax: CustomStringConvertible {
+    /// `KEYWORD RANGE VALUE`.
     public var description: String {
-        switch kind {
-        case .any: "any \(range)"
-        case .host(let host): "\(dottedQuad(host)) \(range)"
-        case .network(let network, let prefix): "\(dottedQuad(network))/\(prefix) \(range)"
+        switch value {
+        case .list(let list): "\(keyword.rawValue) \(range) \(list)"
+        case .flags(let bits, let mask): "flags \(range) 0x\(String(bits, radix: 16))/0x\(String(mask, radix: 16))"
         }
     }
 }
 
-extension PortSyntax: CustomStringConvertible {
+extension ListSyntax: CustomStringConvertible {
+    /// One item as `ITEM RANGE`; otherwise `[!]{ITEM RANGE, ...} RANGE`.
     public var description: String {
+        if negation == nil, items.count == 1, items[0].range == range { return items[0].description }
+        return (negation == nil ? "" : "!") + "{" + items.map(\.description).joined(separator: ", ") + "} \(range)"
+    }
+}
+
+extension ItemSyntax: CustomStringConvertible {
+    public var description: String { "\(text) \(range)" }
+
+    /// The item as it would be written.
+    var text: String {
         switch kind {
-        case .range(let ports) where ports.lowerBound == ports.upperBound: "port \(ports.lowerBound) \(range)"
-        case .range(let ports): "port \(ports.lowerBound)-\(ports.upperBound) \(range)"
+        case .any: "any"
+        case .host(let host): dottedQuad(host)
+        case .network(let network, let prefix): "\(dottedQuad(network))/\(prefix)"
+        case .range(let low, let high) where low == high: "\(low)"
+        case .range(let low, let high): "\(low)-\(high)"
+        case .name(let name): name
+        case .variable(let name): "$\(name)"
         }
     }
 }

@@ -38,8 +38,9 @@ public struct Located<Value: Equatable & Sendable>: Equatable, Sendable {
 /// A parsed rules file: its statements in source order, exactly as written.
 ///
 /// The tree holds only statements that parsed without error; it is not yet checked, so it may
-/// hold what the checker rejects (a second `policy`, `port` on `icmp`). Every node carries
-/// its source range so that any message can point at `file:line:column`.
+/// hold what the checker rejects (a second `policy`, `port` on `icmp`, an undefined `$set`).
+/// Every node carries its source range so that any message can point at `file:line:column`.
+/// `include` statements are kept as written; `RulesetLoader` expands them.
 public struct RulesetSyntax: Equatable, Sendable {
     public var file: String
     public var statements: [StatementSyntax]
@@ -55,12 +56,22 @@ public enum StatementSyntax: Equatable, Sendable {
     case policy(PolicySyntax)
     case log(LogDirectiveSyntax)
     case rule(RuleSyntax)
+    /// `set NAME = { ... }`.
+    case set(SetSyntax)
+    /// `include "FILE"`, relative to the including file.
+    case include(Located<String>, range: SourceRange)
+    /// `accept fragments`.
+    case acceptFragments(range: SourceRange)
+    /// `accept ip-options { NAME|NUMBER, ... }`.
+    case acceptIPOptions(ListSyntax, range: SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .policy(let policy): policy.range
         case .log(let log): log.range
         case .rule(let rule): rule.range
+        case .set(let set): set.range
+        case .include(_, let range), .acceptFragments(let range), .acceptIPOptions(_, let range): range
         }
     }
 }
@@ -76,7 +87,7 @@ public struct PolicySyntax: Equatable, Sendable {
     }
 }
 
-/// `log drops|all|none`: which decisions are logged.
+/// `log drops|all|control|none`: which decisions are logged.
 public struct LogDirectiveSyntax: Equatable, Sendable {
     public var mode: Located<LogMode>
     public var range: SourceRange
@@ -87,7 +98,20 @@ public struct LogDirectiveSyntax: Equatable, Sendable {
     }
 }
 
-/// `(accept|drop) [log] PROTO [from ADDR [port PORTS]] [to ADDR [port PORTS]] [label "TEXT"]`.
+/// `set NAME = LIST`: a named list of addresses, numbers or names, used as `$NAME`.
+public struct SetSyntax: Equatable, Sendable {
+    public var name: Located<String>
+    public var items: ListSyntax
+    public var range: SourceRange
+
+    public init(name: Located<String>, items: ListSyntax, range: SourceRange) {
+        self.name = name
+        self.items = items
+        self.range = range
+    }
+}
+
+/// `(accept|drop) [log] PROTO [from ADDR [port PORTS]] [to ADDR [port PORTS]] [OPTION ...]`.
 public struct RuleSyntax: Equatable, Sendable {
     public var action: Located<Action>
     /// The range of the `log` word, when the rule has one.
@@ -95,19 +119,22 @@ public struct RuleSyntax: Equatable, Sendable {
     public var proto: ProtocolSyntax
     public var source: EndpointSyntax?
     public var destination: EndpointSyntax?
+    /// `in`, `out`, `flags`, `type`, `code`, `state`, `length`, `ttl`, `mark`: each at most once.
+    public var options: [OptionSyntax]
     public var label: Located<String>?
     public var range: SourceRange
 
     public init(
         action: Located<Action>, log: SourceRange?, proto: ProtocolSyntax,
-        source: EndpointSyntax?, destination: EndpointSyntax?, label: Located<String>?,
-        range: SourceRange
+        source: EndpointSyntax?, destination: EndpointSyntax?, options: [OptionSyntax] = [],
+        label: Located<String>?, range: SourceRange
     ) {
         self.action = action
         self.log = log
         self.proto = proto
         self.source = source
         self.destination = destination
+        self.options = options
         self.label = label
         self.range = range
     }
@@ -126,40 +153,67 @@ public struct ProtocolSyntax: Equatable, Sendable {
 
 /// `from ADDR [port PORTS]` or `to ADDR [port PORTS]`; the range starts at `from`/`to`.
 public struct EndpointSyntax: Equatable, Sendable {
-    public var address: AddressSyntax
-    public var port: PortSyntax?
+    public var address: ListSyntax
+    /// The list after `port`; its range starts at the `port` word.
+    public var port: ListSyntax?
     public var range: SourceRange
 
-    public init(address: AddressSyntax, port: PortSyntax?, range: SourceRange) {
+    public init(address: ListSyntax, port: ListSyntax?, range: SourceRange) {
         self.address = address
         self.port = port
         self.range = range
     }
 }
 
-/// An address as written. Later versions add `$name` and `{ … }` lists as new kinds.
-public struct AddressSyntax: Equatable, Sendable {
+/// A match option after the endpoints. `range` starts at its keyword.
+public struct OptionSyntax: Equatable, Sendable {
+    public enum Value: Equatable, Sendable {
+        case list(ListSyntax)
+        /// `flags SET/MASK` as TCP flag bits (FIN 0x01 ... CWR 0x80); `MASK` defaults to all eight.
+        case flags(set: UInt8, mask: UInt8)
+    }
+
+    public var keyword: Keyword
+    public var value: Value
+    public var range: SourceRange
+
+    public init(keyword: Keyword, value: Value, range: SourceRange) {
+        self.keyword = keyword
+        self.value = value
+        self.range = range
+    }
+}
+
+/// A value list as written: one item, or `{ item, ... }`, optionally negated with `!`.
+///
+/// Items are untyped here (an address, a number, a range, a name, a `$set`); the checker
+/// decides from where the list is used whether they fit.
+public struct ListSyntax: Equatable, Sendable {
+    /// Where the `!` is, when the list is negated.
+    public var negation: SourceRange?
+    public var items: [ItemSyntax]
+    public var range: SourceRange
+
+    public init(negation: SourceRange? = nil, items: [ItemSyntax], range: SourceRange) {
+        self.negation = negation
+        self.items = items
+        self.range = range
+    }
+}
+
+/// One element of a list.
+public struct ItemSyntax: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
         case any
         case host(IPv4Address)
         /// As written: host bits may be set (the checker warns, the compiler clears them).
         case network(IPv4Address, prefix: UInt8)
-    }
-
-    public var kind: Kind
-    public var range: SourceRange
-
-    public init(kind: Kind, range: SourceRange) {
-        self.kind = kind
-        self.range = range
-    }
-}
-
-/// `port N` or `port N-M`; the range starts at the `port` word. Later versions add lists.
-public struct PortSyntax: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
-        /// Always ordered: the parser rejects a reversed range.
-        case range(ClosedRange<UInt16>)
+        /// A number, or a range `low-high` as written (the checker warns when reversed).
+        case range(UInt64, UInt64)
+        /// A word: an interface, an ICMP type or code name, a state, an IP option name.
+        case name(String)
+        /// `$name`, without the dollar.
+        case variable(String)
     }
 
     public var kind: Kind

@@ -8,17 +8,31 @@ public enum Keyword: String, CaseIterable, Sendable {
     case accept
     case all
     case any
+    case code
+    case control
     case drop
     case drops
+    case flags
+    case fragments
     case from
     case icmp
+    case `in`
+    case include
+    case ipOptions = "ip-options"
     case label
+    case length
     case log
+    case mark
     case none
+    case out
     case policy
     case port
+    case set
+    case state
     case tcp
     case to
+    case ttl
+    case type
     case udp
 }
 
@@ -39,6 +53,8 @@ struct Token: Equatable, Sendable {
         /// `$name`, reserved for named sets.
         case variable
         case slash, dash, comma, equals, leftBrace, rightBrace
+        /// `!` (negation), `:` (address:port in packet descriptions), `->` (packet direction).
+        case bang, colon, arrow
         case newline
         case endOfFile
         /// Text the lexer could not read; the parser reports the message when it reaches it.

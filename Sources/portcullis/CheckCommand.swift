@@ -6,14 +6,18 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a rules file and report every error and warning.",
         discussion: """
-            Prints each problem as FILE:LINE:COL: error: MESSAGE with the offending line \
-            and a caret. Exits 0 when the file is valid (warnings allowed), 1 when it has \
-            errors, 3 when it cannot be read.
+            Prints each problem as FILE:LINE:COL: error: MESSAGE (or warning:) with the \
+            offending line and a caret, for every problem in the file and the files it \
+            includes. Exits 0 when the file is valid (warnings allowed unless --strict), 1 when \
+            it has errors, 3 when it cannot be read.
             """
     )
 
     @Argument(help: "The rules file to check.")
     var file: String
+
+    @Flag(help: "Fail (exit 1) on warnings too.")
+    var strict = false
 
     func run() throws {
         let ruleset: RulesetFile
@@ -27,7 +31,11 @@ struct Check: ParsableCommand {
             error.exit()
         }
         if !ruleset.diagnostics.isEmpty {
-            FileHandleStream.standardError.write(RulesetFile.render(ruleset.diagnostics, source: ruleset.source) + "\n")
+            FileHandleStream.standardError.write(RulesetFile.render(ruleset.diagnostics, files: ruleset.files) + "\n")
+            if strict {
+                FileHandleStream.standardError.write("\(file): \(ruleset.diagnostics.count) warning(s), failing because of --strict\n")
+                throw ExitCode(ExitStatus.ruleErrors)
+            }
         }
         let program = ruleset.program
         print("\(file): ok: \(program.rules.count) rules, policy \(program.policy.rawValue), log \(program.logMode.rawValue), sha256 \(ruleset.sha256)")

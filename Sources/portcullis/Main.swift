@@ -20,7 +20,7 @@ struct Portcullis: ParsableCommand {
             Every drop is written to the verdict log as one JSON line.
             """,
         version: version,
-        subcommands: [Run.self, Check.self, Replay.self, Report.self]
+        subcommands: [Run.self, Check.self, Explain.self, Replay.self, Report.self]
     )
 
     /// Parses and runs, mapping ArgumentParser's usage failures to exit status 2.

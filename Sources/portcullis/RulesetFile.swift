@@ -5,44 +5,74 @@ import Rules
 import Glibc
 #endif
 
-/// A rules file read from disk, compiled, and identified by the SHA-256 of its bytes.
+/// A rules file read from disk with its includes, compiled, and identified by a SHA-256.
 struct RulesetFile {
     var path: String
     var program: Program
+    /// SHA-256 of the file's bytes when it includes nothing (so `sha256sum FILE` agrees);
+    /// with includes, of every file read in include order, each framed as
+    /// `PATH NUL BYTE-COUNT NUL TEXT`, so that editing any included file changes it.
     var sha256: String
     var diagnostics: [Diagnostic]
-    var source: String
+    var files: [SourceFile]
 
     /// Reads and compiles `path`. Throws a `Failure` with status 3 when the file cannot be
     /// read, or status 1, with every diagnostic rendered, when the rules have errors.
     static func load(path: String) throws(Failure) -> RulesetFile {
-        let bytes = try readFile(path)
-        let source = String(decoding: bytes, as: UTF8.self)
-        let (program, diagnostics) = Program.load(source: source, file: path)
-        let digest = SHA256.hash(data: bytes).map { byte in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-        }.joined()
-        guard let program else {
+        let loaded: LoadedProgram
+        switch Program.load(path: path, loader: FileRuleSources()) {
+        case .success(let result): loaded = result
+        case .failure(let error):
+            throw Failure(message: "cannot read rules file \(path): \(error.reason)", status: ExitStatus.io)
+        }
+        guard let program = loaded.program else {
             throw Failure(
-                message: render(diagnostics, source: source), status: ExitStatus.ruleErrors,
-                lines: diagnostics.filter { $0.severity == .error }.map(\.description)
+                message: render(loaded.diagnostics, files: loaded.files), status: ExitStatus.ruleErrors,
+                lines: loaded.diagnostics.filter { $0.severity == .error }.map(\.description)
             )
         }
-        return RulesetFile(path: path, program: program, sha256: digest, diagnostics: diagnostics, source: source)
+        return RulesetFile(
+            path: path, program: program, sha256: digest(loaded.files), diagnostics: loaded.diagnostics,
+            files: loaded.files)
+    }
+
+    static func digest(_ files: [SourceFile]) -> String {
+        var hasher = SHA256()
+        if files.count == 1 {
+            hasher.update(data: Array(files[0].text.utf8))
+        } else {
+            for file in files {
+                hasher.update(data: Array("\(file.path)\0\(file.text.utf8.count)\0".utf8))
+                hasher.update(data: Array(file.text.utf8))
+            }
+        }
+        let hex = Array("0123456789abcdef")
+        return hasher.finalize().map { String([hex[Int($0 >> 4)], hex[Int($0 & 0xF)]]) }.joined()
     }
 
     /// Every diagnostic in pf style, with its source line and a caret.
-    static func render(_ diagnostics: [Diagnostic], source: String) -> String {
-        diagnostics.map { $0.rendered(source: source) }.joined(separator: "\n")
+    static func render(_ diagnostics: [Diagnostic], files: [SourceFile]) -> String {
+        diagnostics.map { diagnostic in
+            let text = files.first { $0.path == diagnostic.location.file }?.text ?? ""
+            return diagnostic.rendered(source: text)
+        }.joined(separator: "\n")
+    }
+
+    /// The text of line `location.line` of its file, if it was read.
+    func line(at location: SourceLocation) -> String? {
+        guard let text = files.first(where: { $0.path == location.file })?.text else { return nil }
+        var current = 1
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == location.line { return String(line) }
+            current += 1
+        }
+        return nil
     }
 
     /// Reads a whole file, with the operator-facing error on failure.
-    static func readFile(_ path: String) throws(Failure) -> [UInt8] {
+    static func readFile(_ path: String) throws(LoadError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw Failure(message: "cannot read rules file \(path): \(String(cString: strerror(errno)))", status: ExitStatus.io)
-        }
+        guard fd >= 0 else { throw LoadError(reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -51,10 +81,23 @@ struct RulesetFile {
             if count == 0 { break }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw Failure(message: "cannot read rules file \(path): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+                throw LoadError(reason: String(cString: strerror(errno)))
             }
             result.append(contentsOf: chunk[0..<count])
         }
         return result
+    }
+}
+
+/// Rule sources read from the file system, includes resolved beside the including file.
+struct FileRuleSources: RuleSourceLoader {
+    func load(_ path: String, relativeTo including: String?) -> Result<(path: String, text: String), LoadError> {
+        let resolved = Self.resolve(path, relativeTo: including)
+        do {
+            let bytes = try RulesetFile.readFile(resolved)
+            return .success((resolved, String(decoding: bytes, as: UTF8.self)))
+        } catch {
+            return .failure(error)
+        }
     }
 }

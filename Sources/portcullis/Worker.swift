@@ -113,7 +113,12 @@ final class Worker {
             context: .init(
                 checksumNotReady: message.skbInfo.contains(.checksumNotReady),
                 isGSO: message.skbInfo.contains(.gso)
-            )
+            ),
+            inInterfaceName: interfaceName(message.inInterface).flatMap { InterfaceName($0) },
+            outInterfaceName: interfaceName(message.outInterface).flatMap { InterfaceName($0) },
+            // TODO(merge): QueueIO sets NFQA_CFG_F_CONNTRACK and parses NFQA_CT_INFO; then:
+            // ConnectionState.fromKernel(conntrackInfo: message.conntrackInfo, conntrackEnabled: true)
+            connectionState: nil
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
         if event.reason == .internal { health.internalErrors += 1 }

@@ -46,7 +46,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(event.metadata.packetID == 77 && event.metadata.queue == 3)
         #expect(event.summary == PacketSummary(
             proto: .tcp, source: IPv4Address(10, 1, 0, 2), destination: IPv4Address(10, 2, 0, 2),
-            sourcePort: 40000, destinationPort: 443))
+            sourcePort: 40000, destinationPort: 443, tcpFlags: 0x02))
         #expect(!event.shouldLog, "log drops does not log an accept")
     }
 
@@ -281,6 +281,41 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
             """
         let (_, event) = Engine(program: program(rules)).judge(Packets.tcp(destinationPort: port))
         #expect(event.shouldLog == expected)
+    }
+
+    @Test(arguments: [
+        // (TCP flags, port, should log) under `log control`: SYN, FIN, RST accepted are
+        // logged, other accepted segments are not, drops always are.
+        (UInt8(0x02), UInt16(443), true), (0x11, 443, true), (0x04, 443, true), (0x10, 443, false), (0x18, 443, false),
+        (0x10, 80, true),
+    ])
+    func logControlLogsConnectionStartsAndEnds(flags: UInt8, port: UInt16, expected: Bool) {
+        let engine = Engine(program: program("policy drop\nlog control\naccept tcp to any port 443\n"))
+        let (_, event) = engine.judge(Packets.tcp(destinationPort: port, flags: flags))
+        #expect(event.shouldLog == expected)
+    }
+
+    @Test func rulesSeeInterfacesStateMarkTTLAndLength() {
+        let engine = Engine(program: program("""
+            accept tcp in eth0 out !eth0 state new mark 0x5 ttl 1-255 length 40 flags S/SA label "all of it"
+            """))
+        func judge(_ change: (inout PacketMetadata) -> Void) -> VerdictEvent {
+            engine.judge(Packets.tcp()) { metadata in
+                var metadata = metadata
+                metadata.inInterfaceName = InterfaceName("eth0")
+                metadata.outInterfaceName = InterfaceName("eth1")
+                metadata.connectionState = .new
+                metadata.mark = 5
+                change(&metadata)
+                return metadata
+            }.1
+        }
+        #expect(judge { _ in }.reason == .rule)
+        #expect(judge { $0.inInterfaceName = nil }.reason == .policy)
+        #expect(judge { $0.outInterfaceName = InterfaceName("eth0") }.reason == .policy)
+        #expect(judge { $0.connectionState = .established }.reason == .policy)
+        #expect(judge { $0.connectionState = nil }.reason == .policy)
+        #expect(judge { $0.mark = 6 }.reason == .policy)
     }
 
     @Test func logRuleThatDropsIsLoggedUnderLogNone() {

@@ -185,9 +185,10 @@ enum Result: Equatable {
 extension Engine {
     /// Judges `packet`; `packetLength` defaults to the bytes given (a whole copy).
     func judge(
-        _ packet: [UInt8], packetLength: Int? = nil, context: PacketContext = PacketContext(), id: UInt32 = 1
+        _ packet: [UInt8], packetLength: Int? = nil, context: PacketContext = PacketContext(), id: UInt32 = 1,
+        metadata extra: (PacketMetadata) -> PacketMetadata = { $0 }
     ) -> (Result, VerdictEvent) {
-        let metadata = PacketMetadata(queue: 3, packetID: id, packetLength: packetLength ?? packet.count, context: context)
+        let metadata = extra(PacketMetadata(queue: 3, packetID: id, packetLength: packetLength ?? packet.count, context: context))
         return packet.withUnsafeBytes { bytes in
             let (outcome, event) = judge(bytes, metadata: metadata)
             switch outcome {

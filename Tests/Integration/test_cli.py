@@ -16,6 +16,55 @@ def test_check_accepts_the_demo_rules(portcullis_bin):
     assert "ok: 6 rules, policy drop, log drops" in result.stdout
 
 
+def test_example_rulesets_pass_strict_check(portcullis_bin):
+    examples = sorted((ROOT / "rules").glob("*.rules"))
+    assert {p.name for p in examples} >= {"bastion.rules", "web-server.rules", "dns-resolver.rules", "demo.rules"}
+    for path in examples:
+        result = run(portcullis_bin, "check", "--strict", str(path))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+
+
+def test_warnings_fail_only_with_strict(portcullis_bin, tmp_path):
+    rules = tmp_path / "warn.rules"
+    rules.write_text("set unused = { 1 }\naccept tcp to 10.0.0.5/24\naccept any\naccept udp\n")
+    result = run(portcullis_bin, "check", str(rules))
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert warnings == [
+        f"{rules}:1:5: warning: set $unused is never used",
+        f"{rules}:2:15: warning: 10.0.0.5/24 has host bits set; it means 10.0.0.0/24",
+        f"{rules}:4:1: warning: rule can never match: the catch-all rule on line 3 matches every packet first",
+    ]
+    assert run(portcullis_bin, "check", "--strict", str(rules)).returncode == 1
+
+
+def test_includes_are_checked_and_hashed(portcullis_bin, tmp_path):
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "admins.rules").write_text("set admins = { 10.1.0.0/24 }\n")
+    rules = tmp_path / "site.rules"
+    rules.write_text('include "lists/admins.rules"\naccept tcp from $admins to any port 22\n')
+    first = run(portcullis_bin, "check", str(rules))
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "lists" / "admins.rules").write_text("set admins = { 10.1.0.0/25 }\n")
+    second = run(portcullis_bin, "check", str(rules))
+    assert second.returncode == 0 and second.stdout.split()[-1] != first.stdout.split()[-1]
+    (tmp_path / "lists" / "admins.rules").write_text("set admins = { 10.1.0.300 }\n")
+    broken = run(portcullis_bin, "check", str(rules))
+    assert broken.returncode == 1
+    assert broken.stderr.startswith(f"{tmp_path}/lists/admins.rules:1:16: error: invalid IPv4 address '10.1.0.300'")
+
+
+def test_explain_names_the_deciding_rule(portcullis_bin):
+    result = run(portcullis_bin, "explain", "--rules", str(ROOT / "rules" / "bastion.rules"),
+                 "tcp 10.1.0.7:40000 -> 10.1.0.1:22 flags S in eth0 state new")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"accept: rule {ROOT / 'rules' / 'bastion.rules'}:")
+    assert '"ssh in"' in result.stdout.splitlines()[0]
+    bad = run(portcullis_bin, "explain", "--rules", str(DEMO_RULES), "tcp 10.0.0.1 -> 10.0.0.2:80")
+    assert bad.returncode == 2 and "expected a port number" in bad.stderr
+
+
 def test_check_reports_every_error_with_position_and_caret(portcullis_bin, tmp_path):
     rules = tmp_path / "bad.rules"
     rules.write_text("policy drop\naccept tcp to 10.0.0.300\naccept icmp to any port 22\n")

@@ -59,9 +59,15 @@ func portNeedsTCPOrUDP(proto: String) {
 }
 
 @Test func checkerKeepsSourceOrderAcrossKinds() {
+    // A rule with an error is left out of the shadowing analysis: one message per mistake.
     #expect(check("accept any\npolicy drop\naccept icmp to any port 7\npolicy accept") == [
-        "c.rules:3:1: warning: rule can never match: the catch-all rule on line 1 matches every packet first",
         "c.rules:3:20: error: port needs tcp or udp",
         "c.rules:4:1: error: duplicate 'policy' directive (first given on line 2)",
     ])
+}
+
+@Test func aBrokenSetDefinitionIsReportedOnceNotAtEveryUse() {
+    let (program, diagnostics) = Program.load(source: "set admins = { 10.1.0.300 }\naccept tcp from $admins\naccept udp from $admins", file: "c.rules")
+    #expect(program == nil)
+    #expect(diagnostics.map(\.description) == ["c.rules:1:16: error: invalid IPv4 address '10.1.0.300'"])
 }

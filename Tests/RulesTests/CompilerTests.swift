@@ -40,10 +40,28 @@ private func compile(_ source: String) -> Program {
 
 @Test func anyAndHostBitsAreNormalised() {
     let rule = compile("  drop log any from any to 10.0.0.5/24").rules[0]
-    #expect(rule.proto == nil)
+    #expect(rule.match[.proto] == nil)
     #expect(rule.log)
-    #expect(rule.source == .any)
-    #expect(rule.destination == AddressMatch(network: IPv4Address(10, 0, 0, 0), prefix: 24))
-    #expect(rule.sourcePorts == nil && rule.destinationPorts == nil)
+    #expect(rule.match[.source] == nil)
+    #expect(rule.match[.destination] == ValueSet([0x0A00_0000...0x0A00_00FF]))
+    #expect(rule.match[.sourcePort] == nil && rule.match[.destinationPort] == nil)
     #expect(rule.location == SourceLocation(file: "k.rules", line: 1, column: 3))
+}
+
+@Test func directivesCompileToDecodeOptions() {
+    let program = compile("accept fragments\naccept ip-options { router-alert, timestamp, 7 }")
+    #expect(program.decodeOptions == DecodeOptions(allowFragments: true, allowedIPOptionTypes: IPOptionTypes([148, 68, 7])))
+    #expect(compile("accept tcp").decodeOptions == DecodeOptions())
+}
+
+@Test func optionsCompileToValueSets() {
+    let rule = compile("accept tcp to any port !{ 22, 23 } flags S/SA state { new, established } ttl 1-64 length 40 mark 0x10 in eth0 out !{ eth1, eth2 }").rules[0]
+    #expect(rule.match[.destinationPort] == ValueSet([0...21, 24...65535]))
+    #expect(rule.match[.tcpFlags] == ValueSet((0...255).filter { $0 & 0x12 == 0x02 }.map { UInt64($0)...UInt64($0) }))
+    #expect(rule.match[.state] == ValueSet([0...1]))
+    #expect(rule.match[.ttl] == ValueSet([1...64]))
+    #expect(rule.match[.length] == ValueSet(40))
+    #expect(rule.match[.mark] == ValueSet(16))
+    #expect(rule.match.inInterfaces == InterfaceSet([InterfaceName("eth0")!]))
+    #expect(rule.match.outInterfaces == InterfaceSet([InterfaceName("eth1")!, InterfaceName("eth2")!], negated: true))
 }

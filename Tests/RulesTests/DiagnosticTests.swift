@@ -39,7 +39,7 @@ import Wire
     let location = SourceLocation(file: "f", line: 1, column: 1)
     #expect(Diagnostic(.portNeedsTCPOrUDP, at: location).severity == .error)
     #expect(Diagnostic(.hostBitsSet(IPv4Address(10, 0, 0, 5), prefix: 24), at: location).severity == .warning)
-    #expect(Diagnostic(.unreachableRule(coveredByLine: 1, catchAll: true), at: location).description
+    #expect(Diagnostic(.unreachableRule(coveredBy: [RuleReference(line: 1)], catchAll: true), at: location).description
         == "f:1:1: warning: rule can never match: the catch-all rule on line 1 matches every packet first")
 }
 

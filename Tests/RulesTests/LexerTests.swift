@@ -17,6 +17,9 @@ private func lex(_ source: String) -> [String] {
         case .equals: "="
         case .leftBrace: "{"
         case .rightBrace: "}"
+        case .bang: "!"
+        case .colon: ":"
+        case .arrow: "->"
         case .newline: "nl"
         case .endOfFile: "eof"
         case .invalid(let message): "invalid(\(message))"
@@ -44,7 +47,13 @@ private func lex(_ source: String) -> [String] {
 
 @Test func setPunctuationIsReadyForSets() {
     #expect(lex("set web = { 80, 443 }") == [
-        "ident@1:1", "ident@1:5", "=@1:9", "{@1:11", "num@1:13", ",@1:15", "num@1:17", "}@1:21", "eof@1:22",
+        "kw(set)@1:1", "ident@1:5", "=@1:9", "{@1:11", "num@1:13", ",@1:15", "num@1:17", "}@1:21", "eof@1:22",
+    ])
+}
+
+@Test func negationPacketPunctuationAndDottedNames() {
+    #expect(lex("!{ eth0.100 } 10.0.0.1:22 -> a-b") == [
+        "!@1:1", "{@1:2", "ident@1:4", "}@1:13", "addr@1:15", ":@1:23", "num@1:24", "->@1:27", "ident@1:30", "eof@1:33",
     ])
 }
 

@@ -15,5 +15,5 @@ import Wire
         Issue.record("expected a rule")
         return
     }
-    #expect(rule.destination?.address.kind == .network(IPv4Address(10, 0, 0, 5), prefix: 24))
+    #expect(rule.destination?.address.items.map(\.kind) == [.network(IPv4Address(10, 0, 0, 5), prefix: 24)])
 }

@@ -1,0 +1,40 @@
+/// The names the language gives to numbers: ICMP types and codes, IPv4 options. They are not
+/// keywords (a name is only meaningful after its option), so they live in their own tables.
+enum Names {
+    /// ICMP message types (RFC 792, RFC 950), in pf's hyphenated spelling.
+    static let icmpTypes: [(name: String, value: UInt8)] = [
+        ("echo-reply", 0), ("destination-unreachable", 3), ("unreachable", 3), ("source-quench", 4),
+        ("redirect", 5), ("echo-request", 8), ("router-advertisement", 9), ("router-solicitation", 10),
+        ("time-exceeded", 11), ("parameter-problem", 12), ("timestamp-request", 13),
+        ("timestamp-reply", 14), ("information-request", 15), ("information-reply", 16),
+        ("mask-request", 17), ("mask-reply", 18),
+    ]
+
+    /// ICMP codes that have names: destination unreachable (RFC 792, RFC 1812 §5.2.7.1),
+    /// redirect, time exceeded. A code name is accepted with any type; the number is what counts.
+    static let icmpCodes: [(name: String, value: UInt8)] = [
+        ("net-unreachable", 0), ("host-unreachable", 1), ("protocol-unreachable", 2),
+        ("port-unreachable", 3), ("fragmentation-needed", 4), ("source-route-failed", 5),
+        ("net-unknown", 6), ("host-unknown", 7), ("net-prohibited", 9), ("host-prohibited", 10),
+        ("admin-prohibited", 13),
+        ("redirect-net", 0), ("redirect-host", 1),
+        ("ttl-exceeded", 0), ("reassembly-timeout", 1),
+    ]
+
+    /// IPv4 option type bytes that `accept ip-options` may name (RFC 791 §3.1, RFC 1108,
+    /// RFC 2113). Source routes (lsrr 131, ssrr 137) are refused by the checker.
+    static let ipOptions: [(name: String, value: UInt8)] = [
+        ("record-route", 7), ("timestamp", 68), ("security", 130), ("router-alert", 148),
+    ]
+
+    static let sourceRouteOptions: [(name: String, value: UInt8)] = [("lsrr", 131), ("ssrr", 137)]
+
+    static func value(of name: String, in table: [(name: String, value: UInt8)]) -> UInt8? {
+        table.first { $0.name == name }?.value
+    }
+
+    /// The name of an ICMP type, or its number.
+    static func icmpTypeName(_ value: UInt8) -> String {
+        icmpTypes.first { $0.value == value }?.name ?? "\(value)"
+    }
+}

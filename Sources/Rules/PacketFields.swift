@@ -1,0 +1,157 @@
+import Wire
+
+/// The fields of a decoded packet that rules match on.
+public struct PacketFields: Equatable, Sendable {
+    public var proto: IPProtocol
+    public var source: IPv4Address
+    public var destination: IPv4Address
+    /// `nil` for a protocol without ports (ICMP) and for a non-first fragment; a port rule
+    /// never matches such a packet.
+    public var sourcePort: UInt16?
+    public var destinationPort: UInt16?
+    /// `nil` when the kernel gave no interface (index 0) or its name is unknown.
+    public var inInterface: InterfaceName?
+    public var outInterface: InterfaceName?
+    /// The TCP flags byte (FIN 0x01 ... CWR 0x80); `nil` unless the packet is TCP.
+    public var tcpFlags: UInt8?
+    /// `nil` unless the packet is ICMP.
+    public var icmpType: UInt8?
+    public var icmpCode: UInt8?
+    /// `nil` when the kernel attached no connection tracking information; no `state` rule
+    /// matches such a packet.
+    public var connectionState: ConnectionState?
+    /// The IPv4 total length.
+    public var length: UInt16
+    public var ttl: UInt8
+    public var mark: UInt32
+
+    public init(
+        proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
+        sourcePort: UInt16?, destinationPort: UInt16?,
+        inInterface: InterfaceName? = nil, outInterface: InterfaceName? = nil,
+        tcpFlags: UInt8? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
+        connectionState: ConnectionState? = nil, length: UInt16 = 0, ttl: UInt8 = 64, mark: UInt32 = 0
+    ) {
+        self.proto = proto
+        self.source = source
+        self.destination = destination
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.inInterface = inInterface
+        self.outInterface = outInterface
+        self.tcpFlags = tcpFlags
+        self.icmpType = icmpType
+        self.icmpCode = icmpCode
+        self.connectionState = connectionState
+        self.length = length
+        self.ttl = ttl
+        self.mark = mark
+    }
+
+    /// The numeric value of a field other than the interfaces, as `Field.domain` describes.
+    @inline(__always)
+    func key(_ field: Field) -> UInt64 {
+        switch field {
+        case .proto: UInt64(proto.rawValue)
+        case .source: UInt64(source.rawValue)
+        case .destination: UInt64(destination.rawValue)
+        case .sourcePort: sourcePort.map { UInt64($0) } ?? Field.noPort
+        case .destinationPort: destinationPort.map { UInt64($0) } ?? Field.noPort
+        case .tcpFlags: tcpFlags.map { UInt64($0) } ?? Field.notApplicable
+        case .icmpType: icmpType.map { UInt64($0) } ?? Field.notApplicable
+        case .icmpCode: icmpCode.map { UInt64($0) } ?? Field.notApplicable
+        case .state: connectionState.map { UInt64($0.rawValue) } ?? Field.noState
+        case .length: UInt64(length)
+        case .ttl: UInt64(ttl)
+        case .mark: UInt64(mark)
+        case .inInterface, .outInterface: 0
+        }
+    }
+}
+
+/// A network interface name (at most IFNAMSIZ − 1 = 15 bytes), stored inline: no heap.
+public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvertible {
+    private var low: UInt64
+    private var high: UInt64
+
+    /// Nil when `text` is empty, longer than 15 bytes, or has a byte an interface name cannot
+    /// (NUL, `/`, blanks; the kernel's `dev_valid_name`).
+    public init?(_ text: Substring) {
+        let bytes = text.utf8
+        guard !bytes.isEmpty, bytes.count <= 15, text != ".", text != ".." else { return nil }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for (index, byte) in bytes.enumerated() {
+            guard byte > 0x20, byte != UInt8(ascii: "/"), byte != UInt8(ascii: ":"), byte < 0x7F else { return nil }
+            if index < 8 {
+                low |= UInt64(byte) << (8 * UInt64(index))
+            } else {
+                high |= UInt64(byte) << (8 * UInt64(index - 8))
+            }
+        }
+        self.low = low
+        self.high = high
+    }
+
+    public init?(_ text: String) {
+        self.init(Substring(text))
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.low, lhs.high) < (rhs.low, rhs.high)
+    }
+
+    public var description: String {
+        var bytes: [UInt8] = []
+        for index in 0..<16 {
+            let word = index < 8 ? low : high
+            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+            if byte == 0 { break }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The connection tracking state of a packet, as `state` matches it.
+public enum ConnectionState: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+    case new = 0, established, related, invalid
+
+    /// From the kernel's `enum ip_conntrack_info` (NFQA_CT_INFO): 0 IP_CT_ESTABLISHED and
+    /// 3 IP_CT_ESTABLISHED_REPLY are established, 1 IP_CT_RELATED and 4 IP_CT_RELATED_REPLY
+    /// related, 2 IP_CT_NEW new. Anything else (7 IP_CT_UNTRACKED) gives nil: no state.
+    public init?(conntrackInfo: UInt32) {
+        switch conntrackInfo {
+        case 0, 3: self = .established
+        case 1, 4: self = .related
+        case 2: self = .new
+        default: return nil
+        }
+    }
+
+    /// The state of a packet from what the queue message carried. With NFQA_CFG_F_CONNTRACK
+    /// in force the kernel attaches NFQA_CT_INFO whenever the packet has a conntrack entry
+    /// (`nfqnl_ct_get` returns the `nf_conn`); conntrack attaches none to a packet it found
+    /// invalid — nor to one exempted with `-j CT --notrack`, which therefore also reads as
+    /// invalid. Without the flag there is no state at all.
+    public static func fromKernel(conntrackInfo: UInt32?, conntrackEnabled: Bool) -> ConnectionState? {
+        guard conntrackEnabled else { return nil }
+        guard let conntrackInfo else { return .invalid }
+        return ConnectionState(conntrackInfo: conntrackInfo)
+    }
+
+    /// The name a rule uses.
+    public init?(name: String) {
+        guard let state = Self.allCases.first(where: { $0.description == name }) else { return nil }
+        self = state
+    }
+
+    public var description: String {
+        switch self {
+        case .new: "new"
+        case .established: "established"
+        case .related: "related"
+        case .invalid: "invalid"
+        }
+    }
+}

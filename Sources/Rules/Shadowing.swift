@@ -1,0 +1,161 @@
+/// Interface names numbered for one ruleset: 1...count for the names its rules mention, 0 for
+/// any other name and for "no interface". Turns `in`/`out` into numeric sets like every field.
+struct InterfaceTable: Sendable {
+    let codes: [InterfaceName: UInt64]
+
+    init(_ rules: [Rule]) {
+        var names = Set<InterfaceName>()
+        for rule in rules {
+            names.formUnion(rule.match.inInterfaces?.names ?? [])
+            names.formUnion(rule.match.outInterfaces?.names ?? [])
+        }
+        codes = Dictionary(uniqueKeysWithValues: names.sorted().enumerated().map { ($0.element, UInt64($0.offset + 1)) })
+    }
+
+    var domain: ClosedRange<UInt64> { 0...UInt64(codes.count) }
+
+    @inline(__always)
+    func code(_ name: InterfaceName?) -> UInt64 {
+        guard let name else { return 0 }
+        return codes[name] ?? 0
+    }
+
+    func values(_ set: InterfaceSet) -> ValueSet {
+        let named = ValueSet(set.names.compactMap { codes[$0] }.map { $0...$0 })
+        return set.negated ? named.complement(in: domain) : named
+    }
+
+    func domain(of field: Field) -> ClosedRange<UInt64> {
+        field == .inInterface || field == .outInterface ? domain : field.domain
+    }
+
+    /// A rule's match as one set per field, the unconstrained ones as their whole domain: the
+    /// rule matches exactly the packets in the product of these sets.
+    func space(_ match: RuleMatch) -> [ValueSet] {
+        Field.allCases.map { field in
+            switch field {
+            case .inInterface: match.inInterfaces.map(values) ?? ValueSet([domain])
+            case .outInterface: match.outInterfaces.map(values) ?? ValueSet([domain])
+            default: match[field] ?? ValueSet([field.domain])
+            }
+        }
+    }
+}
+
+/// The "can never match" warnings, computed exactly over the match space.
+///
+/// A rule matches the product of one set per field (a box whose sides are unions of
+/// intervals). A later rule R can never match exactly when R's box lies inside the union of
+/// the earlier rules' boxes. We compute R minus each earlier rule in turn — a box minus a box
+/// is a union of at most one disjoint box per field — and R is shadowed when nothing is left.
+/// Earlier rules that cannot intersect R are skipped by comparing bounding intervals first.
+///
+/// The work per rule is capped: when more than `overlapLimit` earlier rules overlap R, or R's
+/// remainder splits into more than `pieceLimit` boxes, R is given the benefit of the doubt
+/// (no warning). So a warning is always exact, and only a rule overlapped by very many earlier
+/// rules can escape it; this keeps `check` of 10,000 rules to seconds, not hours.
+enum Shadowing {
+    static let pieceLimit = 64
+    static let overlapLimit = 64
+
+    static func analyze(_ rules: [Rule]) -> [Diagnostic] {
+        let table = InterfaceTable(rules)
+        let spaces = rules.map { table.space($0.match) }
+        let fullSpace = Field.allCases.map { ValueSet([table.domain(of: $0)]) }
+        // Bounding interval of each rule on each field, flattened for a tight prefilter loop.
+        let fieldCount = Field.allCases.count
+        var lows = [UInt64](repeating: 0, count: rules.count * fieldCount)
+        var highs = [UInt64](repeating: 0, count: rules.count * fieldCount)
+        for (index, space) in spaces.enumerated() {
+            for (field, set) in space.enumerated() {
+                lows[index * fieldCount + field] = set.ranges.first?.lowerBound ?? 1
+                highs[index * fieldCount + field] = set.ranges.last?.upperBound ?? 0
+            }
+        }
+        var diagnostics: [Diagnostic] = []
+        var firstWithSpace: [[ValueSet]: Int] = [:]
+        var catchAll: Int?
+        for (index, rule) in rules.enumerated() {
+            let space = spaces[index]
+            func reference(_ other: Int) -> RuleReference {
+                let location = rules[other].location
+                return RuleReference(line: location.line, file: location.file == rule.location.file ? nil : location.file)
+            }
+            func warn(_ message: Diagnostic.Message) {
+                diagnostics.append(Diagnostic(message, at: rule.location))
+            }
+            defer {
+                if firstWithSpace[space] == nil { firstWithSpace[space] = index }
+                if catchAll == nil, space == fullSpace { catchAll = index }
+            }
+            if space.contains(where: \.isEmpty) {
+                warn(.matchesNothing)
+                continue
+            }
+            if let catchAll {
+                warn(.unreachableRule(coveredBy: [reference(catchAll)], catchAll: true))
+                continue
+            }
+            if let duplicate = firstWithSpace[space] {
+                warn(.duplicateRule(of: reference(duplicate)))
+                continue
+            }
+            var remaining = [space]
+            var covering: [Int] = []
+            for other in 0..<index {
+                let overlaps = lows.withUnsafeBufferPointer { lows in
+                    highs.withUnsafeBufferPointer { highs in
+                        for field in 0..<fieldCount {
+                            let a = index * fieldCount + field
+                            let b = other * fieldCount + field
+                            if highs[b] < lows[a] || highs[a] < lows[b] { return false }
+                        }
+                        return true
+                    }
+                }
+                guard overlaps else { continue }
+                var next: [[ValueSet]] = []
+                var touched = false
+                for piece in remaining {
+                    guard zip(piece, spaces[other]).allSatisfy({ $0.intersects($1) }) else {
+                        next.append(piece)
+                        continue
+                    }
+                    touched = true
+                    next += subtract(spaces[other], from: piece)
+                }
+                if touched { covering.append(other) }
+                remaining = next
+                if remaining.isEmpty || remaining.count > pieceLimit || covering.count > overlapLimit { break }
+            }
+            if remaining.isEmpty {
+                warn(.unreachableRule(coveredBy: covering.map(reference), catchAll: false))
+            }
+        }
+        return diagnostics
+    }
+
+    /// `box` minus `other`, as disjoint boxes: for each field in turn, the part of `box` outside
+    /// `other` on that field and inside it on every earlier field.
+    static func subtract(_ other: [ValueSet], from box: [ValueSet]) -> [[ValueSet]] {
+        var inside: [ValueSet] = []
+        inside.reserveCapacity(box.count)
+        for field in box.indices {
+            let common = box[field].intersection(other[field])
+            if common.isEmpty { return [box] }
+            inside.append(common)
+        }
+        var pieces: [[ValueSet]] = []
+        var prefix = box
+        for field in box.indices {
+            let outside = box[field].subtracting(other[field])
+            if !outside.isEmpty {
+                var piece = prefix
+                piece[field] = outside
+                pieces.append(piece)
+            }
+            prefix[field] = inside[field]
+        }
+        return pieces
+    }
+}

@@ -1,0 +1,119 @@
+/// A set of numbers stored as sorted, disjoint, non-adjacent closed intervals.
+///
+/// Every rule field compiles to one (addresses as 32-bit numbers, ports, flag bytes, ...), so
+/// one small algebra — union, intersection, difference, complement — serves matching, the
+/// per-field index and the exact shadowing analysis alike.
+public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
+    /// Normalized: sorted, disjoint, and no two adjacent (`1...2, 3...4` is stored as `1...4`).
+    public private(set) var ranges: [ClosedRange<UInt64>]
+
+    public static let empty = ValueSet([])
+
+    /// The union of `ranges`, in any order, overlapping or not.
+    public init(_ ranges: some Sequence<ClosedRange<UInt64>>) {
+        let sorted = ranges.sorted { $0.lowerBound < $1.lowerBound }
+        var merged: [ClosedRange<UInt64>] = []
+        merged.reserveCapacity(sorted.count)
+        // Values stay far below UInt64.max (the widest field is 32 bits), so `+ 1` cannot overflow.
+        for range in sorted {
+            if let last = merged.last, range.lowerBound <= last.upperBound + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        self.ranges = merged
+    }
+
+    /// One value.
+    public init(_ value: UInt64) {
+        ranges = [value...value]
+    }
+
+    public var isEmpty: Bool { ranges.isEmpty }
+
+    /// Binary search over the intervals.
+    public func contains(_ value: UInt64) -> Bool {
+        var low = 0
+        var high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].upperBound < value {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low < ranges.count && ranges[low].lowerBound <= value
+    }
+
+    public func union(_ other: ValueSet) -> ValueSet {
+        ValueSet(ranges + other.ranges)
+    }
+
+    public func intersection(_ other: ValueSet) -> ValueSet {
+        var result: [ClosedRange<UInt64>] = []
+        var i = 0
+        var j = 0
+        while i < ranges.count, j < other.ranges.count {
+            let a = ranges[i]
+            let b = other.ranges[j]
+            let low = max(a.lowerBound, b.lowerBound)
+            let high = min(a.upperBound, b.upperBound)
+            if low <= high { result.append(low...high) }
+            if a.upperBound < b.upperBound { i += 1 } else { j += 1 }
+        }
+        var set = ValueSet.empty
+        set.ranges = result
+        return set
+    }
+
+    /// The values of `domain` not in this set.
+    public func complement(in domain: ClosedRange<UInt64>) -> ValueSet {
+        var result: [ClosedRange<UInt64>] = []
+        var next = domain.lowerBound
+        var done = false
+        for range in ranges where !done {
+            if range.upperBound < next { continue }
+            if range.lowerBound > domain.upperBound { break }
+            if range.lowerBound > next { result.append(next...(range.lowerBound - 1)) }
+            if range.upperBound >= domain.upperBound {
+                done = true
+            } else {
+                next = range.upperBound + 1
+            }
+        }
+        if !done, next <= domain.upperBound { result.append(next...domain.upperBound) }
+        var set = ValueSet.empty
+        set.ranges = result
+        return set
+    }
+
+    public func subtracting(_ other: ValueSet) -> ValueSet {
+        guard let first = ranges.first, let last = ranges.last else { return self }
+        return intersection(other.complement(in: first.lowerBound...last.upperBound))
+    }
+
+    public func isSubset(of other: ValueSet) -> Bool {
+        subtracting(other).isEmpty
+    }
+
+    /// Whether the sets share a value; allocates nothing.
+    public func intersects(_ other: ValueSet) -> Bool {
+        var i = 0
+        var j = 0
+        while i < ranges.count, j < other.ranges.count {
+            let a = ranges[i]
+            let b = other.ranges[j]
+            if max(a.lowerBound, b.lowerBound) <= min(a.upperBound, b.upperBound) { return true }
+            if a.upperBound < b.upperBound { i += 1 } else { j += 1 }
+        }
+        return false
+    }
+
+    /// `{1-3, 7}`.
+    public var description: String {
+        "{" + ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ", ") + "}"
+    }
+}

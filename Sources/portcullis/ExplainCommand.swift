@@ -1,0 +1,44 @@
+import ArgumentParser
+import Rules
+
+/// `portcullis explain --rules FILE 'PACKET'`: which rule decides a packet, and why.
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show which rule decides a packet, and the rules that nearly did.",
+        discussion: """
+            PACKET is PROTO SRC[:PORT] -> DST[:PORT] followed by any of: flags LETTERS, \
+            type NAME|N, code NAME|N, in IFACE, out IFACE, state STATE, ttl N, length N, mark N. \
+            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S'. \
+            Exits 0, 1 when the rules have errors, 2 when the packet cannot be read, 3 on I/O errors.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The rules file.", valueName: "file"))
+    var rules: String
+
+    @Argument(help: "The packet, as in 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S'.")
+    var packet: String
+
+    func run() throws {
+        let fields: PacketFields
+        switch PacketDescription.parse(packet) {
+        case .success(let parsed): fields = parsed
+        case .failure(let diagnostic):
+            let caret = String(repeating: " ", count: max(diagnostic.location.column - 1, 0)) + "^"
+            FileHandleStream.standardError.write("portcullis: cannot read the packet: \(diagnostic.message)\n  \(packet)\n  \(caret)\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let ruleset: RulesetFile
+        do {
+            ruleset = try RulesetFile.load(path: rules)
+        } catch {
+            if error.status == ExitStatus.ruleErrors {
+                FileHandleStream.standardError.write(error.message + "\n")
+                throw ExitCode(ExitStatus.ruleErrors)
+            }
+            error.exit()
+        }
+        let program = ruleset.program
+        print(program.render(program.explain(fields), packet: fields, sourceLine: ruleset.line(at:)))
+    }
+}

@@ -1,0 +1,25 @@
+import Testing
+@testable import Rules
+
+@Test(arguments: [
+    (UInt32(0), ConnectionState?.some(.established)), (1, .related), (2, .new), (3, .established), (4, .related), (7, nil), (99, nil),
+])
+func conntrackInfoMapsToState(info: UInt32, state: ConnectionState?) {
+    #expect(ConnectionState(conntrackInfo: info) == state)
+}
+
+@Test func missingConntrackIsInvalidOnlyWhenConntrackIsOn() {
+    #expect(ConnectionState.fromKernel(conntrackInfo: nil, conntrackEnabled: true) == .invalid)
+    #expect(ConnectionState.fromKernel(conntrackInfo: nil, conntrackEnabled: false) == nil)
+    #expect(ConnectionState.fromKernel(conntrackInfo: 2, conntrackEnabled: true) == .new)
+}
+
+@Test func interfaceNamesAreInlineAndBounded() {
+    #expect(InterfaceName("eth0")?.description == "eth0")
+    #expect(InterfaceName("fifteen-bytes-x")?.description == "fifteen-bytes-x")
+    #expect(InterfaceName("sixteen-bytes-xx") == nil)
+    #expect(InterfaceName("") == nil)
+    #expect(InterfaceName("a/b") == nil)
+    #expect(InterfaceName("eth0") != InterfaceName("eth1"))
+    #expect(MemoryLayout<InterfaceName>.size == 16)
+}
