@@ -21,12 +21,16 @@ public struct QueueMessage {
     public var mark: UInt32
     /// NFQA_SKB_INFO flags.
     public var skbInfo: SKBInfo
+    /// NFQA_CT_INFO (enum ip_conntrack_info), when the queue asked for conntrack state and
+    /// the packet has a conntrack entry.
+    public var conntrackInfo: UInt32?
 
     public init(
         packetID: UInt32, hwProtocol: UInt16, hook: UInt8, payload: UnsafeRawBufferPointer,
         packetLength: Int, inInterface: UInt32 = 0, outInterface: UInt32 = 0, mark: UInt32 = 0,
-        skbInfo: SKBInfo = []
+        skbInfo: SKBInfo = [], conntrackInfo: UInt32? = nil
     ) {
+        self.conntrackInfo = conntrackInfo
         self.packetID = packetID
         self.hwProtocol = hwProtocol
         self.hook = hook

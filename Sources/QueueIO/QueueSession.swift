@@ -16,9 +16,13 @@ public struct QueueConfiguration: Sendable {
     /// Ask for unsegmented GSO packets (`NFQA_CFG_F_GSO`) instead of having the kernel
     /// segment them first. The decoder accepts their larger total length.
     public var gso: Bool = true
+    /// Ask the kernel to attach each packet's conntrack state (`NFQA_CFG_F_CONNTRACK`), for
+    /// rules that match `state`. Kernels built without CONFIG_NETFILTER_NETLINK_GLUE_CT refuse it.
+    public var conntrack: Bool = false
 
-    public init(queue: UInt16, copyRange: UInt32 = 0xFFFF, maxLength: UInt32? = nil, gso: Bool = true) {
+    public init(queue: UInt16, copyRange: UInt32 = 0xFFFF, maxLength: UInt32? = nil, gso: Bool = true, conntrack: Bool = false) {
         self.queue = queue
+        self.conntrack = conntrack
         self.copyRange = copyRange
         self.maxLength = maxLength
         self.gso = gso
@@ -158,10 +162,25 @@ public final class QueueSession<Socket: NetlinkSocket> {
             if let maxLength = configuration.maxLength {
                 nfq_nlmsg_cfg_put_qmaxlen(nlh, maxLength)
             }
-            let flags = configuration.gso ? UInt32(NFQA_CFG_F_GSO) : 0
+            let flags = (configuration.gso ? UInt32(NFQA_CFG_F_GSO) : 0)
+                | (configuration.conntrack ? UInt32(NFQA_CFG_F_CONNTRACK) : 0)
             mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_FLAGS.rawValue), flags.bigEndian)
-            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_MASK.rawValue), UInt32(NFQA_CFG_F_GSO).bigEndian)
+            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_MASK.rawValue), UInt32(NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK).bigEndian)
         }
+        conntrack = configuration.conntrack
+    }
+
+    /// Whether the kernel attaches conntrack state to packets on this queue.
+    public private(set) var conntrack = false
+
+    /// Turns conntrack state on for an already bound queue (a reload brought `state` rules).
+    public func enableConntrack() throws(QueueError) {
+        guard !conntrack else { return }
+        try request(operation: .configure) { nlh in
+            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_FLAGS.rawValue), UInt32(NFQA_CFG_F_CONNTRACK).bigEndian)
+            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_MASK.rawValue), UInt32(NFQA_CFG_F_CONNTRACK).bigEndian)
+        }
+        conntrack = true
     }
 
     /// Sends one config message with NLM_F_ACK and waits for the kernel's answer.
@@ -264,7 +283,8 @@ public final class QueueSession<Socket: NetlinkSocket> {
             inInterface: u32(NFQA_IFINDEX_INDEV.rawValue) ?? 0,
             outInterface: u32(NFQA_IFINDEX_OUTDEV.rawValue) ?? 0,
             mark: u32(NFQA_MARK.rawValue) ?? 0,
-            skbInfo: SKBInfo(rawValue: u32(NFQA_SKB_INFO.rawValue) ?? 0)
+            skbInfo: SKBInfo(rawValue: u32(NFQA_SKB_INFO.rawValue) ?? 0),
+            conntrackInfo: u32(NFQA_CT_INFO.rawValue)
         )
     }
 

@@ -21,6 +21,11 @@ public struct Program: Sendable {
     public let decodeOptions: DecodeOptions
     /// The rules in source order; `Decision.ruleIndex` indexes this array.
     public let rules: [Rule]
+
+    /// Whether any rule matches `state` (the queue must then ask for conntrack state).
+    public var matchesState: Bool {
+        rules.contains { $0.match[.state] != nil }
+    }
     private let index: RuleIndex
 
     public init(policy: Action = .drop, logMode: LogMode = .drops, decodeOptions: DecodeOptions = DecodeOptions(), rules: [Rule]) {

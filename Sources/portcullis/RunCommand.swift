@@ -149,7 +149,8 @@ struct Run: ParsableCommand {
         do {
             signals = try SignalSet([SIGTERM, SIGINT, SIGHUP, SIGUSR1])
             let socket = try MNLSocket(receiveBufferBytes: socketBuffer)
-            session = try QueueSession(socket: socket, configuration: QueueConfiguration(queue: allQueues[0], maxLength: queueMaxlen))
+            session = try QueueSession(socket: socket, configuration: QueueConfiguration(
+                queue: allQueues[0], maxLength: queueMaxlen, conntrack: ruleset.program.matchesState))
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }

@@ -116,9 +116,8 @@ final class Worker {
             ),
             inInterfaceName: interfaceName(message.inInterface).flatMap { InterfaceName($0) },
             outInterfaceName: interfaceName(message.outInterface).flatMap { InterfaceName($0) },
-            // TODO(merge): QueueIO sets NFQA_CFG_F_CONNTRACK and parses NFQA_CT_INFO; then:
-            // ConnectionState.fromKernel(conntrackInfo: message.conntrackInfo, conntrackEnabled: true)
-            connectionState: nil
+            connectionState: ConnectionState.fromKernel(
+                conntrackInfo: message.conntrackInfo, conntrackEnabled: session.conntrack)
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
         if event.reason == .internal { health.internalErrors += 1 }
@@ -145,8 +144,15 @@ final class Worker {
 
     /// Re-reads the rules file; swaps it in only if it loads without errors.
     private func reload() {
-        do {
+        do throws(Failure) {
             let next = try RulesetFile.load(path: ruleset.path)
+            if next.program.matchesState {
+                do {
+                    try session.enableConntrack()
+                } catch {
+                    throw Failure(message: error.description, status: ExitStatus.io)
+                }
+            }
             ruleset = next
             engine.swap(program: next.program)
             writer.ruleset = next.sha256

@@ -219,3 +219,39 @@ def wait_for_events(flt, event_type, count, timeout=5):
     events = flt.events(event_type)
     assert len(events) >= count, flt.events()
     return events
+
+
+def kernel_attaches_conntrack_state():
+    """Whether this kernel can attach conntrack state to queued packets."""
+    try:
+        import gzip
+        with gzip.open("/proc/config.gz", "rt") as f:
+            return "CONFIG_NETFILTER_NETLINK_GLUE_CT=y" in f.read()
+    except OSError:
+        return None
+
+
+def test_state_rules_need_kernel_support_and_never_run_without_it(topology, portcullis_bin, tmp_path):
+    if kernel_attaches_conntrack_state() is not False:
+        import pytest
+        pytest.skip("this kernel may attach conntrack state; the refusal path cannot be shown here")
+    rules = write_rules(tmp_path, "policy drop\naccept tcp state established\n")
+    result = topology.exec(topology.firewall, portcullis_bin, "run", "--queue", "0", "--rules", str(rules),
+                           "--log", "-", check=False, timeout=20)
+    assert result.returncode == 3
+    assert "cannot attach conntrack state to queued packets" in result.stderr
+    assert "rules that match `state` cannot work here" in result.stderr
+
+
+def test_reload_into_state_rules_is_refused_without_kernel_support(topology, start_filter, tmp_path):
+    if kernel_attaches_conntrack_state() is not False:
+        import pytest
+        pytest.skip("this kernel may attach conntrack state")
+    rules = write_rules(tmp_path, "policy drop\naccept icmp\n")
+    flt = start_filter(rules)
+    rules.write_text("policy drop\naccept icmp state new\naccept icmp state established\n")
+    flt.process.send_signal(signal.SIGHUP)
+    reloads = wait_for_events(flt, "reload", 1)
+    assert reloads[0]["success"] is False
+    assert "conntrack" in reloads[0]["errors"][0]
+    assert ping(topology)  # the old rules still judge
