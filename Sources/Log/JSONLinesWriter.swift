@@ -31,9 +31,16 @@ public struct StartInfo: Sendable {
     public var program: Program
     /// Debug and test modes switched on (logged: an investigator must know).
     public var faultInjectionMark: UInt32?
+    /// The self-test passed before binding: known-answer packets checked, and probes on
+    /// which the compiled rules agreed with the reference evaluator.
+    public var selfTest: (knownAnswers: Int, ruleProbes: Int)?
 
-    public init(version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program, faultInjectionMark: UInt32? = nil) {
+    public init(
+        version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program,
+        faultInjectionMark: UInt32? = nil, selfTest: (knownAnswers: Int, ruleProbes: Int)? = nil
+    ) {
         self.faultInjectionMark = faultInjectionMark
+        self.selfTest = selfTest
         self.version = version
         self.queue = queue
         self.rulesFile = rulesFile
@@ -113,6 +120,13 @@ public final class JSONLinesWriter {
         buffer.field("log", info.program.logMode.rawValue)
         buffer.field("rule_count", info.program.rules.count)
         if let mark = info.faultInjectionMark { buffer.field("fault_injection_mark", mark) }
+        if let selfTest = info.selfTest {
+            buffer.beginObject("self_test")
+            buffer.field("passed", true)
+            buffer.field("known_answers", selfTest.knownAnswers)
+            buffer.field("rule_probes", selfTest.ruleProbes)
+            buffer.endObject()
+        }
         end()
     }
 

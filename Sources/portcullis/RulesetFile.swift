@@ -16,8 +16,12 @@ struct RulesetFile {
     var diagnostics: [Diagnostic]
     var files: [SourceFile]
 
-    /// Reads and compiles `path`. Throws a `Failure` with status 3 when the file cannot be
-    /// read, or status 1, with every diagnostic rendered, when the rules have errors.
+    /// Probes the start-up self-check compared between the compiled index and the reference.
+    var ruleProbes = 0
+
+    /// Reads and compiles `path`, then checks the compiled program against the plain
+    /// reference evaluator. Throws a `Failure` with status 3 when the file cannot be read or
+    /// the check fails, or status 1, with every diagnostic rendered, when the rules have errors.
     static func load(path: String) throws(Failure) -> RulesetFile {
         let loaded: LoadedProgram
         switch Program.load(path: path, loader: FileRuleSources()) {
@@ -31,9 +35,16 @@ struct RulesetFile {
                 lines: loaded.diagnostics.filter { $0.severity == .error }.map(\.description)
             )
         }
+        // A miscompiled ruleset must not go live: the index must decide as the reference does.
+        let check = program.selfCheck()
+        if let mismatch = check.mismatch {
+            throw Failure(
+                message: "self-test failed for \(path): the compiled rules disagree with the reference on \(mismatch)",
+                status: ExitStatus.io)
+        }
         return RulesetFile(
             path: path, program: program, sha256: digest(loaded.files), diagnostics: loaded.diagnostics,
-            files: loaded.files)
+            files: loaded.files, ruleProbes: check.probes)
     }
 
     static func digest(_ files: [SourceFile]) -> String {

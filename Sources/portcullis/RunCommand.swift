@@ -136,6 +136,11 @@ struct Run: ParsableCommand {
             FileHandleStream.standardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
         }
+        // Before anything is bound: a build that decodes or rebuilds wrongly must not go live.
+        let selfTest = Engine.selfTest()
+        if let failure = selfTest.failure {
+            throw Failure(message: "self-test failed: \(failure); not starting", status: ExitStatus.io)
+        }
         let account = try user.map { name throws(Failure) in try Privileges.resolve(user: name, group: group) }
         let destination: LogDestination = log == "-" ? .standardOutput : .file(log)
         let writer: JSONLinesWriter
@@ -162,7 +167,7 @@ struct Run: ParsableCommand {
             signals: signals, ruleset: ruleset,
             options: WorkerOptions(
                 statsInterval: statsInterval, requireLog: requireLog,
-                metricsFile: metricsFile, metricsInterval: metricsInterval)
+                metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked)
         )
         if let capture, let captureFile {
             do {

@@ -16,6 +16,8 @@ struct WorkerOptions {
     /// Where to write Prometheus metrics (textfile collector), and how often.
     var metricsFile: String?
     var metricsInterval: Int = 15
+    /// Known-answer packets the start-up self-test checked.
+    var knownAnswers = 0
 }
 
 /// The run loop of one queue: it alone owns the session, the engine and the log writer.
@@ -52,7 +54,8 @@ final class Worker {
     func serve() throws(Failure) {
         writer.writeStart(StartInfo(
             version: Portcullis.version, queue: session.queue, rulesFile: ruleset.path,
-            pid: getpid(), program: ruleset.program, faultInjectionMark: Engine.faultMark
+            pid: getpid(), program: ruleset.program, faultInjectionMark: Engine.faultMark,
+            selfTest: (options.knownAnswers, ruleset.ruleProbes)
         ))
         if let mark = Engine.faultMark {
             FileHandleStream.standardError.write("portcullis: TEST BUILD: fault injection on for packets with mark \(mark)\n")

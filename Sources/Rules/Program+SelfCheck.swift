@@ -1,0 +1,119 @@
+import Wire
+
+/// The start-up check that a compiled program decides exactly as the plain rule-by-rule
+/// reference does (DESIGN: a miscompiled ruleset must not go live).
+///
+/// Probes are packets built to hit each rule: one at the low end and one at the high end
+/// of every range the rule constrains (the interfaces by the first name it lists), plus a
+/// fixed set of seeded random packets. Bounded so that a very large ruleset still starts in
+/// reasonable time: at most `maximumRuleProbes` rules are probed, evenly spread.
+extension Program {
+    /// What the check did and the first disagreement, if any.
+    public struct SelfCheck: Sendable, Equatable {
+        public var probes: Int
+        /// A description of the first probe on which the two evaluators differ.
+        public var mismatch: String?
+        public var passed: Bool { mismatch == nil }
+    }
+
+    public static let maximumRuleProbes = 4096
+
+    /// Runs the check. Allocates, so it belongs at start-up and before a reload is swapped in.
+    public func selfCheck(randomProbes: Int = 256, seed: UInt64 = 0x5EED_C0DE) -> SelfCheck {
+        var probes = 0
+        let stride = Swift.max(1, (rules.count + Self.maximumRuleProbes - 1) / Self.maximumRuleProbes)
+        for index in Swift.stride(from: 0, to: rules.count, by: stride) {
+            for end in [false, true] {
+                let packet = Self.probe(for: rules[index].match, highEnd: end)
+                probes += 1
+                if let mismatch = disagreement(on: packet) { return SelfCheck(probes: probes, mismatch: mismatch) }
+            }
+        }
+        var generator = SplitMix(state: seed)
+        for _ in 0..<randomProbes {
+            let packet = Self.randomPacket(&generator)
+            probes += 1
+            if let mismatch = disagreement(on: packet) { return SelfCheck(probes: probes, mismatch: mismatch) }
+        }
+        return SelfCheck(probes: probes, mismatch: nil)
+    }
+
+    private func disagreement(on packet: PacketFields) -> String? {
+        let compiled = evaluate(packet), reference = evaluateLinearly(packet)
+        guard compiled != reference else { return nil }
+        func name(_ decision: Decision) -> String {
+            decision.ruleIndex.map { "\(decision.action.rawValue) by \(rules[$0].location)" } ?? "\(decision.action.rawValue) by policy"
+        }
+        return "\(packet): compiled \(name(compiled)), reference \(name(reference))"
+    }
+
+    /// A packet inside every range `match` constrains, at their low or high ends.
+    static func probe(for match: RuleMatch, highEnd: Bool) -> PacketFields {
+        var packet = PacketFields(
+            proto: .tcp, source: IPv4Address(10, 0, 0, 1), destination: IPv4Address(10, 0, 0, 2),
+            sourcePort: 40000, destinationPort: 80, tcpFlags: 0x02, length: 60)
+        for field in Field.allCases {
+            guard let set = match[field], let range = highEnd ? set.ranges.last : set.ranges.first else { continue }
+            packet.set(field, key: highEnd ? range.upperBound : range.lowerBound)
+        }
+        if let names = match.inInterfaces, !names.negated { packet.inInterface = names.names.first }
+        if let names = match.outInterfaces, !names.negated { packet.outInterface = names.names.first }
+        return packet
+    }
+
+    static func randomPacket(_ generator: inout SplitMix) -> PacketFields {
+        var packet = PacketFields(
+            proto: [IPProtocol.tcp, .udp, .icmp][Int(generator.next() % 3)],
+            source: IPv4Address(rawValue: UInt32(truncatingIfNeeded: generator.next())),
+            destination: IPv4Address(rawValue: UInt32(truncatingIfNeeded: generator.next())),
+            sourcePort: nil, destinationPort: nil,
+            length: UInt16(20 + generator.next() % 1480), ttl: UInt8(truncatingIfNeeded: generator.next()),
+            mark: UInt32(generator.next() % 4))
+        switch packet.proto {
+        case .tcp:
+            packet.sourcePort = UInt16(truncatingIfNeeded: generator.next())
+            packet.destinationPort = UInt16(generator.next() % 1024)
+            packet.tcpFlags = UInt8(truncatingIfNeeded: generator.next())
+        case .udp:
+            packet.sourcePort = UInt16(truncatingIfNeeded: generator.next())
+            packet.destinationPort = UInt16(generator.next() % 1024)
+        default:
+            packet.icmpType = UInt8(generator.next() % 20)
+            packet.icmpCode = UInt8(generator.next() % 4)
+        }
+        return packet
+    }
+
+    /// A small, fast, seeded generator (SplitMix64) so the check is the same every run.
+    public struct SplitMix: Sendable {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
+
+extension PacketFields {
+    /// Sets a field from its numeric key (the inverse of `key(_:)`).
+    mutating func set(_ field: Field, key: UInt64) {
+        switch field {
+        case .proto: proto = IPProtocol(rawValue: UInt8(truncatingIfNeeded: key))
+        case .source: source = IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))
+        case .destination: destination = IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))
+        case .sourcePort: sourcePort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
+        case .destinationPort: destinationPort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
+        case .tcpFlags: tcpFlags = key == Field.notApplicable ? nil : UInt8(truncatingIfNeeded: key)
+        case .icmpType: icmpType = key == Field.notApplicable ? nil : UInt8(truncatingIfNeeded: key)
+        case .icmpCode: icmpCode = key == Field.notApplicable ? nil : UInt8(truncatingIfNeeded: key)
+        case .state: connectionState = ConnectionState(rawValue: UInt8(truncatingIfNeeded: key))
+        case .length: length = UInt16(truncatingIfNeeded: key)
+        case .ttl: ttl = UInt8(truncatingIfNeeded: key)
+        case .mark: mark = UInt32(truncatingIfNeeded: key)
+        default: break
+        }
+    }
+}
