@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -22,5 +23,15 @@ static inline int pcs_capset(struct __user_cap_header_struct *header, struct __u
 /// capget(2): glibc has no wrapper.
 static inline int pcs_capget(struct __user_cap_header_struct *header, struct __user_cap_data_struct *data) {
     return (int)syscall(SYS_capget, header, data);
+}
+/// struct mmsghdr as the kernel lays it out (glibc declares it only under _GNU_SOURCE).
+struct pcs_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/// recvmmsg(2) through the raw system call (its glibc declaration needs _GNU_SOURCE).
+static inline int pcs_recvmmsg(int fd, struct pcs_mmsghdr *vector, unsigned int count, int flags) {
+    return (int)syscall(SYS_recvmmsg, fd, vector, count, flags, (void *)0);
 }
 #endif

@@ -1,3 +1,4 @@
+import CLinux
 import CNetfilterQueue
 import SystemPackage
 
@@ -15,9 +16,34 @@ public protocol NetlinkSocket: AnyObject {
     /// Receives one datagram into `buffer` and returns its length, or nil when nothing is
     /// waiting. Never blocks: waiting is `waitReadable`'s job.
     func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int?
+    /// Receives up to `slots` datagrams at once, datagram `i` into
+    /// `buffer[i * slotSize ..< (i + 1) * slotSize]`, its length in `lengths[i]`. Returns how
+    /// many arrived (0 when nothing is waiting). Never blocks.
+    func receive(
+        many slots: Int, into buffer: UnsafeMutableRawBufferPointer, slotSize: Int,
+        lengths: UnsafeMutablePointer<Int>
+    ) throws(QueueError) -> Int
+
     /// Waits until a datagram can be read, `other` (say, a signalfd) is readable, or
     /// `timeoutMilliseconds` passes (-1: forever). An interrupted wait reports neither.
     func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness
+}
+
+extension NetlinkSocket {
+    /// One datagram at a time through `receive(into:)`; `MNLSocket` uses `recvmmsg` instead.
+    public func receive(
+        many slots: Int, into buffer: UnsafeMutableRawBufferPointer, slotSize: Int,
+        lengths: UnsafeMutablePointer<Int>
+    ) throws(QueueError) -> Int {
+        var count = 0
+        while count < slots {
+            let slot = UnsafeMutableRawBufferPointer(rebasing: buffer[(count * slotSize)..<((count + 1) * slotSize)])
+            guard let length = try receive(into: slot) else { break }
+            lengths[count] = length
+            count += 1
+        }
+        return count
+    }
 }
 
 /// Which of the watched descriptors became readable.
@@ -63,6 +89,9 @@ public final class MNLSocket: NetlinkSocket {
 
     deinit {
         mnl_socket_close(handle)
+        headers.deallocate()
+        vectors.deallocate()
+        addresses.deallocate()
     }
 
     public func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
@@ -88,6 +117,46 @@ public final class MNLSocket: NetlinkSocket {
             }
         }
     }
+
+    /// `recvmmsg(2)`: one system call for a whole burst of queued packets. Like libmnl's
+    /// receive, a datagram not from the kernel (port id 0) or cut short is ignored (length 0).
+    public func receive(
+        many slots: Int, into buffer: UnsafeMutableRawBufferPointer, slotSize: Int,
+        lengths: UnsafeMutablePointer<Int>
+    ) throws(QueueError) -> Int {
+        let count = min(slots, Self.maximumSlots)
+        for index in 0..<count {
+            vectors[index] = iovec(iov_base: buffer.baseAddress! + index * slotSize, iov_len: slotSize)
+            headers[index] = pcs_mmsghdr()
+            headers[index].msg_hdr.msg_name = UnsafeMutableRawPointer(addresses + index)
+            headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_nl>.size)
+            headers[index].msg_hdr.msg_iov = vectors + index
+            headers[index].msg_hdr.msg_iovlen = 1
+        }
+        while true {
+            let received = pcs_recvmmsg(fileDescriptor, headers, UInt32(count), Int32(MSG_DONTWAIT))
+            if received >= 0 {
+                for index in 0..<Int(received) {
+                    let fromKernel = addresses[index].nl_pid == 0
+                    let whole = headers[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) == 0
+                    lengths[index] = fromKernel && whole ? Int(headers[index].msg_len) : 0
+                }
+                return Int(received)
+            }
+            let code = Glibc.errno
+            switch code {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return 0
+            default: throw QueueError(operation: .receive, errno: Errno(rawValue: code))
+            }
+        }
+    }
+
+    /// Datagrams one `recvmmsg` may return; its scratch arrays are allocated once.
+    public static let maximumSlots = 64
+    private let headers = UnsafeMutablePointer<pcs_mmsghdr>.allocate(capacity: maximumSlots)
+    private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: maximumSlots)
+    private let addresses = UnsafeMutablePointer<sockaddr_nl>.allocate(capacity: maximumSlots)
 
     public func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
         var entries = (

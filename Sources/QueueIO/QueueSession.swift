@@ -53,6 +53,8 @@ public struct QueueCounters: Sendable, Equatable {
     /// Batch verdict messages sent (each answering a run of packets), and send calls made.
     public var batchMessages: UInt64 = 0
     public var sendCalls: UInt64 = 0
+    /// Receive system calls that returned packets (or nothing), for calls-per-packet figures.
+    public var receiveCalls: UInt64 = 0
     public init() {}
 }
 
@@ -67,6 +69,11 @@ public final class QueueSession<Socket: NetlinkSocket> {
     public private(set) var counters = QueueCounters()
     private let socket: Socket
     private let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Slots for a burst of datagrams received with one call (see `receiveBatch`).
+    private let batchSlots = 32
+    private let slotSize: Int
+    private let batchBuffer: UnsafeMutableRawBufferPointer
+    private let batchLengths: UnsafeMutablePointer<Int>
     private let sendBuffer: UnsafeMutableRawBufferPointer
     private var sendLength = 0
     /// A run of identical plain verdicts not yet written (see `answerPacket`).
@@ -91,6 +98,9 @@ public final class QueueSession<Socket: NetlinkSocket> {
         // One maximal packet plus netlink overhead, as nf-queue.c sizes it.
         let size = 0xFFFF + pcs_mnl_socket_buffer_size() / 2
         receiveBuffer = .allocate(byteCount: size, alignment: 16)
+        slotSize = (size + 15) & ~15
+        batchBuffer = .allocate(byteCount: slotSize * batchSlots, alignment: 16)
+        batchLengths = .allocate(capacity: batchSlots)
         sendBuffer = .allocate(byteCount: 4 * size, alignment: 16)
         attributes = .allocate(capacity: attributeCount)
         attributes.initialize(repeating: nil, count: attributeCount)
@@ -106,6 +116,8 @@ public final class QueueSession<Socket: NetlinkSocket> {
 
     deinit {
         receiveBuffer.deallocate()
+        batchBuffer.deallocate()
+        batchLengths.deallocate()
         sendBuffer.deallocate()
         attributes.deallocate()
     }
@@ -119,17 +131,28 @@ public final class QueueSession<Socket: NetlinkSocket> {
         _ handle: (QueueMessage) -> QueueAnswer
     ) throws(QueueError) -> Int {
         var handled = 0
-        for _ in 0..<maxMessages {
-            let received: Int?
+        var attempts = 0
+        // Each call takes up to `batchSlots` datagrams (one queued packet each) in one system
+        // call; stop when the socket is empty or `maxMessages` have been handled.
+        while handled < maxMessages, attempts < maxMessages {
+            attempts += 1
+            let received: Int
             do {
-                received = try socket.receive(into: receiveBuffer)
+                received = try socket.receive(
+                    many: min(batchSlots, maxMessages - handled), into: batchBuffer, slotSize: slotSize,
+                    lengths: batchLengths)
             } catch where error.errno == .noBufferSpace {
                 // The kernel dropped messages for us; count it and keep serving.
                 counters.socketOverflows += 1
                 continue
             }
-            guard let count = received else { break }
-            handled += try dispatch(count: count) { message in handle(message) }
+            counters.receiveCalls += 1
+            if received == 0 { break }
+            for slot in 0..<received where batchLengths[slot] > 0 {
+                let base = batchBuffer.baseAddress! + slot * slotSize
+                handled += try dispatch(at: base, count: batchLengths[slot]) { message in handle(message) }
+            }
+            if received < batchSlots { break }
         }
         try flush()
         return handled
@@ -201,7 +224,7 @@ public final class QueueSession<Socket: NetlinkSocket> {
         while answer == nil {
             _ = try socket.wait(alsoFor: nil, timeoutMilliseconds: 1000)
             while answer == nil, let count = try socket.receive(into: receiveBuffer) {
-                _ = try dispatch(count: count, acknowledging: seq, answer: &answer) { _ in
+                _ = try dispatch(at: receiveBuffer.baseAddress!, count: count, acknowledging: seq, answer: &answer) { _ in
                     counters.droppedWhileBinding += 1
                     return .drop
                 }
@@ -220,20 +243,23 @@ public final class QueueSession<Socket: NetlinkSocket> {
 
     // MARK: receiving
 
-    private func dispatch(count: Int, _ handle: (QueueMessage) -> QueueAnswer) throws(QueueError) -> Int {
+    private func dispatch(
+        at base: UnsafeMutableRawPointer, count: Int, _ handle: (QueueMessage) -> QueueAnswer
+    ) throws(QueueError) -> Int {
         var unused: Int32?
-        return try dispatch(count: count, acknowledging: nil, answer: &unused, handle)
+        return try dispatch(at: base, count: count, acknowledging: nil, answer: &unused, handle)
     }
 
-    /// Walks the netlink messages in the first `count` bytes of the receive buffer.
+    /// Walks the netlink messages in the `count` bytes at `base`.
     private func dispatch(
+        at base: UnsafeMutableRawPointer,
         count: Int,
         acknowledging seq: UInt32?,
         answer: inout Int32?,
         _ handle: (QueueMessage) -> QueueAnswer
     ) throws(QueueError) -> Int {
         var remaining = Int32(count)
-        var nlh = UnsafePointer(receiveBuffer.baseAddress!.assumingMemoryBound(to: nlmsghdr.self))
+        var nlh = UnsafePointer(base.assumingMemoryBound(to: nlmsghdr.self))
         var handled = 0
         while mnl_nlmsg_ok(nlh, remaining) {
             switch Int32(nlh.pointee.nlmsg_type) {

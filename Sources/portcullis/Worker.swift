@@ -199,6 +199,7 @@ final class Worker {
             ("socket_overflows", queue.socketOverflows), ("dropped_while_binding", queue.droppedWhileBinding),
             ("verdict_errors", queue.verdictErrors), ("malformed_messages", queue.malformedMessages),
             ("batch_verdicts", queue.batchMessages), ("send_calls", queue.sendCalls),
+            ("receive_calls", queue.receiveCalls),
             ("packet_id_gaps", health.missingPacketIDs), ("dropped_log_unavailable", health.droppedForLog),
             ("log_lines_lost", writer.lostLines),
         ]

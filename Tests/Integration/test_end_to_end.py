@@ -58,6 +58,7 @@ def test_bulk_tcp_arrives_intact(topology, start_filter):
     assert counters["accepted"] > 10
     # The kernel took every verdict, batch verdicts included, without complaint.
     assert counters["verdict_errors"] == 0 and counters["send_calls"] <= counters["verdicts_sent"]
+    assert 0 < counters["receive_calls"] <= counters["received"] + counters["send_calls"]
 
 
 def test_rule_drop_names_file_line_and_label(topology, start_filter):
