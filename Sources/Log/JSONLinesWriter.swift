@@ -34,11 +34,15 @@ public struct StartInfo: Sendable {
     /// The self-test passed before binding: known-answer packets checked, and probes on
     /// which the compiled rules agreed with the reference evaluator.
     public var selfTest: (knownAnswers: Int, ruleProbes: Int)?
+    /// `--fail-open` is on: the kernel accepts packets unjudged when the queue is full.
+    public var failOpen: Bool
 
     public init(
         version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program,
-        faultInjectionMark: UInt32? = nil, selfTest: (knownAnswers: Int, ruleProbes: Int)? = nil
+        faultInjectionMark: UInt32? = nil, selfTest: (knownAnswers: Int, ruleProbes: Int)? = nil,
+        failOpen: Bool = false
     ) {
+        self.failOpen = failOpen
         self.faultInjectionMark = faultInjectionMark
         self.selfTest = selfTest
         self.version = version
@@ -120,6 +124,7 @@ public final class JSONLinesWriter {
         buffer.field("log", info.program.logMode.rawValue)
         buffer.field("rule_count", info.program.rules.count)
         if let mark = info.faultInjectionMark { buffer.field("fault_injection_mark", mark) }
+        if info.failOpen { buffer.field("fail_open", true) }
         if let selfTest = info.selfTest {
             buffer.beginObject("self_test")
             buffer.field("passed", true)

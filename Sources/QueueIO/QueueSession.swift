@@ -19,10 +19,17 @@ public struct QueueConfiguration: Sendable {
     /// Ask the kernel to attach each packet's conntrack state (`NFQA_CFG_F_CONNTRACK`), for
     /// rules that match `state`. Kernels built without CONFIG_NETFILTER_NETLINK_GLUE_CT refuse it.
     public var conntrack: Bool = false
+    /// `NFQA_CFG_F_FAIL_OPEN`: when the queue is full the kernel accepts packets unjudged
+    /// instead of dropping them. Off unless the operator asks (fail closed is the default).
+    public var failOpen: Bool = false
 
-    public init(queue: UInt16, copyRange: UInt32 = 0xFFFF, maxLength: UInt32? = nil, gso: Bool = true, conntrack: Bool = false) {
+    public init(
+        queue: UInt16, copyRange: UInt32 = 0xFFFF, maxLength: UInt32? = nil, gso: Bool = true,
+        conntrack: Bool = false, failOpen: Bool = false
+    ) {
         self.queue = queue
         self.conntrack = conntrack
+        self.failOpen = failOpen
         self.copyRange = copyRange
         self.maxLength = maxLength
         self.gso = gso
@@ -187,8 +194,10 @@ public final class QueueSession<Socket: NetlinkSocket> {
             }
             let flags = (configuration.gso ? UInt32(NFQA_CFG_F_GSO) : 0)
                 | (configuration.conntrack ? UInt32(NFQA_CFG_F_CONNTRACK) : 0)
+                | (configuration.failOpen ? UInt32(NFQA_CFG_F_FAIL_OPEN) : 0)
+            let mask = UInt32(NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_FAIL_OPEN)
             mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_FLAGS.rawValue), flags.bigEndian)
-            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_MASK.rawValue), UInt32(NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK).bigEndian)
+            mnl_attr_put_u32(nlh, UInt16(NFQA_CFG_MASK.rawValue), mask.bigEndian)
         }
         conntrack = configuration.conntrack
     }

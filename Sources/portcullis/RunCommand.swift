@@ -43,6 +43,10 @@ struct Run: ParsableCommand {
         valueName: "bytes"))
     var socketBuffer: Int32 = 8 << 20
 
+    @Flag(help: ArgumentHelp(
+        "When the kernel queue is full, let the kernel accept packets unjudged (NFQA_CFG_F_FAIL_OPEN) instead of dropping them. Logged in the start event."))
+    var failOpen = false
+
     @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Int = 60
 
@@ -155,7 +159,8 @@ struct Run: ParsableCommand {
             signals = try SignalSet([SIGTERM, SIGINT, SIGHUP, SIGUSR1])
             let socket = try MNLSocket(receiveBufferBytes: socketBuffer)
             session = try QueueSession(socket: socket, configuration: QueueConfiguration(
-                queue: allQueues[0], maxLength: queueMaxlen, conntrack: ruleset.program.matchesState))
+                queue: allQueues[0], maxLength: queueMaxlen, conntrack: ruleset.program.matchesState,
+                failOpen: failOpen))
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }
@@ -167,7 +172,8 @@ struct Run: ParsableCommand {
             signals: signals, ruleset: ruleset,
             options: WorkerOptions(
                 statsInterval: statsInterval, requireLog: requireLog,
-                metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked)
+                metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
+                failOpen: failOpen)
         )
         if let capture, let captureFile {
             do {

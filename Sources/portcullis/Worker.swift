@@ -18,6 +18,8 @@ struct WorkerOptions {
     var metricsInterval: Int = 15
     /// Known-answer packets the start-up self-test checked.
     var knownAnswers = 0
+    /// The kernel accepts unjudged packets when the queue is full (logged in `start`).
+    var failOpen = false
 }
 
 /// The run loop of one queue: it alone owns the session, the engine and the log writer.
@@ -55,8 +57,12 @@ final class Worker {
         writer.writeStart(StartInfo(
             version: Portcullis.version, queue: session.queue, rulesFile: ruleset.path,
             pid: getpid(), program: ruleset.program, faultInjectionMark: Engine.faultMark,
-            selfTest: (options.knownAnswers, ruleset.ruleProbes)
+            selfTest: (options.knownAnswers, ruleset.ruleProbes), failOpen: options.failOpen
         ))
+        if options.failOpen {
+            FileHandleStream.standardError.write(
+                "portcullis: --fail-open: when queue \(session.queue) is full the kernel accepts packets unjudged\n")
+        }
         if let mark = Engine.faultMark {
             FileHandleStream.standardError.write("portcullis: TEST BUILD: fault injection on for packets with mark \(mark)\n")
         }

@@ -258,3 +258,14 @@ def test_reload_into_state_rules_is_refused_without_kernel_support(topology, sta
     assert reloads[0]["success"] is False
     assert "conntrack" in reloads[0]["errors"][0]
     assert ping(topology)  # the old rules still judge
+
+
+def test_fail_open_is_an_explicit_logged_choice(topology, start_filter):
+    flt = start_filter(DEMO_RULES)
+    assert "fail_open" not in flt.events("start")[0]  # fail closed unless asked
+    flt.stop()
+    flt = start_filter(DEMO_RULES, log_name="open.jsonl", extra=["--fail-open"])
+    assert flt.events("start")[0]["fail_open"] is True
+    assert ping(topology)
+    flt.stop()
+    assert "--fail-open: when queue 0 is full the kernel accepts packets unjudged" in flt.process.stderr.read()
