@@ -1,3 +1,5 @@
+import Wire
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,6 +71,19 @@ struct JSONBuffer {
     mutating func field<I: BinaryInteger>(_ key: StaticString, _ value: I) {
         self.key(key)
         integer(value)
+    }
+
+    /// A dotted-quad IPv4 address as a JSON string, written digit by digit (no String).
+    mutating func field(_ key: StaticString, _ address: IPv4Address) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "\""))
+        let value = address.rawValue
+        integer(value >> 24)
+        for shift: UInt32 in stride(from: 16, through: 0, by: -8) {
+            bytes.append(UInt8(ascii: "."))
+            integer((value >> shift) & 0xFF)
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 
     mutating func field(_ key: StaticString, _ value: Bool) {

@@ -263,15 +263,16 @@ public final class JSONLinesWriter {
     }
 
     private func summaryFields(_ summary: PacketSummary) {
-        buffer.field("src_ip", summary.source.description)
+        buffer.field("src_ip", summary.source)
         if let port = summary.sourcePort { buffer.field("src_port", port) }
-        buffer.field("dest_ip", summary.destination.description)
+        buffer.field("dest_ip", summary.destination)
         if let port = summary.destinationPort { buffer.field("dest_port", port) }
         // EVE writes the protocol in upper case ("TCP"); unknown ones by number.
-        if let name = summary.proto.name {
-            buffer.field("proto", name.uppercased())
-        } else {
-            buffer.field("proto", summary.proto.rawValue)
+        switch summary.proto {
+        case .tcp: buffer.field("proto", "TCP" as StaticString)
+        case .udp: buffer.field("proto", "UDP" as StaticString)
+        case .icmp: buffer.field("proto", "ICMP" as StaticString)
+        default: buffer.field("proto", summary.proto.rawValue)
         }
         if let type = summary.icmpType { buffer.field("icmp_type", type) }
         if let code = summary.icmpCode { buffer.field("icmp_code", code) }
