@@ -58,10 +58,10 @@ ARP_FRAME = bytes(28)
 
 def pcap(linktype, records):
     """A classic little-endian microsecond pcap: records are (seconds, microseconds, frame)."""
-    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)]
     for seconds, micros, frame in records:
-        out += struct.pack("<IIII", seconds, micros, len(frame), len(frame)) + frame
-    return out
+        out.append(struct.pack("<IIII", seconds, micros, len(frame), len(frame)) + frame)
+    return b"".join(out)
 
 
 def read_pcap(data):
