@@ -4,10 +4,15 @@ public struct PacketContext: Equatable, Sendable {
     public var checksumNotReady: Bool
     /// NFQA_SKB_GSO: the packet is an unsegmented GSO packet.
     public var isGSO: Bool
+    /// The MTU of the interface the packet arrived on, when known. Only a GSO packet may be
+    /// longer; a locally generated packet (no input interface) has none, since the kernel
+    /// fragments it later.
+    public var inputMTU: Int?
 
-    public init(checksumNotReady: Bool = false, isGSO: Bool = false) {
+    public init(checksumNotReady: Bool = false, isGSO: Bool = false, inputMTU: Int? = nil) {
         self.checksumNotReady = checksumNotReady
         self.isGSO = isGSO
+        self.inputMTU = inputMTU
     }
 }
 
@@ -70,6 +75,8 @@ public struct Datagram: Equatable, Sendable {
         parsing bytes: RawSpan, context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) throws(DecodeError) {
         let ipView = try IPv4.View(validating: bytes)
+        // Above the input MTU only as one unsegmented GSO packet, never otherwise.
+        if !context.isGSO, let mtu = context.inputMTU, bytes.byteCount > mtu { throw Self.exceedsMTU() }
         var normalizations = Normalizations()
         let ipv4 = try IPv4.Header(parsing: ipView, options: options, normalizations: &normalizations)
         let segment = ipView.payload
@@ -109,6 +116,11 @@ public struct Datagram: Equatable, Sendable {
         self.init(
             ipv4: ipv4, transport: transport, payloadOffset: start + transportHeaderLength,
             payloadLength: segment.byteCount - transportHeaderLength, normalizations: normalizations)
+    }
+
+    @inline(never)
+    private static func exceedsMTU() -> DecodeError {
+        .make(.ipv4, .totalLength, at: IPv4.Offset.totalLength, .exceedsMTU)
     }
 
     @inline(never)

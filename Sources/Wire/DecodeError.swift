@@ -35,6 +35,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badVersion = "bad-version"
         case badHeaderLength = "bad-header-length"
         case badTotalLength = "bad-total-length"
+        /// Longer than the input interface's MTU without the kernel's GSO flag.
+        case exceedsMTU = "exceeds-mtu"
         case trailingBytes = "trailing-bytes"
         case badChecksum = "bad-checksum"
         case unknownProtocol = "unknown-protocol"
@@ -115,6 +117,8 @@ extension DecodeError: CustomStringConvertible {
             return field == .embeddedHeader
                 ? "the IP header quoted by the ICMP error has a total length smaller than itself"
                 : "the IPv4 total length is smaller than its own header"
+        case .exceedsMTU:
+            return "the packet is longer than its input interface's MTU and is not a GSO packet"
         case .trailingBytes:
             return field == .length
                 ? "the \(name) length field is shorter than the IP payload"

@@ -35,6 +35,7 @@ final class Worker {
     private(set) var ruleset: RulesetFile
     let options: WorkerOptions
     private var interfaceNames: [UInt32: String] = [:]
+    private var interfaceMTUs: [UInt32: Int?] = [:]
     /// Loss and health bookkeeping between anomaly reports (Worker+Health.swift).
     var health = HealthState()
     /// `run --capture`: the pcap the judged packets go to, when asked.
@@ -124,7 +125,8 @@ final class Worker {
             mark: message.mark, packetLength: message.packetLength,
             context: .init(
                 checksumNotReady: message.skbInfo.contains(.checksumNotReady),
-                isGSO: message.skbInfo.contains(.gso)
+                isGSO: message.skbInfo.contains(.gso),
+                inputMTU: interfaceMTU(message.inInterface)
             ),
             inInterfaceName: interfaceName(message.inInterface).flatMap { InterfaceName($0) },
             outInterfaceName: interfaceName(message.outInterface).flatMap { InterfaceName($0) },
@@ -209,6 +211,22 @@ final class Worker {
             ("packet_id_gaps", health.missingPacketIDs), ("dropped_log_unavailable", health.droppedForLog),
             ("log_lines_lost", writer.lostLines),
         ]
+    }
+
+    /// The interface's MTU from /sys/class/net/NAME/mtu, read once per index (nil for
+    /// index 0, or when it cannot be read: then no MTU check is made).
+    private func interfaceMTU(_ index: UInt32) -> Int? {
+        guard index != 0 else { return nil }
+        if let known = interfaceMTUs[index] { return known }
+        guard let name = interfaceName(index),
+              let bytes = try? RulesetFile.readFile("/sys/class/net/\(name)/mtu"),
+              let mtu = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber)), mtu >= 68
+        else {
+            interfaceMTUs[index] = .some(nil)
+            return nil
+        }
+        interfaceMTUs[index] = mtu
+        return mtu
     }
 
     /// The interface's name, looked up once per index (nil for index 0 or unknown).

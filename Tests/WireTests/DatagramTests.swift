@@ -242,3 +242,47 @@ import Testing
         #expect(PacketBuilder.error(bytes, options: Self.allow)?.reason == .unknownProtocol)
     }
 }
+
+/// The input MTU: a packet longer than it passes only as a GSO packet (NFQA_SKB_GSO).
+@Suite struct DatagramMTUTests {
+    /// A valid UDP datagram of `total` bytes (checksum 0: legal in IPv4), built by hand.
+    static func udp(total: Int) -> [UInt8] {
+        var packet = [UInt8](repeating: 0, count: total)
+        // IPv4: version 4, IHL 5; total length; TTL 64; protocol 17; 10.0.0.1 -> 10.0.0.2
+        packet[0] = 0x45
+        packet[2] = UInt8(total >> 8)
+        packet[3] = UInt8(total & 0xFF)
+        packet[8] = 64
+        packet[9] = 17
+        packet[12...15] = [10, 0, 0, 1]
+        packet[16...19] = [10, 0, 0, 2]
+        var sum: UInt32 = 0
+        for index in stride(from: 0, to: 20, by: 2) { sum += UInt32(packet[index]) << 8 | UInt32(packet[index + 1]) }
+        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+        let checksum = ~UInt16(sum)
+        packet[10] = UInt8(checksum >> 8)
+        packet[11] = UInt8(checksum & 0xFF)
+        // UDP: ports 40000 -> 53, length total - 20, checksum 0
+        packet[20] = 0x9C; packet[21] = 0x40; packet[23] = 53
+        packet[24] = UInt8((total - 20) >> 8)
+        packet[25] = UInt8((total - 20) & 0xFF)
+        return packet
+    }
+
+    @Test func longerThanTheInputMTUWithoutGSOIsRefused() {
+        let packet = Self.udp(total: 1600)
+        #expect(throws: DecodeError(layer: .ipv4, field: .totalLength, offset: 2, reason: .exceedsMTU)) {
+            _ = try Datagram(parsing: packet.span.bytes, context: PacketContext(inputMTU: 1500))
+        }
+    }
+
+    @Test(arguments: [
+        PacketContext(isGSO: true, inputMTU: 1500),   // the kernel says it is one GSO packet
+        PacketContext(inputMTU: 1600),                // exactly the MTU
+        PacketContext(),                              // no input interface: no check
+    ])
+    func acceptedOtherwise(context: PacketContext) throws {
+        let packet = Self.udp(total: 1600)
+        _ = try Datagram(parsing: packet.span.bytes, context: context)
+    }
+}

@@ -5,7 +5,7 @@ import Wire
     /// The logged codes are an external contract (`report` counts them): pin every one.
     @Test func reasonCodesAreStable() {
         #expect(DecodeError.Reason.allCases.map(\.rawValue) == [
-            "truncated", "bad-version", "bad-header-length", "bad-total-length", "trailing-bytes",
+            "truncated", "bad-version", "bad-header-length", "bad-total-length", "exceeds-mtu", "trailing-bytes",
             "bad-checksum", "unknown-protocol", "ip-options", "bad-flags", "fragment", "bad-length",
             "bad-tcp-option", "unknown-icmp-type", "bad-icmp-code", "ttl-zero", "illegal-flags", "bad-ip-option",
             "ip-option-source-route", "ip-option-record-route", "ip-option-timestamp", "ip-option-router-alert",
