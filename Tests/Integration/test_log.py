@@ -192,9 +192,11 @@ def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_f
         assert flt.stop() == 0
         lines = log.read_text().split("\n")[:-1]
         events = [json.loads(line) for line in lines]  # no torn line
-        anomaly = [e for e in events if e.get("kind") == "log_write_failed"][0]
-        assert anomaly["count"] >= 3 and anomaly["total"] >= anomaly["count"]
-        assert events[-1]["counters"]["log_lines_lost"] >= 3
+        # A short anomaly line may fit where a longer verdict line did not, so the loss can be
+        # reported in several anomalies; together they account for every lost line.
+        anomalies = [e for e in events if e.get("kind") == "log_write_failed"]
+        assert sum(a["count"] for a in anomalies) == anomalies[-1]["total"] >= 3
+        assert events[-1]["counters"]["log_lines_lost"] >= anomalies[-1]["total"]
         assert verify_chain(lines) is None  # what reached the disk is still one verifiable chain
         assert_valid(events)  # the anomaly line included
         stderr = flt.process.stderr.read()
