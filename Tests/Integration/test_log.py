@@ -171,16 +171,23 @@ def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_f
         flt = start_filter(DEMO_RULES, log_path=log)
         filler = small / "filler"
         fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # fill the file system to the last byte
-        try:
-            for size in (4096, 1):
+        for size in (65536, 4096, 1):
+            try:
                 while True:
                     os.write(fd, b"\0" * size)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-        # Drops, each a verdict line; more than fit in the log file's last, partly used page.
-        for port in range(6000, 6030):
+            except OSError:
+                pass
+        os.close(fd)
+        # And the log file's own last page: append to it directly until that fails too.
+        with open(log, "ab", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\n")
+            except OSError:
+                pass
+        # (Those padding newlines are skipped when the log is read back below.)
+        # Drops, each a verdict line that cannot be written now.
+        for port in range(6000, 6010):
             nettool(topology, topology.client, "udp-ask", SERVER_IP, str(port), "0.05")
         time.sleep(1.2)
         filler.unlink()
@@ -190,7 +197,7 @@ def test_full_disk_loses_whole_lines_reports_them_and_recovers(topology, start_f
             time.sleep(0.1)
         assert ping(topology)  # judging went on all along
         assert flt.stop() == 0
-        lines = log.read_text().split("\n")[:-1]
+        lines = [line for line in log.read_text().split("\n")[:-1] if line]
         events = [json.loads(line) for line in lines]  # no torn line
         # A short anomaly line may fit where a longer verdict line did not, so the loss can be
         # reported in several anomalies; together they account for every lost line.
