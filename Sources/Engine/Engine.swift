@@ -36,9 +36,15 @@ public final class Engine {
     public func judge(_ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata) -> (Outcome, VerdictEvent) {
         var event = VerdictEvent(
             metadata: metadata, verdict: .drop, reason: .internal, rule: nil, decodeError: nil,
-            summary: Self.claimedSummary(bytes), normalized: [], shouldLog: false
+            summary: nil, normalized: [], shouldLog: false
         )
-        let outcome = faultInjected(metadata) ? .drop : decide(bytes, metadata: metadata, event: &event)
+        let outcome: Outcome
+        if faultInjected(metadata) {
+            event.summary = Self.claimedSummary(bytes)
+            outcome = .drop
+        } else {
+            outcome = decide(bytes, metadata: metadata, event: &event)
+        }
         event.verdict = outcome.action
         event.shouldLog = shouldLog(event)
         counters.count(event)
@@ -53,6 +59,8 @@ public final class Engine {
         } catch {
             event.reason = .decode
             event.decodeError = error
+            // Only a packet that failed to decode needs what its header claims, for the log.
+            event.summary = Self.claimedSummary(bytes)
             return .drop
         }
         event.summary = Self.summary(of: datagram)

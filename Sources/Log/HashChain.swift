@@ -85,12 +85,6 @@ public struct ChainValue: Equatable, Sendable {
         withUnsafeBytes(of: words) { for byte in $0 { body(byte) } }
     }
 
-    /// 64 lower-case hex digits.
-    public var hex: String {
-        var text = ""
-        forEachByte { text += hexPair($0) }
-        return text
-    }
 
     private static func nibble(_ digit: UInt8) -> UInt8? {
         switch digit {

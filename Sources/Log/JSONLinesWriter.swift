@@ -105,10 +105,6 @@ public final class JSONLinesWriter {
         close(fd)
     }
 
-    /// The current chain value, hex (for `stats` lines shipped elsewhere as anchors).
-    public var chainHead: String {
-        chain.head.hex
-    }
 
     deinit {
         flush()
@@ -305,8 +301,3 @@ extension JSONLinesWriter {
     }
 }
 
-/// Two lower-case hex digits.
-func hexPair(_ byte: UInt8) -> String {
-    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-}

@@ -34,8 +34,7 @@ final class Worker {
     private let signals: SignalSet
     private(set) var ruleset: RulesetFile
     let options: WorkerOptions
-    private var interfaceNames: [UInt32: String] = [:]
-    private var interfaceMTUs: [UInt32: Int?] = [:]
+    private var interfaces: [UInt32: InterfaceInfo] = [:]
     /// Loss and health bookkeeping between anomaly reports (Worker+Health.swift).
     var health = HealthState()
     /// `run --capture`: the pcap the judged packets go to, when asked.
@@ -119,6 +118,7 @@ final class Worker {
             health.droppedForLog += 1
             return .drop
         }
+        let input = interface(message.inInterface), output = interface(message.outInterface)
         let metadata = PacketMetadata(
             queue: session.queue, packetID: message.packetID,
             inInterface: message.inInterface, outInterface: message.outInterface,
@@ -126,10 +126,10 @@ final class Worker {
             context: .init(
                 checksumNotReady: message.skbInfo.contains(.checksumNotReady),
                 isGSO: message.skbInfo.contains(.gso),
-                inputMTU: interfaceMTU(message.inInterface)
+                inputMTU: input.mtu
             ),
-            inInterfaceName: interfaceName(message.inInterface).flatMap { InterfaceName($0) },
-            outInterfaceName: interfaceName(message.outInterface).flatMap { InterfaceName($0) },
+            inInterfaceName: input.ruleName,
+            outInterfaceName: output.ruleName,
             connectionState: ConnectionState.fromKernel(
                 conntrackInfo: message.conntrackInfo, conntrackEnabled: session.conntrack)
         )
@@ -138,8 +138,7 @@ final class Worker {
         capture?.record(message.payload, packetLength: message.packetLength, outcome: outcome)
         if event.shouldLog {
             writer.writeVerdict(
-                event, inInterface: interfaceName(message.inInterface),
-                outInterface: interfaceName(message.outInterface)
+                event, inInterface: input.name, outInterface: output.name
             )
             if options.requireLog {
                 writer.flush()
@@ -213,31 +212,32 @@ final class Worker {
         ]
     }
 
-    /// The interface's MTU from /sys/class/net/NAME/mtu, read once per index (nil for
-    /// index 0, or when it cannot be read: then no MTU check is made).
-    private func interfaceMTU(_ index: UInt32) -> Int? {
-        guard index != 0 else { return nil }
-        if let known = interfaceMTUs[index] { return known }
-        guard let name = interfaceName(index),
-              let bytes = try? RulesetFile.readFile("/sys/class/net/\(name)/mtu"),
-              let mtu = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber)), mtu >= 68
-        else {
-            interfaceMTUs[index] = .some(nil)
-            return nil
-        }
-        interfaceMTUs[index] = mtu
-        return mtu
+    /// What the loop knows about one interface index, looked up once (name with
+    /// if_indextoname, MTU from /sys/class/net/NAME/mtu); index 0 or an unknown index has none.
+    struct InterfaceInfo {
+        var name: String?
+        var ruleName: InterfaceName?
+        /// nil when unreadable: then no MTU check is made.
+        var mtu: Int?
     }
 
-    /// The interface's name, looked up once per index (nil for index 0 or unknown).
-    private func interfaceName(_ index: UInt32) -> String? {
-        guard index != 0 else { return nil }
-        if let name = interfaceNames[index] { return name }
+    /// The cached facts about `index`: one dictionary lookup per packet and interface.
+    private func interface(_ index: UInt32) -> InterfaceInfo {
+        guard index != 0 else { return InterfaceInfo() }
+        if let known = interfaces[index] { return known }
+        var info = InterfaceInfo()
         var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-        guard if_indextoname(index, &buffer) != nil else { return nil }
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        interfaceNames[index] = name
-        return name
+        if if_indextoname(index, &buffer) != nil {
+            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            info.name = name
+            info.ruleName = InterfaceName(name)
+            if let bytes = try? RulesetFile.readFile("/sys/class/net/\(name)/mtu"),
+               let mtu = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber)), mtu >= 68 {
+                info.mtu = mtu
+            }
+        }
+        interfaces[index] = info
+        return info
     }
 
     static func monotonicSeconds() -> Double {
