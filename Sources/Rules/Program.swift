@@ -26,7 +26,7 @@ public struct Program: Sendable {
     public var matchesState: Bool {
         rules.contains { $0.match[.state] != nil }
     }
-    private let index: RuleIndex
+    let index: RuleIndex
 
     public init(policy: Action = .drop, logMode: LogMode = .drops, decodeOptions: DecodeOptions = DecodeOptions(), rules: [Rule]) {
         self.policy = policy
@@ -51,6 +51,13 @@ public struct Program: Sendable {
             return Decision(action: policy, ruleIndex: nil)
         }
         return Decision(action: rules[rule].action, ruleIndex: rule)
+    }
+
+    /// How the compiled index holds the rules: the key fields in use, and how many rules
+    /// overlapped too heavily to be keyed and sit in the bitset fallback, whose cost grows
+    /// with them (see `RuleIndex`). For `check` to tell an operator.
+    public var indexShape: (keyFields: [Field], fallbackRules: Int) {
+        (index.tables.map(\.field), index.fallbackRuleCount)
     }
 
     /// The rule that made `decision`, or nil when the policy did (or the index is not ours).

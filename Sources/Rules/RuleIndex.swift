@@ -1,163 +1,325 @@
-/// The compiled evaluator: per-field interval tables of rule bitsets (STYLE §7).
+/// The compiled evaluator: what makes 10,000 rules cost about what 10 do (STYLE §7).
 ///
-/// For each field some rule constrains, the field's domain is cut at every boundary of every
-/// rule's value set into segments; within a segment, the same rules match. Each segment points
-/// to a bitset (bit i = rule i accepts values of this segment); identical bitsets are stored once.
-/// To judge a packet: for each field, binary-search its value's segment (log of the number of
-/// boundaries), then AND the fields' bitsets and take the lowest set bit — the first rule that
-/// matches on every field, which is exactly first-match. The AND is walked from the lowest word
-/// up and stops at the first non-zero word; a second level of bitsets ("which words are
-/// non-zero") skips runs of words in which some field matches no rule, so a packet that only
-/// a few rules could match touches a few words, not `rules / 64` of them.
+/// Every rule is filed under one *key field*: the field it narrows the most (a host address, a
+/// port), measured as the share of the field's values it accepts. For each key field in use,
+/// the field's values are cut into segments at the boundaries of the rules filed under it, and
+/// each segment lists, in rule order, the rules whose key set covers it. To judge a packet:
+/// for each key field, find the segment of the packet's value (a bucket on the value's high
+/// bits, then a binary search over the few segments of that bucket) and try the segment's
+/// rules in order on their other fields, narrowest first; stop at the first that matches, or
+/// at a rule later than the best match found so far. The earliest match over all key fields
+/// is the first match of the whole ruleset, because every rule that matches the packet is in
+/// the list of its key field's segment.
 ///
-/// Per packet this allocates nothing: the segment of each field is kept in stack scratch
-/// (`withUnsafeTemporaryAllocation`), and everything else is read from immutable arrays.
+/// The work per packet is: one lookup per key field in use (at most 14; a few in real
+/// rulesets) and at most `listLimit` rule checks per lookup. Neither grows with the number of
+/// rules, because the compiler enforces both bounds: a rule whose key set spans more than
+/// `spanLimit` segments (a wide network with many hosts inside it), or which sits behind
+/// `listLimit` earlier rules in some segment, is filed again under its next-narrowest field.
+/// A rule that fits under no field goes to `BitsetIndex`, whose cost grows with what it
+/// holds: only rules that overlap heavily end there, typically none or few
+/// (`fallbackRuleCount` tells; `portcullis check` would be the place to warn about many).
+///
+/// Per packet nothing is allocated: the packet's field values sit in stack scratch, and the
+/// tables are immutable arrays read through buffer pointers.
 struct RuleIndex: Sendable {
-    /// One constrained field's table.
-    struct FieldTable: Sendable {
+    /// The most segments a rule's key set may span; it bounds the tables' size (≤ 64 entries
+    /// per rule).
+    static let spanLimit = 64
+    /// The most rules a segment may list; it bounds the rule checks per lookup.
+    static let listLimit = 12
+
+    /// The rules filed under one key field.
+    struct KeyTable: Sendable {
         let field: Field
+        /// The domain's lower bound; `(value - lower) >> shift` is the value's bucket.
+        let lower: UInt64
+        let shift: UInt64
+        /// `buckets[b]` is the segment holding `lower + b << shift`; one extra entry closes the
+        /// last bucket. Empty for a table so small that a plain binary search is as quick.
+        let buckets: [Int32]
         /// Segment lower bounds, ascending; `starts[0]` is the domain's lower bound.
         let starts: [UInt64]
-        /// The bitset class of each segment.
-        let classes: [Int32]
-        /// Class `c`'s bitset is `words[c * wordCount ..< (c + 1) * wordCount]`.
-        let words: [UInt64]
-        /// Class `c`'s summary (bit w set when word w is non-zero) is
-        /// `summaries[c * summaryCount ..< (c + 1) * summaryCount]`.
-        let summaries: [UInt64]
+        /// Segment s lists `members[listStarts[s] ..< listStarts[s + 1]]`: rule indexes, ascending.
+        let listStarts: [Int32]
+        let members: [Int32]
 
-        /// The class of the segment holding `value`: the last start ≤ value.
+        /// The segment holding `value`: the last start ≤ value.
         @inline(__always)
-        func classOf(_ value: UInt64) -> Int {
-            let low = starts.withUnsafeBufferPointer { starts in
-                var low = 0
-                var high = starts.count
+        func segment(of value: UInt64) -> Int {
+            var low = 0
+            var high = starts.count
+            if !buckets.isEmpty {
+                let bucket = Int(truncatingIfNeeded: (value &- lower) >> shift)
+                buckets.withUnsafeBufferPointer { buckets in
+                    low = Int(buckets[bucket])
+                    high = Int(buckets[bucket + 1]) + 1
+                }
+            }
+            return starts.withUnsafeBufferPointer { starts in
                 while high - low > 1 {
                     let middle = (low + high) >> 1
                     if starts[middle] <= value { low = middle } else { high = middle }
                 }
                 return low
             }
-            return Int(classes[low])
         }
+    }
+
+    /// One field test of a rule: the packet's value of `field` lies in one of
+    /// `ranges[firstRange ..< firstRange + rangeCount]`.
+    struct Condition: Sendable {
+        let field: Int32
+        let firstRange: Int32
+        let rangeCount: Int32
     }
 
     let ruleCount: Int
-    let wordCount: Int
-    let summaryCount: Int
-    let tables: [FieldTable]
+    let tables: [KeyTable]
+    /// Rule r's tests, narrowest first and without its key field, are
+    /// `conditions[ruleConditions[r] ..< ruleConditions[r + 1]]`.
+    let ruleConditions: [Int32]
+    let conditions: [Condition]
+    let ranges: [ClosedRange<UInt64>]
+    /// The first rule that narrows nothing (it matches every packet), or `Int.max`.
+    let firstCatchAll: Int
+    /// The rules no key field could take, in their own index; `fallbackRules` maps its rule
+    /// numbers back to the ruleset's.
+    let fallback: BitsetIndex?
+    let fallbackRules: [Int32]
     let interfaces: InterfaceTable
 
+    /// How many rules went to the bitset index (for tests and for explaining a slow ruleset).
+    var fallbackRuleCount: Int { fallbackRules.count }
+
     init(_ rules: [Rule]) {
-        let wordCount = max(1, (rules.count + 63) / 64)
-        let summaryCount = (wordCount + 63) / 64
         let interfaces = InterfaceTable(rules)
-        ruleCount = rules.count
-        self.wordCount = wordCount
-        self.summaryCount = summaryCount
-        self.interfaces = interfaces
+        let domains = Field.allCases.map { interfaces.domain(of: $0) }
         let spaces = rules.map { interfaces.space($0.match) }
-        var tables: [FieldTable] = []
-        for field in Field.allCases {
-            let domain = interfaces.domain(of: field)
-            let full = ValueSet([domain])
-            guard spaces.contains(where: { $0[field.rawValue] != full }) else { continue }
-            tables.append(Self.table(field, domain: domain, sets: spaces.map { $0[field.rawValue] }, wordCount: wordCount, summaryCount: summaryCount))
+        func share(_ set: ValueSet, _ field: Field) -> Double {
+            let domain = domains[field.rawValue]
+            let size = set.ranges.reduce(0.0) { $0 + Double($1.upperBound - $1.lowerBound) + 1 }
+            return size / (Double(domain.upperBound - domain.lowerBound) + 1)
         }
-        // Most selective first: the field cut into the most segments usually matches the
-        // fewest rules per segment, so the word-by-word AND reaches zero soonest.
-        self.tables = tables.sorted { $0.starts.count > $1.starts.count }
+        // Each rule's narrowed fields (those not accepting the whole domain), narrowest first:
+        // the key fields it may be filed under, in order of preference.
+        var choices: [[Field]] = []
+        var firstCatchAll = Int.max
+        for (rule, space) in spaces.enumerated() {
+            var shares: [(field: Field, share: Double)] = []
+            for field in Field.allCases where space[field.rawValue].ranges != [domains[field.rawValue]] {
+                shares.append((field, share(space[field.rawValue], field)))
+            }
+            // Stable: equal shares keep field order.
+            let narrowed = shares.enumerated()
+                .sorted { ($0.element.share, $0.offset) < ($1.element.share, $1.offset) }
+                .map(\.element.field)
+            if narrowed.isEmpty, firstCatchAll == Int.max { firstCatchAll = rule }
+            choices.append(narrowed)
+        }
+        // Rules after a catch-all can never be the first match: they are left out.
+        let considered = min(rules.count, firstCatchAll)
+
+        // File every rule under its narrowest field, then re-file the rules that break a
+        // limit under their next choice, until none does. Moving rules out of a table only
+        // merges its segments and shortens its lists, so after a last round that sends every
+        // rule still breaking a limit to the fallback, no table breaks one.
+        var level = [Int](repeating: 0, count: considered)
+        var round = 0
+        var tables: [KeyTable] = []
+        var fallback: [Int] = []
+        while true {
+            round += 1
+            let lastRound = round > Field.allCases.count + 2
+            var filed = [[Int]](repeating: [], count: Field.allCases.count)
+            fallback = []
+            for rule in 0..<considered where !choices[rule].isEmpty {
+                if level[rule] < choices[rule].count {
+                    filed[choices[rule][level[rule]].rawValue].append(rule)
+                } else {
+                    fallback.append(rule)
+                }
+            }
+            tables = []
+            var overflowing: [Int] = []
+            for field in Field.allCases where !filed[field.rawValue].isEmpty {
+                let rulesHere = filed[field.rawValue]
+                let built = Self.table(field, domain: domains[field.rawValue], rules: rulesHere, sets: rulesHere.map { spaces[$0][field.rawValue] })
+                overflowing += built.overflowing
+                tables.append(built.table)
+            }
+            if overflowing.isEmpty { break }
+            for rule in overflowing { level[rule] = lastRound ? choices[rule].count : level[rule] + 1 }
+        }
+
+        // The tests each filed rule still needs: its narrowed fields but the key, narrowest first.
+        var keyOf = [Int](repeating: -1, count: rules.count)
+        for table in tables {
+            for member in table.members { keyOf[Int(member)] = table.field.rawValue }
+        }
+        var ruleConditions: [Int32] = [0]
+        var conditions: [Condition] = []
+        var ranges: [ClosedRange<UInt64>] = []
+        for rule in rules.indices {
+            if rule < considered, keyOf[rule] >= 0 {
+                for field in choices[rule] where field.rawValue != keyOf[rule] {
+                    let set = spaces[rule][field.rawValue]
+                    conditions.append(Condition(field: Int32(field.rawValue), firstRange: Int32(ranges.count), rangeCount: Int32(set.ranges.count)))
+                    ranges += set.ranges
+                }
+            }
+            ruleConditions.append(Int32(conditions.count))
+        }
+
+        ruleCount = rules.count
+        self.tables = tables
+        self.ruleConditions = ruleConditions
+        self.conditions = conditions
+        self.ranges = ranges
+        self.firstCatchAll = firstCatchAll
+        self.fallback = fallback.isEmpty ? nil : BitsetIndex(fallback.map { rules[$0] })
+        fallbackRules = fallback.map { Int32($0) }
+        self.interfaces = interfaces
     }
 
-    /// Sweeps the boundaries of every rule's set in order, toggling each rule's bit where its
-    /// intervals start and end (a set's intervals never touch, so toggling is exact).
-    private static func table(_ field: Field, domain: ClosedRange<UInt64>, sets: [ValueSet], wordCount: Int, summaryCount: Int) -> FieldTable {
-        var events: [(position: UInt64, rule: Int)] = []
-        for (rule, set) in sets.enumerated() {
+    /// Cuts `domain` into segments at the boundaries of `sets` (the key sets of `rules`, in
+    /// ascending rule order) and lists the rules covering each segment. `overflowing` names
+    /// the rules that span more than `spanLimit` segments or sit behind `listLimit` others.
+    private static func table(_ field: Field, domain: ClosedRange<UInt64>, rules: [Int], sets: [ValueSet]) -> (table: KeyTable, overflowing: [Int]) {
+        var events: [(position: UInt64, slot: Int)] = []
+        for (slot, set) in sets.enumerated() {
             for range in set.ranges {
-                events.append((range.lowerBound, rule))
-                if range.upperBound < domain.upperBound { events.append((range.upperBound + 1, rule)) }
+                events.append((range.lowerBound, slot))
+                if range.upperBound < domain.upperBound { events.append((range.upperBound + 1, slot)) }
             }
         }
         events.sort { $0.position < $1.position }
-        var current = [UInt64](repeating: 0, count: wordCount)
+        // The slots covering the current position, ascending (slot order is rule order). A
+        // set's intervals never touch, so each event toggles its slot exactly.
+        var active: [Int] = []
         var starts: [UInt64] = []
-        var classes: [Int32] = []
-        var classIDs: [[UInt64]: Int32] = [:]
-        var words: [UInt64] = []
-        var summaries: [UInt64] = []
+        var listStarts: [Int32] = [0]
+        var members: [Int32] = []
+        var spans = [Int](repeating: 0, count: rules.count)
+        var overflow = [Bool](repeating: false, count: rules.count)
+        var previous: ArraySlice<Int>? = nil
         var next = 0
         var position = domain.lowerBound
         while true {
             while next < events.count, events[next].position == position {
-                current[events[next].rule >> 6] ^= 1 << UInt64(events[next].rule & 63)
+                let slot = events[next].slot
+                var low = 0
+                var high = active.count
+                while low < high {
+                    let middle = (low + high) >> 1
+                    if active[middle] < slot { low = middle + 1 } else { high = middle }
+                }
+                if low < active.count, active[low] == slot { active.remove(at: low) } else { active.insert(slot, at: low) }
                 next += 1
             }
-            let id: Int32
-            if let known = classIDs[current] {
-                id = known
-            } else {
-                id = Int32(classIDs.count)
-                classIDs[current] = id
-                words += current
-                var summary = [UInt64](repeating: 0, count: summaryCount)
-                for (index, word) in current.enumerated() where word != 0 {
-                    summary[index >> 6] |= 1 << UInt64(index & 63)
-                }
-                summaries += summary
-            }
-            if classes.last != id {
+            let listed = active.prefix(listLimit)
+            if previous != listed {
                 starts.append(position)
-                classes.append(id)
+                members += listed.map { Int32(rules[$0]) }
+                listStarts.append(Int32(members.count))
+                for slot in listed { spans[slot] += 1 }
+                previous = listed
             }
+            for slot in active.dropFirst(listLimit) { overflow[slot] = true }
             guard next < events.count else { break }
             position = events[next].position
         }
-        return FieldTable(field: field, starts: starts, classes: classes, words: words, summaries: summaries)
+        let overflowing = rules.indices.filter { overflow[$0] || spans[$0] > spanLimit }.map { rules[$0] }
+
+        // Buckets: about two per segment (at most 65,536), each the size of a power of two.
+        var buckets: [Int32] = []
+        var shift: UInt64 = 0
+        if starts.count > 8 {
+            let width = domain.upperBound - domain.lowerBound
+            let target = UInt64(min(1 << 16, max(64, 2 * starts.count)))
+            while (width >> shift) + 1 > target { shift += 1 }
+            let bucketCount = Int(width >> shift) + 1
+            buckets.reserveCapacity(bucketCount + 1)
+            var segment = 0
+            for bucket in 0..<bucketCount {
+                let value = domain.lowerBound + UInt64(bucket) << shift
+                while segment + 1 < starts.count, starts[segment + 1] <= value { segment += 1 }
+                buckets.append(Int32(segment))
+            }
+            buckets.append(Int32(starts.count - 1))
+        }
+        let table = KeyTable(field: field, lower: domain.lowerBound, shift: shift, buckets: buckets, starts: starts, listStarts: listStarts, members: members)
+        return (table, overflowing)
     }
 
     /// The index of the first rule that matches `packet`, or nil. Allocates nothing.
-    ///
-    /// Works on unsafe buffers of the immutable arrays: reading `tables[i].words[j]` in the
-    /// inner loop would copy the table struct and retain its arrays on every access.
     func firstMatch(_ packet: PacketFields) -> Int? {
-        guard ruleCount > 0 else { return nil }
-        guard !tables.isEmpty else { return 0 }  // every rule is a catch-all
-        let fieldCount = tables.count
-        return tables.withUnsafeBufferPointer { tables in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * fieldCount) { offsets -> Int? in
-                // offsets[i]: where field i's bitset starts in its `words`; offsets[n + i]: its summary.
-                for index in 0..<fieldCount {
-                    let table = tables[index]
-                    let value: UInt64 = switch table.field {
+        var best = firstCatchAll
+        if let fallback, let local = fallback.firstMatch(packet) {
+            best = min(best, Int(fallbackRules[local]))
+        }
+        if !tables.isEmpty {
+            best = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Field.allCases.count) { keys in
+                for field in Field.allCases {
+                    keys[field.rawValue] = switch field {
                     case .inInterface: interfaces.code(packet.inInterface)
                     case .outInterface: interfaces.code(packet.outInterface)
-                    default: packet.key(table.field)
-                    }
-                    let classID = table.classOf(value)
-                    offsets[index] = classID * wordCount
-                    offsets[fieldCount + index] = classID * summaryCount
-                }
-                for summary in 0..<summaryCount {
-                    var candidates = UInt64.max
-                    for index in 0..<fieldCount {
-                        candidates &= tables[index].summaries.withUnsafeBufferPointer { $0[offsets[fieldCount + index] + summary] }
-                    }
-                    while candidates != 0 {
-                        let word = summary << 6 | candidates.trailingZeroBitCount
-                        // Fields go most selective first, so most words die after one or two.
-                        var matching = UInt64.max
-                        var index = 0
-                        while matching != 0, index < fieldCount {
-                            matching &= tables[index].words.withUnsafeBufferPointer { $0[offsets[index] + word] }
-                            index += 1
-                        }
-                        if matching != 0 { return word << 6 | matching.trailingZeroBitCount }
-                        candidates &= candidates - 1
+                    default: packet.key(field)
                     }
                 }
-                return nil
+                return firstFiledMatch(UnsafeBufferPointer(keys), before: best)
             }
         }
+        return best == Int.max ? nil : best
+    }
+
+    /// The first filed rule before `bound` that matches the packet whose field values are
+    /// `keys` (indexed by `Field.rawValue`), or `bound`.
+    private func firstFiledMatch(_ keys: UnsafeBufferPointer<UInt64>, before bound: Int) -> Int {
+        var best = bound
+        tables.withUnsafeBufferPointer { tables in
+            ruleConditions.withUnsafeBufferPointer { ruleConditions in
+                conditions.withUnsafeBufferPointer { conditions in
+                    ranges.withUnsafeBufferPointer { ranges in
+                        for table in tables {
+                            let segment = table.segment(of: keys[table.field.rawValue])
+                            table.listStarts.withUnsafeBufferPointer { listStarts in
+                                table.members.withUnsafeBufferPointer { members in
+                                    candidates: for position in Int(listStarts[segment])..<Int(listStarts[segment + 1]) {
+                                        let rule = Int(members[position])
+                                        if rule >= best { break }
+                                        for condition in conditions[Int(ruleConditions[rule])..<Int(ruleConditions[rule + 1])] {
+                                            let value = keys[Int(condition.field)]
+                                            let first = Int(condition.firstRange)
+                                            if !Self.contains(value, ranges[first..<first + Int(condition.rangeCount)]) { continue candidates }
+                                        }
+                                        best = rule
+                                        break
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    /// Whether `value` lies in one of `ranges` (sorted, disjoint): a scan for a few, a
+    /// binary search for many.
+    @inline(__always)
+    private static func contains(_ value: UInt64, _ ranges: Slice<UnsafeBufferPointer<ClosedRange<UInt64>>>) -> Bool {
+        if ranges.count <= 4 {
+            for range in ranges where range.contains(value) { return true }
+            return false
+        }
+        var low = ranges.startIndex
+        var high = ranges.endIndex
+        while low < high {
+            let middle = (low + high) >> 1
+            if ranges[middle].upperBound < value { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.endIndex && ranges[low].lowerBound <= value
     }
 }

@@ -2,6 +2,9 @@
 /// any other name and for "no interface". Turns `in`/`out` into numeric sets like every field.
 struct InterfaceTable: Sendable {
     let codes: [InterfaceName: UInt64]
+    /// The same names in code order (code i + 1 at index i), for a lookup per packet that
+    /// hashes nothing.
+    private let names: [InterfaceName]
 
     init(_ rules: [Rule]) {
         var names = Set<InterfaceName>()
@@ -9,15 +12,25 @@ struct InterfaceTable: Sendable {
             names.formUnion(rule.match.inInterfaces?.names ?? [])
             names.formUnion(rule.match.outInterfaces?.names ?? [])
         }
-        codes = Dictionary(uniqueKeysWithValues: names.sorted().enumerated().map { ($0.element, UInt64($0.offset + 1)) })
+        self.names = names.sorted()
+        codes = Dictionary(uniqueKeysWithValues: self.names.enumerated().map { ($0.element, UInt64($0.offset + 1)) })
     }
 
     var domain: ClosedRange<UInt64> { 0...UInt64(codes.count) }
 
+    /// The code of a packet's interface: binary search over the sorted names.
     @inline(__always)
     func code(_ name: InterfaceName?) -> UInt64 {
         guard let name else { return 0 }
-        return codes[name] ?? 0
+        return names.withUnsafeBufferPointer { names in
+            var low = 0
+            var high = names.count
+            while low < high {
+                let middle = (low + high) >> 1
+                if names[middle] < name { low = middle + 1 } else { high = middle }
+            }
+            return low < names.count && names[low] == name ? UInt64(low + 1) : 0
+        }
     }
 
     func values(_ set: InterfaceSet) -> ValueSet {

@@ -39,5 +39,13 @@ struct Check: ParsableCommand {
         }
         let program = ruleset.program
         print("\(file): ok: \(program.rules.count) rules, policy \(program.policy.rawValue), log \(program.logMode.rawValue), sha256 \(ruleset.sha256)")
+        let shape = program.indexShape
+        if !shape.keyFields.isEmpty {
+            let fields = shape.keyFields.map(\.description).joined(separator: ", ")
+            let fallback = shape.fallbackRules == 0
+                ? "every rule keyed"
+                : "\(shape.fallbackRules) rules overlap too much to be keyed and are matched by bitset (their cost grows with their number)"
+            print("\(file): index: rules keyed by \(fields); \(fallback)")
+        }
     }
 }

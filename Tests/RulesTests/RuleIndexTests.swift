@@ -93,9 +93,16 @@ final class RulesetGenerator {
         return words.joined(separator: " ")
     }
 
+    /// A rule that matches every packet (`any from any`, `ttl 0-255`, ...) hides all later
+    /// rules; such rules are kept rare, so that large rulesets keep their long, heavily
+    /// overlapping tail (the part that exercises the index's bitset fallback).
     func ruleset(count: Int) -> String {
         var lines = [pick(["policy drop", "policy accept"])]
-        for _ in 0..<count { lines.append(rule()) }
+        while lines.count <= count {
+            let rule = rule()
+            let catchAll = Program.load(source: rule, file: "one.rules").program?.index.firstCatchAll == 0
+            if !catchAll || chance(2) { lines.append(rule) }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -128,6 +135,8 @@ func compiledEvaluationEqualsLinearReference(rulesets: Int, rules: Int, packets:
     let generator = RulesetGenerator(rng: SplitMix(state: UInt64(rules)))
     var compared = 0
     var decidedByRule = 0
+    var usedFallback = 0
+    var usedKeys = 0
     for _ in 0..<rulesets {
         let text = generator.ruleset(count: Int.random(in: 0...rules, using: &generator.rng))
         let (program, diagnostics) = Program.load(source: text, file: "random.rules")
@@ -135,6 +144,8 @@ func compiledEvaluationEqualsLinearReference(rulesets: Int, rules: Int, packets:
             Issue.record("generated ruleset has errors: \(diagnostics.filter { $0.severity == .error })\n\(text)")
             return
         }
+        if program.index.fallbackRuleCount > 0 { usedFallback += 1 }
+        if !program.index.tables.isEmpty { usedKeys += 1 }
         for _ in 0..<packets {
             let packet = generator.packet()
             let compiled = program.evaluate(packet)
@@ -150,6 +161,10 @@ func compiledEvaluationEqualsLinearReference(rulesets: Int, rules: Int, packets:
     #expect(compared == rulesets * packets)
     // The generator is useful only if rules, not the policy, decide a good share of packets.
     #expect(decidedByRule * 4 > compared)
+    // Both halves of the index must be under test: key tables and the bitset fallback (which
+    // no ruleset of at most `listLimit` rules can need: no list can be longer).
+    #expect(usedKeys * 2 > rulesets)
+    #expect(usedFallback > 0 || rules <= RuleIndex.listLimit)
 }
 
 @Test func emptyAndCatchAllRulesets() {
@@ -170,4 +185,147 @@ func compiledEvaluationEqualsLinearReference(rulesets: Int, rules: Int, packets:
     packet.destinationPort = 5000
     #expect(program?.evaluate(packet) == Decision(action: .accept, ruleIndex: 199))
     #expect(program?.evaluate(base) == Decision(action: .accept, ruleIndex: 199))
+}
+
+// MARK: - Key tables: filing, re-filing and the fallback
+
+/// The longest segment list and the widest span over every key table of `index`.
+private func bounds(_ index: RuleIndex) -> (longestList: Int, widestSpan: Int) {
+    var longest = 0
+    var spans: [Int32: Int] = [:]
+    for table in index.tables {
+        for segment in 0..<table.starts.count {
+            let list = table.members[Int(table.listStarts[segment])..<Int(table.listStarts[segment + 1])]
+            longest = max(longest, list.count)
+            for rule in list { spans[rule, default: 0] += 1 }
+        }
+    }
+    return (longest, spans.values.max() ?? 0)
+}
+
+private func expectAgreement(_ program: Program, _ packets: [PacketFields], sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Int {
+    var decided = 0
+    for packet in packets {
+        let compiled = program.evaluate(packet)
+        #expect(compiled == program.evaluateLinearly(packet), "\(packet)", sourceLocation: sourceLocation)
+        if compiled.ruleIndex != nil { decided += 1 }
+    }
+    return decided
+}
+
+/// The shape of a large real ruleset (block lists of hosts and networks, services by port):
+/// every rule has a narrow field, so all are filed under key fields and none reaches the
+/// bitset fallback; the compiled answer still equals the linear one on packets built from the
+/// rules' own addresses and ports, so that rules, not the policy, decide most of them.
+@Test func narrowRulesAreAllKeyedAndAgreeWithTheReference() {
+    var rng = SplitMix(state: 7)
+    var hosts: [IPv4Address] = []
+    var lines = ["policy drop"]
+    for index in 0..<3_000 {
+        let host = IPv4Address(rawValue: UInt32(truncatingIfNeeded: rng.next()) | 0x0100_0000)
+        hosts.append(host)
+        let text = dottedQuad(host)
+        let line = switch index % 5 {
+        case 0: "drop tcp from \(text) to any port \(1 + index % 1000)"
+        case 1: "drop any from \(text)/\(16 + index % 16)"
+        case 2: "accept udp from \(text)/24 to any port { 53, \(2000 + index % 50) }"
+        case 3: "accept tcp to \(text) port 1000-3000 flags S/SA"
+        default: "drop tcp to \(text)/28 port !{ 22, 443 } ttl 2-255"
+        }
+        lines.append(line)
+    }
+    guard let program = Program.load(source: lines.joined(separator: "\n"), file: "f").program else {
+        Issue.record("generated ruleset has errors")
+        return
+    }
+    #expect(program.index.fallbackRuleCount == 0)
+    let limits = bounds(program.index)
+    #expect(limits.longestList <= RuleIndex.listLimit)
+    #expect(limits.widestSpan <= RuleIndex.spanLimit)
+    var packets: [PacketFields] = []
+    for _ in 0..<6_000 {
+        let proto = [IPProtocol.tcp, .udp, .icmp][Int(rng.next() % 3)]
+        func nearby() -> IPv4Address {
+            IPv4Address(rawValue: hosts[Int(rng.next() % UInt64(hosts.count))].rawValue ^ UInt32(rng.next() % 4 == 0 ? rng.next() % 512 : 0))
+        }
+        func port() -> UInt16 { [22, 53, 443, 1500, 2010, UInt16(rng.next() % 1001)][Int(rng.next() % 6)] }
+        packets.append(PacketFields(
+            proto: proto, source: nearby(), destination: nearby(),
+            sourcePort: proto == .icmp ? nil : port(), destinationPort: proto == .icmp ? nil : port(),
+            tcpFlags: proto == .tcp ? UInt8(truncatingIfNeeded: rng.next()) : nil,
+            icmpType: proto == .icmp ? 8 : nil, icmpCode: proto == .icmp ? 0 : nil,
+            ttl: UInt8(truncatingIfNeeded: rng.next())))
+    }
+    let decided = expectAgreement(program, packets)
+    // About a fifth (1,296 with this seed): enough that a wrong keyed answer would show.
+    #expect(decided * 6 > packets.count, "rules decided only \(decided) of \(packets.count)")
+}
+
+/// A wide network over many host rules would span hundreds of segments of the source table:
+/// it is filed again under its next-narrowest field (TTL here), or, with no field left, handed
+/// to the bitset fallback. Either way the answers stay exact.
+@Test func wideRulesAreRefiledOrFallBack() {
+    let hosts = (0..<300).map { "accept tcp from 10.0.\($0 / 200).\($0 % 200 + 1) to any port 22" }
+    for (wide, expectedFallback) in [("drop any from 10.0.0.0/8 ttl 1-5", 0), ("drop any from 10.0.0.0/8", 1)] {
+        guard let program = Program.load(source: ([wide] + hosts + ["accept udp"]).joined(separator: "\n"), file: "f").program else {
+            Issue.record("ruleset has errors")
+            return
+        }
+        #expect(program.index.fallbackRuleCount == expectedFallback, "\(wide)")
+        #expect(bounds(program.index).widestSpan <= RuleIndex.spanLimit)
+        if expectedFallback == 0 {
+            #expect(program.index.tables.contains { $0.field == .ttl && $0.members.contains(0) })
+        }
+        var packets: [PacketFields] = []
+        for host in 0..<320 {
+            for ttl: UInt8 in [3, 64] {
+                packets.append(PacketFields(proto: host % 2 == 0 ? .tcp : .udp, source: IPv4Address(10, 0, UInt8(host / 200), UInt8(host % 200 + 1)),
+                                            destination: IPv4Address(192, 0, 2, 1), sourcePort: 1000, destinationPort: 22, ttl: ttl))
+            }
+        }
+        packets.append(PacketFields(proto: .udp, source: IPv4Address(11, 0, 0, 1), destination: IPv4Address(192, 0, 2, 1), sourcePort: 1, destinationPort: 2))
+        _ = expectAgreement(program, packets)
+        // The wide rule decides the low-TTL packets (or all of them) before any host rule.
+        #expect(program.evaluate(packets[0]).ruleIndex == 0)
+    }
+}
+
+/// Two hundred rules on one network and one port differ only in a wide, nested TTL range:
+/// every segment would list them all. Each segment keeps at most `listLimit`; the rest go on
+/// to other fields and finally to the bitset fallback, which then holds more than one
+/// 64-rule word — and the answers stay exact.
+@Test func longListsAreCutAndTheRestFallBack() {
+    let lines = (0..<200).map { "accept tcp from 10.0.0.0/24 to any port 80 ttl \($0)-255" } + ["drop udp to any port 53"]
+    guard let program = Program.load(source: lines.joined(separator: "\n"), file: "f").program else {
+        Issue.record("ruleset has errors")
+        return
+    }
+    #expect(program.index.fallbackRuleCount > 64)
+    #expect(bounds(program.index).longestList <= RuleIndex.listLimit)
+    var packets: [PacketFields] = []
+    for ttl in 0...255 {
+        for proto in [IPProtocol.tcp, .udp] {
+            packets.append(PacketFields(proto: proto, source: IPv4Address(10, 0, 0, UInt8(ttl)), destination: IPv4Address(192, 0, 2, 1),
+                                        sourcePort: 1000, destinationPort: proto == .tcp ? 80 : 53, ttl: UInt8(ttl)))
+        }
+    }
+    let decided = expectAgreement(program, packets)
+    #expect(decided > 300)
+    var late = packets[0]
+    late.ttl = 150
+    #expect(program.evaluate(late).ruleIndex == 0)
+    late.source = IPv4Address(10, 0, 1, 1)
+    #expect(program.evaluate(late).ruleIndex == nil)
+}
+
+/// Rules after a catch-all can never decide; they are left out of the index entirely.
+@Test func rulesAfterACatchAllAreNotIndexed() {
+    guard let program = Program.load(source: "drop tcp to any port 22\naccept any\ndrop udp", file: "f").program else {
+        Issue.record("ruleset has errors")
+        return
+    }
+    #expect(program.index.firstCatchAll == 1)
+    #expect(!program.index.tables.contains { $0.members.contains(2) })
+    let packet = PacketFields(proto: .udp, source: IPv4Address(1, 1, 1, 1), destination: IPv4Address(2, 2, 2, 2), sourcePort: 1, destinationPort: 22)
+    #expect(program.evaluate(packet) == Decision(action: .accept, ruleIndex: 1))
 }
