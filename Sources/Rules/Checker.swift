@@ -33,9 +33,12 @@ public enum Checker {
         check(syntax.statements.map { LocatedStatement(file: syntax.file, statement: $0) }).diagnostics
     }
 
-    /// Checks and resolves statements in evaluation order.
-    public static func check(_ statements: [LocatedStatement]) -> CheckedRuleset {
+    /// Checks and resolves statements in evaluation order. `shadowing: false` leaves out the
+    /// exact shadowing analysis (the "can never match" warnings), the one pass whose cost grows
+    /// faster than the ruleset: `run` and its reloads need errors, not warnings.
+    public static func check(_ statements: [LocatedStatement], shadowing: Bool = true) -> CheckedRuleset {
         var state = CheckerState()
+        state.analyzeShadowing = shadowing
         for located in statements {
             state.file = located.file
             if !state.fileOrder.contains(located.file) { state.fileOrder.append(located.file) }
@@ -55,6 +58,7 @@ private struct DefinedSet {
 
 private struct CheckerState {
     var result = CheckedRuleset()
+    var analyzeShadowing = true
     var file = ""
     var fileOrder: [String] = []
     var policyLine: Int?
@@ -139,7 +143,7 @@ private struct CheckerState {
             let set = sets[name]!
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
-        result.diagnostics += Shadowing.analyze(result.rules)
+        if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 

@@ -66,20 +66,45 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
     /// puts one space per character elsewhere, so non-ASCII text before the column does not shift
     /// it. When `source` has no such line, only `description` is returned.
     public func rendered(source: String) -> String {
-        let bytes = Array(source.utf8)
-        var lineNumber = 1
-        var start = 0
-        while lineNumber < location.line {
-            guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { return description }
-            start = newline + 1
-            lineNumber += 1
-        }
-        var end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let lineText = String(decoding: bytes[start..<end], as: UTF8.self)
-        let prefixEnd = min(start + max(location.column - 1, 0), end)
-        var caret = String(decoding: bytes[start..<prefixEnd], as: UTF8.self).map { $0 == "\t" ? "\t" : " " }.joined()
-        caret += String(repeating: " ", count: max(location.column - 1 - (prefixEnd - start), 0))
+        rendered(lines: SourceLines(source))
+    }
+
+    /// As `rendered(source:)`, from a file already split into lines.
+    public func rendered(lines: SourceLines) -> String {
+        guard let line = lines[location.line] else { return description }
+        let lineText = String(decoding: line, as: UTF8.self)
+        let prefixEnd = min(max(location.column - 1, 0), line.count)
+        var caret = String(decoding: line.prefix(prefixEnd), as: UTF8.self).map { $0 == "\t" ? "\t" : " " }.joined()
+        caret += String(repeating: " ", count: max(location.column - 1 - prefixEnd, 0))
         return description + "\n" + lineText + "\n" + caret + "^"
+    }
+}
+
+/// A source file's bytes cut into lines once (without their `\n`, or a `\r` before it), so
+/// that rendering many diagnostics of one file does not rescan it for each.
+public struct SourceLines: Sendable {
+    private let bytes: [UInt8]
+    /// Line n (1-based) is `bytes[bounds[n - 1]]`.
+    private let bounds: [Range<Int>]
+
+    public init(_ text: String) {
+        let bytes = Array(text.utf8)
+        var bounds: [Range<Int>] = []
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            bounds.append(start..<index)
+            start = index + 1
+        }
+        bounds.append(start..<bytes.count)
+        self.bounds = bounds.map { range in
+            range.isEmpty || bytes[range.upperBound - 1] != UInt8(ascii: "\r") ? range : range.lowerBound..<range.upperBound - 1
+        }
+        self.bytes = bytes
+    }
+
+    /// Line `number` (1-based), nil past the end.
+    public subscript(number: Int) -> ArraySlice<UInt8>? {
+        guard number >= 1, number <= bounds.count else { return nil }
+        return bytes[bounds[number - 1]]
     }
 }

@@ -81,12 +81,13 @@ public struct Program: Sendable {
 
     /// Reads `path` through `loader`, then as `load(source:file:loader:)`; fails only when the
     /// top-level file cannot be read.
-    public static func load(path: String, loader: some RuleSourceLoader) -> Result<LoadedProgram, LoadError> {
-        RulesetLoader.load(path, loader: loader).map(finish)
+    /// `shadowing: false` skips the shadowing warnings (see `Checker.check`).
+    public static func load(path: String, loader: some RuleSourceLoader, shadowing: Bool = true) -> Result<LoadedProgram, LoadError> {
+        RulesetLoader.load(path, loader: loader).map { finish($0, shadowing: shadowing) }
     }
 
-    private static func finish(_ loaded: LoadedSyntax) -> LoadedProgram {
-        let checked = Checker.check(loaded.statements)
+    private static func finish(_ loaded: LoadedSyntax, shadowing: Bool = true) -> LoadedProgram {
+        let checked = Checker.check(loaded.statements, shadowing: shadowing)
         let diagnostics = Diagnostic.sorted(loaded.diagnostics + checked.diagnostics, fileOrder: loaded.files.map(\.path))
         let failed = diagnostics.contains { $0.severity == .error }
         return LoadedProgram(program: failed ? nil : Compiler.compile(checked), diagnostics: diagnostics, files: loaded.files)

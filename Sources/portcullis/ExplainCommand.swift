@@ -30,7 +30,7 @@ struct Explain: ParsableCommand {
         }
         let ruleset: RulesetFile
         do {
-            ruleset = try RulesetFile.load(path: rules)
+            ruleset = try RulesetFile.load(path: rules, warnings: false)
         } catch {
             if error.status == ExitStatus.ruleErrors {
                 FileHandleStream.standardError.write(error.message + "\n")

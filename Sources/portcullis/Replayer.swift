@@ -132,7 +132,7 @@ final class Replayer {
 
     private static func loadRules(_ path: String) throws(Failure) -> RulesetFile {
         do {
-            return try RulesetFile.load(path: path)
+            return try RulesetFile.load(path: path, warnings: false)
         } catch where error.status == ExitStatus.ruleErrors {
             FileHandleStream.standardError.write(error.message + "\n")
             throw Failure(message: "\(path) has errors", status: ExitStatus.ruleErrors)

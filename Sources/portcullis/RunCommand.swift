@@ -125,7 +125,7 @@ struct Run: ParsableCommand {
     /// With several queues, refuse a broken rules file before starting any worker.
     private func checkBeforeSupervising() throws(Failure) {
         do {
-            _ = try RulesetFile.load(path: rules)
+            _ = try RulesetFile.load(path: rules, warnings: false)
         } catch where error.status == ExitStatus.ruleErrors {
             FileHandleStream.standardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
@@ -135,7 +135,7 @@ struct Run: ParsableCommand {
     private func runOrFail() throws(Failure) {
         let ruleset: RulesetFile
         do {
-            ruleset = try RulesetFile.load(path: rules)
+            ruleset = try RulesetFile.load(path: rules, warnings: false)
         } catch where error.status == ExitStatus.ruleErrors {
             FileHandleStream.standardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)

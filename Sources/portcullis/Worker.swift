@@ -158,7 +158,7 @@ final class Worker {
     /// Re-reads the rules file; swaps it in only if it loads without errors.
     private func reload() {
         do throws(Failure) {
-            let next = try RulesetFile.load(path: ruleset.path)
+            let next = try RulesetFile.load(path: ruleset.path, warnings: false)
             if next.program.matchesState {
                 do {
                     try session.enableConntrack()

@@ -71,3 +71,16 @@ func portNeedsTCPOrUDP(proto: String) {
     #expect(program == nil)
     #expect(diagnostics.map(\.description) == ["c.rules:1:16: error: invalid IPv4 address '10.1.0.300'"])
 }
+
+/// `run` and its reloads check without the shadowing analysis: errors and the other warnings
+/// stay, the "can never match" warnings (the costly pass) go.
+@Test func shadowingAnalysisCanBeLeftOut() {
+    let (syntax, _) = Parser.parse("set unused = { 1 }\naccept tcp\naccept tcp to any port 22\naccept udp to any port 99-1\naccept icmp to any port 22", file: "c.rules")
+    let statements = syntax.statements.map { LocatedStatement(file: "c.rules", statement: $0) }
+    let full = Checker.check(statements).diagnostics.map(\.description)
+    let quick = Checker.check(statements, shadowing: false).diagnostics.map(\.description)
+    #expect(full.contains { $0.hasPrefix("c.rules:3:1: warning:") })
+    #expect(quick == full.filter { !$0.hasPrefix("c.rules:3:1:") })
+    #expect(quick.contains { $0.contains("error") })
+    #expect(quick.contains { $0.contains("unused") })
+}
