@@ -53,6 +53,11 @@ func rulesBenchmarks() {
     Benchmark("compile 10000 rules (index only)", configuration: .init(metrics: [.wallClock, .peakMemoryResident], warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
         blackHole(Compiler.compile(checked))
     }
+    Benchmark("reload 10000 rules as run does (parse, check without shadowing, compile, self-check)", configuration: .init(metrics: [.wallClock], warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 3)) { benchmark in
+        let loaded = Program.load(path: "generated.rules", loader: InMemoryRuleSources(["generated.rules": tenThousand]), shadowing: false)
+        guard case .success(let result) = loaded, let program = result.program else { fatalError("generated ruleset does not load") }
+        blackHole(program.selfCheck())
+    }
     Benchmark("load 10000 rules (parse, check with exact shadowing, compile)", configuration: .init(metrics: [.wallClock], warmupIterations: 0, scalingFactor: .one, maxDuration: .seconds(20), maxIterations: 3)) { benchmark in
         blackHole(Program.load(source: tenThousand, file: "generated.rules").program)
     }
