@@ -13,9 +13,10 @@
 ///
 /// The work per packet is: one lookup per key field in use (at most 14; a few in real
 /// rulesets) and at most `listLimit` rule checks per lookup. Neither grows with the number of
-/// rules, because the compiler enforces both bounds: a rule whose key set spans more than
-/// `spanLimit` segments (a wide network with many hosts inside it), or which sits behind
-/// `listLimit` earlier rules in some segment, is filed again under its next-narrowest field.
+/// rules, because the compiler enforces the bound: where a segment would list more than
+/// `listLimit` rules (deeply nested networks, many rules on one port), the widest of them are
+/// filed again under their next-narrowest field. A wide rule may span many segments (a /8 over a block list of
+/// hosts); memory stays proportional to the rules' intervals (see `listLimit`).
 /// A rule that fits under no field goes to `BitsetIndex`, whose cost grows with what it
 /// holds: only rules that overlap heavily end there, typically none or few
 /// (`fallbackRuleCount` tells; `portcullis check` would be the place to warn about many).
@@ -23,10 +24,9 @@
 /// Per packet nothing is allocated: the packet's field values sit in stack scratch, and the
 /// tables are immutable arrays read through buffer pointers.
 struct RuleIndex: Sendable {
-    /// The most segments a rule's key set may span; it bounds the tables' size (≤ 64 entries
-    /// per rule).
-    static let spanLimit = 64
-    /// The most rules a segment may list; it bounds the rule checks per lookup.
+    /// The most rules a segment may list; it bounds the rule checks per lookup, and with them
+    /// a table's size: at most `listLimit` entries for each of its segments, of which there
+    /// are at most two per interval of its rules' key sets, plus one.
     static let listLimit = 12
 
     /// The rules filed under one key field.
@@ -184,7 +184,8 @@ struct RuleIndex: Sendable {
 
     /// Cuts `domain` into segments at the boundaries of `sets` (the key sets of `rules`, in
     /// ascending rule order) and lists the rules covering each segment. `overflowing` names
-    /// the rules that span more than `spanLimit` segments or sit behind `listLimit` others.
+    /// the rules to file elsewhere so that no segment lists more than `listLimit`: in each
+    /// segment over the limit, those spanning the most segments.
     private static func table(_ field: Field, domain: ClosedRange<UInt64>, rules: [Int], sets: [ValueSet]) -> (table: KeyTable, overflowing: [Int]) {
         var events: [(position: UInt64, slot: Int)] = []
         for (slot, set) in sets.enumerated() {
@@ -194,13 +195,27 @@ struct RuleIndex: Sendable {
             }
         }
         events.sort { $0.position < $1.position }
+        // How many segments each rule spans: one per interval, plus one per boundary inside it.
+        var boundaries = events.map(\.position)
+        boundaries.removeDuplicates()
+        func boundariesUpTo(_ value: UInt64) -> Int {
+            var low = 0
+            var high = boundaries.count
+            while low < high {
+                let middle = (low + high) >> 1
+                if boundaries[middle] <= value { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        let spans = sets.map { set in
+            set.ranges.reduce(0) { $0 + 1 + boundariesUpTo($1.upperBound) - boundariesUpTo($1.lowerBound) }
+        }
         // The slots covering the current position, ascending (slot order is rule order). A
         // set's intervals never touch, so each event toggles its slot exactly.
         var active: [Int] = []
         var starts: [UInt64] = []
         var listStarts: [Int32] = [0]
         var members: [Int32] = []
-        var spans = [Int](repeating: 0, count: rules.count)
         var overflow = [Bool](repeating: false, count: rules.count)
         var previous: ArraySlice<Int>? = nil
         var next = 0
@@ -222,14 +237,18 @@ struct RuleIndex: Sendable {
                 starts.append(position)
                 members += listed.map { Int32(rules[$0]) }
                 listStarts.append(Int32(members.count))
-                for slot in listed { spans[slot] += 1 }
                 previous = listed
             }
-            for slot in active.dropFirst(listLimit) { overflow[slot] = true }
+            if active.count > listLimit {
+                // Too many rules here: the widest leave (a wide network over many host rules
+                // leaves; the hosts stay), later rules first among equals.
+                let widestFirst = active.sorted { (spans[$0], $0) > (spans[$1], $1) }
+                for slot in widestFirst.prefix(active.count - listLimit) { overflow[slot] = true }
+            }
             guard next < events.count else { break }
             position = events[next].position
         }
-        let overflowing = rules.indices.filter { overflow[$0] || spans[$0] > spanLimit }.map { rules[$0] }
+        let overflowing = rules.indices.filter { overflow[$0] }.map { rules[$0] }
 
         // Buckets: about two per segment (at most 65,536), each the size of a power of two.
         var buckets: [Int32] = []
@@ -321,5 +340,17 @@ struct RuleIndex: Sendable {
             if ranges[middle].upperBound < value { low = middle + 1 } else { high = middle }
         }
         return low < ranges.endIndex && ranges[low].lowerBound <= value
+    }
+}
+
+extension Array where Element: Equatable {
+    /// Removes each element equal to the one before it (on a sorted array: the duplicates).
+    mutating func removeDuplicates() {
+        var kept = 0
+        for index in indices where kept == 0 || self[index] != self[kept - 1] {
+            self[kept] = self[index]
+            kept += 1
+        }
+        removeLast(count - kept)
     }
 }

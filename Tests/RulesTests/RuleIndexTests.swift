@@ -189,18 +189,11 @@ func compiledEvaluationEqualsLinearReference(rulesets: Int, rules: Int, packets:
 
 // MARK: - Key tables: filing, re-filing and the fallback
 
-/// The longest segment list and the widest span over every key table of `index`.
-private func bounds(_ index: RuleIndex) -> (longestList: Int, widestSpan: Int) {
-    var longest = 0
-    var spans: [Int32: Int] = [:]
-    for table in index.tables {
-        for segment in 0..<table.starts.count {
-            let list = table.members[Int(table.listStarts[segment])..<Int(table.listStarts[segment + 1])]
-            longest = max(longest, list.count)
-            for rule in list { spans[rule, default: 0] += 1 }
-        }
-    }
-    return (longest, spans.values.max() ?? 0)
+/// The longest segment list over every key table of `index`.
+private func longestList(_ index: RuleIndex) -> Int {
+    index.tables.map { table in
+        (0..<table.starts.count).map { Int(table.listStarts[$0 + 1] - table.listStarts[$0]) }.max() ?? 0
+    }.max() ?? 0
 }
 
 private func expectAgreement(_ program: Program, _ packets: [PacketFields], sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Int {
@@ -239,9 +232,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
         return
     }
     #expect(program.index.fallbackRuleCount == 0)
-    let limits = bounds(program.index)
-    #expect(limits.longestList <= RuleIndex.listLimit)
-    #expect(limits.widestSpan <= RuleIndex.spanLimit)
+    #expect(longestList(program.index) <= RuleIndex.listLimit)
     var packets: [PacketFields] = []
     for _ in 0..<6_000 {
         let proto = [IPProtocol.tcp, .udp, .icmp][Int(rng.next() % 3)]
@@ -261,20 +252,33 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
     #expect(decided * 6 > packets.count, "rules decided only \(decided) of \(packets.count)")
 }
 
-/// A wide network over many host rules would span hundreds of segments of the source table:
-/// it is filed again under its next-narrowest field (TTL here), or, with no field left, handed
-/// to the bitset fallback. Either way the answers stay exact.
-@Test func wideRulesAreRefiledOrFallBack() {
+/// A wide network over a block list of hosts spans hundreds of segments of the source table,
+/// and stays there. Twenty-one nested networks over the same hosts would make each host's
+/// segment list them all: the widest of them are filed again under their next field (TTL
+/// here), or, with no field left, handed to the bitset fallback; the hosts stay keyed. Either way the
+/// answers stay exact.
+@Test func nestedRulesAreRefiledOrFallBack() {
     let hosts = (0..<300).map { "accept tcp from 10.0.\($0 / 200).\($0 % 200 + 1) to any port 22" }
-    for (wide, expectedFallback) in [("drop any from 10.0.0.0/8 ttl 1-5", 0), ("drop any from 10.0.0.0/8", 1)] {
-        guard let program = Program.load(source: ([wide] + hosts + ["accept udp"]).joined(separator: "\n"), file: "f").program else {
+    // One /8 over the hosts: keyed by source, spanning every host's segment.
+    guard let wide = Program.load(source: (["drop any from 10.0.0.0/8 ttl 1-5"] + hosts).joined(separator: "\n"), file: "f").program else {
+        Issue.record("ruleset has errors")
+        return
+    }
+    #expect(wide.index.fallbackRuleCount == 0)
+    #expect(wide.index.tables.contains { $0.field == .source && $0.members.filter { $0 == 0 }.count > 300 })
+    for (suffix, keyed) in [(" ttl 1-5", true), ("", false)] {
+        let nested = (8...28).map { "drop any from 10.0.0.0/\($0)\(suffix)" }
+        guard let program = Program.load(source: (nested + hosts + ["accept udp"]).joined(separator: "\n"), file: "f").program else {
             Issue.record("ruleset has errors")
             return
         }
-        #expect(program.index.fallbackRuleCount == expectedFallback, "\(wide)")
-        #expect(bounds(program.index).widestSpan <= RuleIndex.spanLimit)
-        if expectedFallback == 0 {
+        #expect(longestList(program.index) <= RuleIndex.listLimit)
+        if keyed {
+            #expect(program.index.fallbackRuleCount == 0)
             #expect(program.index.tables.contains { $0.field == .ttl && $0.members.contains(0) })
+        } else {
+            // A host inside all 21 networks makes 22 rules in its segment: the widest 10 leave.
+            #expect(program.index.fallbackRuleCount == 22 - RuleIndex.listLimit)
         }
         var packets: [PacketFields] = []
         for host in 0..<320 {
@@ -285,7 +289,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
         }
         packets.append(PacketFields(proto: .udp, source: IPv4Address(11, 0, 0, 1), destination: IPv4Address(192, 0, 2, 1), sourcePort: 1, destinationPort: 2))
         _ = expectAgreement(program, packets)
-        // The wide rule decides the low-TTL packets (or all of them) before any host rule.
+        // The /8 decides the low-TTL packets (or all of them) before any host rule.
         #expect(program.evaluate(packets[0]).ruleIndex == 0)
     }
 }
@@ -301,7 +305,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
         return
     }
     #expect(program.index.fallbackRuleCount > 64)
-    #expect(bounds(program.index).longestList <= RuleIndex.listLimit)
+    #expect(longestList(program.index) <= RuleIndex.listLimit)
     var packets: [PacketFields] = []
     for ttl in 0...255 {
         for proto in [IPProtocol.tcp, .udp] {
