@@ -28,6 +28,8 @@ struct RuleIndex: Sendable {
     /// a table's size: at most `listLimit` entries for each of its segments, of which there
     /// are at most two per interval of its rules' key sets, plus one.
     static let listLimit = 12
+    /// The most rules a key table may hold and still be dissolved into the others.
+    static let dissolveLimit = 4
 
     /// The rules filed under one key field.
     struct KeyTable: Sendable {
@@ -124,39 +126,55 @@ struct RuleIndex: Sendable {
         // limit under their next choice, until none does. Moving rules out of a table only
         // merges its segments and shortens its lists, so after a last round that sends every
         // rule still breaking a limit to the fallback, no table breaks one.
-        var level = [Int](repeating: 0, count: considered)
+        // key[r]: the raw value of the field rule r is filed under; nil for the bitset part.
+        var key: [Int?] = (0..<considered).map { choices[$0].first?.rawValue }
+        var built: [Int: KeyTable] = [:]
+        // (Re)builds the table of `field` from the rules filed under it; returns the rules
+        // that must leave it.
+        func build(_ field: Int) -> [Int] {
+            let members = (0..<considered).filter { key[$0] == field }
+            guard !members.isEmpty else {
+                built[field] = nil
+                return []
+            }
+            let result = Self.table(Field.allCases[field], domain: domains[field], rules: members, sets: members.map { spaces[$0][field] })
+            built[field] = result.table
+            return result.overflowing
+        }
         var round = 0
-        var tables: [KeyTable] = []
-        var fallback: [Int] = []
         while true {
             round += 1
             let lastRound = round > Field.allCases.count + 2
-            var filed = [[Int]](repeating: [], count: Field.allCases.count)
-            fallback = []
-            for rule in 0..<considered where !choices[rule].isEmpty {
-                if level[rule] < choices[rule].count {
-                    filed[choices[rule][level[rule]].rawValue].append(rule)
-                } else {
-                    fallback.append(rule)
-                }
-            }
-            tables = []
-            var overflowing: [Int] = []
-            for field in Field.allCases where !filed[field.rawValue].isEmpty {
-                let rulesHere = filed[field.rawValue]
-                let built = Self.table(field, domain: domains[field.rawValue], rules: rulesHere, sets: rulesHere.map { spaces[$0][field.rawValue] })
-                overflowing += built.overflowing
-                tables.append(built.table)
-            }
+            let overflowing = Field.allCases.indices.flatMap { build($0) }
             if overflowing.isEmpty { break }
-            for rule in overflowing { level[rule] = lastRound ? choices[rule].count : level[rule] + 1 }
+            for rule in overflowing {
+                let next = choices[rule].firstIndex { $0.rawValue == key[rule] }.map { $0 + 1 } ?? choices[rule].count
+                key[rule] = lastRound || next == choices[rule].count ? nil : choices[rule][next].rawValue
+            }
         }
 
-        // The tests each filed rule still needs: its narrowed fields but the key, narrowest first.
-        var keyOf = [Int](repeating: -1, count: rules.count)
-        for table in tables {
-            for member in table.members { keyOf[Int(member)] = table.field.rawValue }
+        // Fewer tables, fewer lookups per packet: a table of at most `dissolveLimit` rules is
+        // dissolved when each of its rules can be filed under another field that has a table
+        // already (the narrowest such) with no list growing past `listLimit`. This matters
+        // for small, varied rulesets (a bastion host's: one rule per ICMP type, state, ...).
+        for field in built.keys.sorted(by: { (built[$0]!.members.count, $0) < (built[$1]!.members.count, $1) }) {
+            let members = (0..<considered).filter { key[$0] == field }
+            guard built.count > 1, !members.isEmpty, members.count <= Self.dissolveLimit else { continue }
+            let targets = members.map { rule in
+                choices[rule].first { $0.rawValue != field && built[$0.rawValue] != nil }?.rawValue
+            }
+            guard !targets.contains(nil) else { continue }
+            let saved = (key, built)
+            for (rule, target) in zip(members, targets) { key[rule] = target }
+            var overflowing = build(field)
+            for target in Set(targets.compactMap { $0 }) { overflowing += build(target) }
+            if !overflowing.isEmpty { (key, built) = saved }
         }
+        let tables = built.keys.sorted().map { built[$0]! }
+        let fallback = (0..<considered).filter { key[$0] == nil }
+
+        // The tests each filed rule still needs: its narrowed fields but the key, narrowest first.
+        let keyOf = (0..<rules.count).map { $0 < considered ? key[$0] ?? -1 : -1 }
         var ruleConditions: [Int32] = [0]
         var conditions: [Condition] = []
         var ranges: [ClosedRange<UInt64>] = []
