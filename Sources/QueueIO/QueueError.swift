@@ -34,7 +34,8 @@ extension QueueError: CustomStringConvertible {
             return "cannot bind \(what): it is already bound by another process"
         case (.configure, .notSupported):
             return "cannot configure \(what): this kernel cannot attach conntrack state to queued packets "
-                + "(it lacks CONFIG_NETFILTER_NETLINK_GLUE_CT), so rules that match `state` cannot work here"
+                + "(it lacks CONFIG_NETFILTER_NETLINK_GLUE_CT), so rules that match `state` cannot work here; "
+                + "mark each packet's state with iptables and run with --state-mark-shift instead (docs/operations.md)"
         case (.bind, .permissionDenied), (.bind, .notPermitted), (.open, .notPermitted), (.open, .permissionDenied):
             return "cannot bind \(what): permission denied (run as root or grant CAP_NET_ADMIN)"
         default:

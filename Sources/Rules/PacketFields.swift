@@ -140,6 +140,21 @@ public enum ConnectionState: UInt8, CaseIterable, Sendable, CustomStringConverti
         return ConnectionState(conntrackInfo: conntrackInfo)
     }
 
+    /// The state from three bits of the packet mark, for kernels that cannot attach conntrack
+    /// state to queued packets (`run --state-mark-shift`): the operator's iptables rules,
+    /// before the NFQUEUE rule, write 1 for new, 2 established, 3 related and 4 invalid
+    /// (docs/operations.md). 0 — no marking rule matched — and 5 to 7 give nil: no state, so
+    /// no `state` rule matches.
+    public init?(markBits: UInt32) {
+        switch markBits {
+        case 1: self = .new
+        case 2: self = .established
+        case 3: self = .related
+        case 4: self = .invalid
+        default: return nil
+        }
+    }
+
     /// The name a rule uses.
     public init?(name: String) {
         guard let state = Self.allCases.first(where: { $0.description == name }) else { return nil }

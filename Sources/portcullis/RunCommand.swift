@@ -47,6 +47,11 @@ struct Run: ParsableCommand {
         "When the kernel queue is full, let the kernel accept packets unjudged (NFQA_CFG_F_FAIL_OPEN) instead of dropping them. Logged in the start event."))
     var failOpen = false
 
+    @Option(help: ArgumentHelp(
+        "Read each packet's connection state for `state` rules from mark bits N to N+2 (1 new, 2 established, 3 related, 4 invalid; set by iptables' conntrack match before the NFQUEUE rule), instead of from the kernel's conntrack attachment, which some kernels lack. `mark` rules do not see those bits.",
+        valueName: "N"))
+    var stateMarkShift: UInt32?
+
     @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Int = 60
 
@@ -104,6 +109,7 @@ struct Run: ParsableCommand {
         if statsInterval < 0 { throw ValidationError("--stats-interval must be 0 (off) or a number of seconds") }
         if (capture == nil) != (captureFile == nil) { throw ValidationError("--capture and --capture-file go together") }
         if captureRebuilt != nil, capture != .all { throw ValidationError("--capture-rebuilt needs --capture all") }
+        if let stateMarkShift, stateMarkShift > 29 { throw ValidationError("--state-mark-shift must be 0 to 29 (three bits of the 32-bit mark)") }
     }
 
     func run() throws {
@@ -159,7 +165,7 @@ struct Run: ParsableCommand {
             signals = try SignalSet([SIGTERM, SIGINT, SIGHUP, SIGUSR1])
             let socket = try MNLSocket(receiveBufferBytes: socketBuffer)
             session = try QueueSession(socket: socket, configuration: QueueConfiguration(
-                queue: allQueues[0], maxLength: queueMaxlen, conntrack: ruleset.program.matchesState,
+                queue: allQueues[0], maxLength: queueMaxlen, conntrack: ruleset.program.matchesState && stateMarkShift == nil,
                 failOpen: failOpen))
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
@@ -173,7 +179,7 @@ struct Run: ParsableCommand {
             options: WorkerOptions(
                 statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
-                failOpen: failOpen)
+                failOpen: failOpen, stateMarkShift: stateMarkShift)
         )
         if let capture, let captureFile {
             do {

@@ -20,6 +20,9 @@ struct WorkerOptions {
     var knownAnswers = 0
     /// The kernel accepts unjudged packets when the queue is full (logged in `start`).
     var failOpen = false
+    /// Read the connection state from mark bits `shift ..< shift + 3` (and hide them from
+    /// `mark` rules) instead of asking the kernel for NFQA_CT_INFO.
+    var stateMarkShift: UInt32?
 }
 
 /// The run loop of one queue: it alone owns the session, the engine and the log writer.
@@ -119,10 +122,18 @@ final class Worker {
             return .drop
         }
         let input = interface(message.inInterface), output = interface(message.outInterface)
+        var mark = message.mark
+        let state: ConnectionState?
+        if let shift = options.stateMarkShift {
+            state = ConnectionState(markBits: (mark >> shift) & 7)
+            mark &= ~(7 << shift)
+        } else {
+            state = ConnectionState.fromKernel(conntrackInfo: message.conntrackInfo, conntrackEnabled: session.conntrack)
+        }
         let metadata = PacketMetadata(
             queue: session.queue, packetID: message.packetID,
             inInterface: message.inInterface, outInterface: message.outInterface,
-            mark: message.mark, packetLength: message.packetLength,
+            mark: mark, packetLength: message.packetLength,
             context: .init(
                 checksumNotReady: message.skbInfo.contains(.checksumNotReady),
                 isGSO: message.skbInfo.contains(.gso),
@@ -130,8 +141,7 @@ final class Worker {
             ),
             inInterfaceName: input.ruleName,
             outInterfaceName: output.ruleName,
-            connectionState: ConnectionState.fromKernel(
-                conntrackInfo: message.conntrackInfo, conntrackEnabled: session.conntrack)
+            connectionState: state
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
         if event.reason == .internal { health.internalErrors += 1 }
@@ -159,7 +169,7 @@ final class Worker {
     private func reload() {
         do throws(Failure) {
             let next = try RulesetFile.load(path: ruleset.path, warnings: false)
-            if next.program.matchesState {
+            if next.program.matchesState, options.stateMarkShift == nil {
                 do {
                     try session.enableConntrack()
                 } catch {

@@ -269,3 +269,50 @@ def test_fail_open_is_an_explicit_logged_choice(topology, start_filter):
     assert ping(topology)
     flt.stop()
     assert "--fail-open: when queue 0 is full the kernel accepts packets unjudged" in flt.process.stderr.read()
+
+
+def mark_states(topology, shift):
+    """iptables in the firewall writes each forwarded packet's conntrack state into mark bits
+    shift..shift+2 (1 new, 2 established, 3 related, 4 invalid) before the NFQUEUE rule."""
+    mask = 7 << shift
+    for value, states in [(1, "NEW"), (2, "ESTABLISHED"), (3, "RELATED"), (4, "INVALID,UNTRACKED")]:
+        topology.exec(topology.firewall, "iptables", "-t", "mangle", "-A", "FORWARD", "-m", "conntrack",
+                      "--ctstate", states, "-j", "MARK", "--set-xmark", f"{value << shift:#x}/{mask:#x}")
+
+
+def test_state_rules_run_with_the_state_from_the_mark(topology, start_filter, tmp_path):
+    from test_decoder import ip, tcp
+    background(topology, topology.server, "tcp-server", "8080", "9090")
+    mark_states(topology, 16)
+    # A bare ACK of no connection is INVALID only when conntrack does not pick up
+    # connections mid-stream.
+    topology.exec(topology.firewall, "sysctl", "-q", "-w", "net.netfilter.nf_conntrack_tcp_loose=0")
+    rules = write_rules(tmp_path, f"""policy drop
+log drops
+accept tcp to {SERVER_IP} port 8080 flags S/SA state new label "web, new"
+accept tcp state established label "established"
+drop log tcp state invalid label "invalid"
+drop log any mark 0x10000 label "state bits visible"
+""")
+    flt = start_filter(rules, extra=["--state-mark-shift", "16"])
+    assert flt.events("start")[0]["queue"] == 0  # started: no conntrack attachment asked for
+
+    assert nettool(topology, topology.client, "tcp-connect", SERVER_IP, "8080", "5") == "connected hello"
+    # New connections to 9090 match no `state new` rule: the policy drops the SYN.
+    assert nettool(topology, topology.client, "tcp-connect", SERVER_IP, "9090", "2") == "timeout"
+    policy = flt.wait_for(lambda e: e.get("dest_port") == 9090)
+    assert policy and policy[0]["reason"] == "policy"
+    # An ACK that belongs to no connection: conntrack calls it invalid, and so does the rule.
+    assert nettool(topology, topology.client, "raw-ip", ip(6, tcp(0x10, dport=8080, sport=45678)).hex()) == "sent"
+    invalid = flt.wait_for(lambda e: e.get("src_port") == 45678)
+    assert invalid and invalid[0]["reason"] == "rule" and invalid[0]["rule"]["label"] == "invalid", invalid
+    # The state bits are Portcullis's: `mark` rules never see them.
+    assert not [e for e in flt.events("verdict") if e.get("rule", {}).get("label") == "state bits visible"]
+
+
+def test_state_mark_shift_is_refused_out_of_range(topology, portcullis_bin, tmp_path):
+    rules = write_rules(tmp_path, "policy drop\n")
+    result = topology.exec(topology.firewall, portcullis_bin, "run", "--queue", "0", "--rules", str(rules),
+                           "--log", "-", "--state-mark-shift", "30", check=False, timeout=20)
+    assert result.returncode == 2
+    assert "--state-mark-shift must be 0 to 29" in result.stderr
