@@ -23,3 +23,7 @@ func conntrackInfoMapsToState(info: UInt32, state: ConnectionState?) {
     #expect(InterfaceName("eth0") != InterfaceName("eth1"))
     #expect(MemoryLayout<InterfaceName>.size == 16)
 }
+
+@Test func connectionStateFromMarkBits() {
+    #expect((0...7).map { ConnectionState(markBits: UInt32($0)) } == [nil, .new, .established, .related, .invalid, nil, nil, nil])
+}
