@@ -333,6 +333,8 @@ public enum TCP {
         /// pseudo-header, which only `Datagram.emit` has, and which recomputes it there.
         public func emit(into out: inout MutableRawSpan) {
             let length = encodedLength
+            // Our own contract, checked once, so the fixed-offset stores need no checks of their own.
+            precondition(out.byteCount >= length, "output shorter than the TCP header")
             out.store(sourcePort, at: Offset.sourcePort)
             out.store(destinationPort, at: Offset.destinationPort)
             out.store(sequenceNumber, at: Offset.sequenceNumber)
