@@ -64,6 +64,11 @@ public struct OptionBytes: RandomAccessCollection, Hashable, Sendable {
         }
         var word: UInt64 = 0
         var index = start
+        // Options come in whole 32-bit words unless end-of-list cuts them: a half word at once.
+        if index + 4 <= count {
+            word = UInt64(UInt32(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: index, as: UInt32.self))) &<< 32
+            index += 4
+        }
         while index < count {
             word |= UInt64(bytes.byte(at: index)) &<< (UInt64(7 - index & 7) &* 8)
             index &+= 1
