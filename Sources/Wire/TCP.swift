@@ -64,7 +64,8 @@ public enum TCP {
     ///
     /// Once `init(validating:at:)` returns, the fixed header and the whole options area are
     /// present, and every option in it has a length that stays inside the header, so no
-    /// accessor can go out of bounds.
+    /// accessor can go out of bounds. The same walk has judged each option's contents, for
+    /// `Header(parsing:)` to act on.
     public struct View: ~Escapable {
         public let bytes: RawSpan
         /// Where the segment starts in the datagram; error offsets are measured from there.
@@ -137,6 +138,8 @@ public enum TCP {
             return walk
         }
 
+        /// The `bad-tcp-option` error at `offset` (from the start of the datagram), built off the
+        /// hot path.
         @inline(never)
         static func badOption(at offset: Int) -> DecodeError {
             .make(.tcp, .options, at: offset, .badTCPOption)
