@@ -76,6 +76,7 @@ public enum IPv4 {
 
         /// Walks the options far enough to know each one fits (RFC 791 §3.1): end-of-list stops
         /// the walk, no-operation is one byte, every other type has a length >= 2 inside the header.
+        @inline(__always)
         private static func walkOptions(_ bytes: RawSpan) throws(DecodeError) {
             let headerLength = Int(bytes.byte(at: Offset.versionAndIHL) & 0x0F) * 4
             var index = Offset.options
@@ -95,18 +96,21 @@ public enum IPv4 {
             }
         }
 
+        @inline(__always)
         private static func checkMinimumSize(_ bytes: RawSpan) throws(DecodeError) {
             guard bytes.byteCount >= IPv4.minimumHeaderLength else {
                 throw .make(.ipv4, .header, at: 0, .truncated)
             }
         }
 
+        @inline(__always)
         private static func checkVersion(_ bytes: RawSpan) throws(DecodeError) {
             guard bytes.byte(at: Offset.versionAndIHL) >> 4 == 4 else {
                 throw .make(.ipv4, .version, at: Offset.versionAndIHL, .badVersion)
             }
         }
 
+        @inline(__always)
         private static func checkHeaderLength(_ bytes: RawSpan) throws(DecodeError) {
             let length = Int(bytes.byte(at: Offset.versionAndIHL) & 0x0F) * 4
             guard length >= IPv4.minimumHeaderLength else {
@@ -121,6 +125,7 @@ public enum IPv4 {
         // GSO (NFQA_CFG_F_GSO): the kernel hands over the unsegmented packet with a correct
         // total length up to 65535, which passes here. For GSO packets above 64 KiB the kernel
         // may write total length 0; that is refused as bad-total-length for now, on purpose.
+        @inline(__always)
         private static func checkTotalLength(_ bytes: RawSpan) throws(DecodeError) {
             let total = Int(bytes.uint16(at: Offset.totalLength))
             let header = Int(bytes.byte(at: Offset.versionAndIHL) & 0x0F) * 4
@@ -229,7 +234,9 @@ public enum IPv4 {
             try Self.checkFlags(view)
             try Self.checkTTL(view)
             var options = Options()
-            try Self.parseOptions(view, allowed: allowances.allowedIPOptionTypes, into: &options, normalizations: &normalizations)
+            if view.headerLength > IPv4.minimumHeaderLength {
+                try Self.parseOptions(view, allowed: allowances.allowedIPOptionTypes, into: &options, normalizations: &normalizations)
+            }
             try Self.checkFragment(view, allowed: allowances.allowFragments)
             var flags = view.flags
             if flags.contains(.reserved) {
@@ -246,6 +253,7 @@ public enum IPv4 {
                 options: options, headerLength: view.headerLength)
         }
 
+        @inline(__always)
         private static func checkChecksum(_ view: borrowing View) throws(DecodeError) {
             guard Checksum.isValid(view.header) else {
                 throw .make(.ipv4, .headerChecksum, at: Offset.headerChecksum, .badChecksum)
@@ -254,6 +262,7 @@ public enum IPv4 {
 
         /// Don't-fragment on a datagram that is a fragment contradicts itself (RFC 791 §3.2:
         /// a DF datagram is never fragmented). The reserved bit is cleared, not refused.
+        @inline(__always)
         private static func checkFlags(_ view: borrowing View) throws(DecodeError) {
             let flags = view.flags
             guard !(flags.contains(.dontFragment) && (flags.contains(.moreFragments) || view.fragmentOffset != 0)) else {
@@ -262,20 +271,21 @@ public enum IPv4 {
         }
 
         /// A TTL of 0 must never be on the wire (RFC 1122 §3.2.1.7).
+        @inline(__always)
         private static func checkTTL(_ view: borrowing View) throws(DecodeError) {
             guard view.ttl != 0 else { throw .make(.ipv4, .ttl, at: Offset.ttl, .ttlZero) }
         }
 
         /// Judges each option by type and length (the view already knows each fits), keeps the
         /// allowed ones, and notes non-zero bytes after end-of-list. Source routes are refused
-        /// whatever the ruleset says: they let the sender pick the path back through us.
+        /// whatever the ruleset says: they let the sender pick the path back through us. Called
+        /// only for a header with an options area.
         private static func parseOptions(
             _ view: borrowing View, allowed: IPOptionTypes, into options: inout Options,
             normalizations: inout Normalizations
         ) throws(DecodeError) {
             let bytes = view.bytes
             let headerLength = view.headerLength
-            guard headerLength > IPv4.minimumHeaderLength else { return }
             var index = Offset.options
             while index < headerLength {
                 let type = bytes.byte(at: index)
@@ -340,6 +350,7 @@ public enum IPv4 {
         /// Fragments are refused unless the ruleset accepts them: a non-first fragment has no
         /// transport header to judge, and reassembly is the kernel's job (conntrack's defrag
         /// runs before the NFQUEUE hook when loaded).
+        @inline(__always)
         private static func checkFragment(_ view: borrowing View, allowed: Bool) throws(DecodeError) {
             guard allowed || (!view.flags.contains(.moreFragments) && view.fragmentOffset == 0) else {
                 throw .make(.ipv4, .fragmentOffset, at: Offset.flagsAndFragmentOffset, .fragment)
@@ -359,21 +370,29 @@ public enum IPv4 {
         /// `out.byteCount` must be at least `encodedLength`.
         public func emit(into out: inout MutableRawSpan) {
             let length = encodedLength
-            out.store(UInt8(0x40 | length / 4), at: Offset.versionAndIHL)
-            out.store(typeOfService, at: Offset.typeOfService)
+            // Our own contract, checked once, so the fixed-offset stores need no checks of their own.
+            precondition(out.byteCount >= length, "output shorter than the IPv4 header")
+            let versionAndTypeOfService = UInt16(UInt8(0x40 | length / 4)) << 8 | UInt16(typeOfService)
+            let flagsAndFragmentOffset = UInt16(flags.rawValue & 0b111) << 13 | fragmentOffset & 0x1FFF
+            let ttlAndProtocol = UInt16(ttl) << 8 | UInt16(proto.rawValue)
+            out.store(versionAndTypeOfService, at: Offset.versionAndIHL)
             out.store(totalLength, at: Offset.totalLength)
             out.store(identification, at: Offset.identification)
-            out.store(UInt16(flags.rawValue & 0b111) << 13 | fragmentOffset & 0x1FFF, at: Offset.flagsAndFragmentOffset)
-            out.store(ttl, at: Offset.ttl)
-            out.store(proto.rawValue, at: Offset.proto)
-            out.store(UInt16(0), at: Offset.headerChecksum)
+            out.store(flagsAndFragmentOffset, at: Offset.flagsAndFragmentOffset)
+            out.store(ttlAndProtocol, at: Offset.ttl)
             out.store(source.rawValue, at: Offset.source)
             out.store(destination.rawValue, at: Offset.destination)
+            // RFC 1071 over the words just written (the checksum field counts as 0) and the options
+            // area as emitted, without reading the bytes back.
+            var sum = UInt64(versionAndTypeOfService) + UInt64(totalLength) + UInt64(identification)
+                + UInt64(flagsAndFragmentOffset) + UInt64(ttlAndProtocol)
+                + UInt64(source.rawValue >> 16) + UInt64(source.rawValue & 0xFFFF)
+                + UInt64(destination.rawValue >> 16) + UInt64(destination.rawValue & 0xFFFF)
             if length > IPv4.minimumHeaderLength {
                 options.emit(into: &out, at: Offset.options, length: length - IPv4.minimumHeaderLength)
+                sum += options.wordSum
             }
-            let checksum = Checksum.internetChecksum(out.bytes.extracting(0..<length))
-            out.store(checksum, at: Offset.headerChecksum)
+            out.store(Checksum.complement(sum), at: Offset.headerChecksum)
         }
     }
 }

@@ -64,6 +64,11 @@ public struct OptionBytes: RandomAccessCollection, Hashable, Sendable {
         }
         var word: UInt64 = 0
         var index = start
+        // Options come in whole 32-bit words unless end-of-list cuts them: a half word at once.
+        if index + 4 <= count {
+            word = UInt64(UInt32(bigEndian: bytes.unsafeLoadUnaligned(fromByteOffset: index, as: UInt32.self))) &<< 32
+            index += 4
+        }
         while index < count {
             word |= UInt64(bytes.byte(at: index)) &<< (UInt64(7 - index & 7) &* 8)
             index &+= 1
@@ -83,16 +88,28 @@ public struct OptionBytes: RandomAccessCollection, Hashable, Sendable {
     /// bytes at a time. `length` must be at least `count` and at most 40.
     @inline(__always)
     func emit(into out: inout MutableRawSpan, at offset: Int, length: Int) {
-        var index = 0
-        while index + 8 <= length {
-            out.storeBytes(of: word(index &>> 3).bigEndian, toByteOffset: offset + index, as: UInt64.self)
-            index &+= 8
-        }
+        if length >= 8 { out.storeBytes(of: words.0.bigEndian, toByteOffset: offset, as: UInt64.self) }
+        if length >= 16 { out.storeBytes(of: words.1.bigEndian, toByteOffset: offset + 8, as: UInt64.self) }
+        if length >= 24 { out.storeBytes(of: words.2.bigEndian, toByteOffset: offset + 16, as: UInt64.self) }
+        if length >= 32 { out.storeBytes(of: words.3.bigEndian, toByteOffset: offset + 24, as: UInt64.self) }
+        if length >= 40 { out.storeBytes(of: words.4.bigEndian, toByteOffset: offset + 32, as: UInt64.self) }
+        // Option areas are whole 32-bit words, so this is at most one half word.
+        var index = length & ~7
         while index < length {
             let byte = UInt8(truncatingIfNeeded: word(index &>> 3) &>> (UInt64(7 - index & 7) &* 8))
             out.store(byte, at: offset + index)
             index &+= 1
         }
+    }
+
+    /// The unfolded RFC 1071 sum of the bytes as big-endian 16-bit words, as `emit` writes them
+    /// (bytes past `count` are zero, so they add nothing).
+    var wordSum: UInt64 {
+        @inline(__always)
+        func halves(_ word: UInt64) -> UInt64 {
+            (word &>> 48) &+ (word &>> 32 & 0xFFFF) &+ (word &>> 16 & 0xFFFF) &+ (word & 0xFFFF)
+        }
+        return halves(words.0) &+ halves(words.1) &+ halves(words.2) &+ halves(words.3) &+ halves(words.4)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {

@@ -1,5 +1,6 @@
 // Network byte order (big-endian) accessors. Every read and write goes through the span's own
-// bounds check, so a wrong offset traps instead of reading foreign memory (STYLE §3).
+// bounds check, so a wrong offset traps instead of reading foreign memory (STYLE §3). A 16- or
+// 32-bit field is one checked load or store of the whole field, not one per byte.
 
 extension RawSpan {
     @inline(__always)
@@ -9,12 +10,12 @@ extension RawSpan {
 
     @inline(__always)
     func uint16(at offset: Int) -> UInt16 {
-        UInt16(byte(at: offset)) << 8 | UInt16(byte(at: offset + 1))
+        UInt16(bigEndian: unsafeLoadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     @inline(__always)
     func uint32(at offset: Int) -> UInt32 {
-        UInt32(uint16(at: offset)) << 16 | UInt32(uint16(at: offset + 2))
+        UInt32(bigEndian: unsafeLoadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 }
 
@@ -26,13 +27,11 @@ extension MutableRawSpan {
 
     @inline(__always)
     mutating func store(_ value: UInt16, at offset: Int) {
-        store(UInt8(truncatingIfNeeded: value >> 8), at: offset)
-        store(UInt8(truncatingIfNeeded: value), at: offset + 1)
+        storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
     }
 
     @inline(__always)
     mutating func store(_ value: UInt32, at offset: Int) {
-        store(UInt16(truncatingIfNeeded: value >> 16), at: offset)
-        store(UInt16(truncatingIfNeeded: value), at: offset + 2)
+        storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
     }
 }

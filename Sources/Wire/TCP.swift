@@ -64,11 +64,14 @@ public enum TCP {
     ///
     /// Once `init(validating:at:)` returns, the fixed header and the whole options area are
     /// present, and every option in it has a length that stays inside the header, so no
-    /// accessor can go out of bounds.
+    /// accessor can go out of bounds. The same walk has judged each option's contents, for
+    /// `Header(parsing:)` to act on.
     public struct View: ~Escapable {
         public let bytes: RawSpan
         /// Where the segment starts in the datagram; error offsets are measured from there.
         public let datagramOffset: Int
+        /// What the walk over the options found besides their layout, for `Header(parsing:)`.
+        let optionWalk: OptionWalk
 
         /// Runs every structural check once: fixed header present, data offset sane, options
         /// walkable. `datagramOffset` is the IPv4 header length, so errors point into the datagram.
@@ -85,34 +88,61 @@ public enum TCP {
             guard headerLength <= bytes.byteCount else {
                 throw .make(.tcp, .dataOffset, at: datagramOffset + Offset.dataOffset, .truncated)
             }
-            try Self.walkOptions(bytes, headerLength: headerLength, datagramOffset: datagramOffset)
+            optionWalk = try Self.walkOptions(bytes, headerLength: headerLength, datagramOffset: datagramOffset)
             self.bytes = bytes
             self.datagramOffset = datagramOffset
         }
 
-        /// Walks the options just far enough to know each one fits (RFC 9293 §3.2): EOL ends the
-        /// list, NOP is one byte, every other kind carries a length >= 2 that stays in the header.
-        /// The contents of known options are not judged yet.
+        /// Walks the options once (RFC 9293 §3.2). EOL ends the list, NOP is one byte, every
+        /// other kind must carry a length >= 2 that stays in the header: a layout error is thrown
+        /// here, before the checksum. Each option's contents are judged in the same pass, but a
+        /// bad one is only recorded: `Header(parsing:)` refuses it after the checksum and the
+        /// flags, the order docs/decoding.md gives. A layout error later in the area therefore
+        /// still wins over a bad option earlier in it, as it did when these were two walks.
+        @inline(__always)
         private static func walkOptions(
             _ bytes: RawSpan, headerLength: Int, datagramOffset: Int
-        ) throws(DecodeError) {
+        ) throws(DecodeError) -> OptionWalk {
+            var walk = OptionWalk(end: headerLength)
+            // MSS, window scale and SACK-permitted belong on a SYN only.
+            let syn = bytes.byte(at: Offset.flags) & UInt8(truncatingIfNeeded: Flags.syn.rawValue) != 0
             var index = Offset.options
             while index < headerLength {
                 let kind = bytes.byte(at: index)
-                if kind == OptionKind.endOfList { return }
+                if kind == OptionKind.endOfList {
+                    walk.end = index
+                    walk.hasBytesAfterEndOfList = !TCP.Header.isZero(bytes, from: index + 1, to: headerLength)
+                    return walk
+                }
                 if kind == OptionKind.noOperation {
                     index += 1
                     continue
                 }
-                guard index + 1 < headerLength else {
-                    throw .make(.tcp, .options, at: datagramOffset + index, .badTCPOption)
-                }
+                guard index + 1 < headerLength else { throw badOption(at: datagramOffset + index) }
                 let length = Int(bytes.byte(at: index + 1))
-                guard length >= 2, index + length <= headerLength else {
-                    throw .make(.tcp, .options, at: datagramOffset + index, .badTCPOption)
+                guard length >= 2, index + length <= headerLength else { throw badOption(at: datagramOffset + index) }
+                let valid: Bool
+                switch kind {
+                case OptionKind.maximumSegmentSize: valid = length == 4 && syn
+                case OptionKind.windowScale: valid = length == 3 && syn && bytes.byte(at: index + 2) <= 14
+                case OptionKind.sackPermitted: valid = length == 2 && syn
+                case OptionKind.sack: valid = length >= 10 && length <= 34 && (length - 2) % 8 == 0
+                case OptionKind.timestamps: valid = length == 10
+                default:
+                    walk.hasUnknownKinds = true
+                    valid = true
                 }
+                if !valid && walk.firstBadOption == nil { walk.firstBadOption = index }
                 index += length
             }
+            return walk
+        }
+
+        /// The `bad-tcp-option` error at `offset` (from the start of the datagram), built off the
+        /// hot path.
+        @inline(never)
+        static func badOption(at offset: Int) -> DecodeError {
+            .make(.tcp, .options, at: offset, .badTCPOption)
         }
 
         public var sourcePort: UInt16 { bytes.uint16(at: Offset.sourcePort) }
@@ -137,6 +167,19 @@ public enum TCP {
         public var payload: RawSpan {
             @_lifetime(copy self) get { bytes.extracting(headerLength..<bytes.byteCount) }
         }
+    }
+
+    /// What `View`'s walk over the options found, besides that each one fits.
+    struct OptionWalk {
+        /// Where the kept options end: at end-of-list, or at the header length.
+        var end: Int
+        /// The segment offset of the first option whose length or contents are wrong for its
+        /// kind (or that is only allowed on a SYN); nil when there is none.
+        var firstBadOption: Int?
+        /// An option of a kind Portcullis does not know: the rebuild removes it.
+        var hasUnknownKinds = false
+        /// A non-zero byte after end-of-list: the rebuild zeroes it.
+        var hasBytesAfterEndOfList = false
     }
 
     /// The decoded fields of a TCP header.
@@ -205,7 +248,7 @@ public enum TCP {
             var flags = view.flags
             try Self.checkFlags(flags, at: view.datagramOffset)
             var options = Options()
-            try Self.parseOptions(view, syn: flags.contains(.syn), into: &options, normalizations: &normalizations)
+            try Self.parseOptions(view, into: &options, normalizations: &normalizations)
             if flags.rawValue & Flags.reserved.rawValue != 0 {
                 flags.remove(.reserved)
                 normalizations.insert(.tcpReservedBits)
@@ -224,6 +267,7 @@ public enum TCP {
 
         /// Refuses the combinations no TCP sends (pf_norm.c's list): no flag at all, all six,
         /// SYN with FIN or RST, and FIN, PSH or URG without ACK.
+        @inline(__always)
         private static func checkFlags(_ flags: Flags, at datagramOffset: Int) throws(DecodeError) {
             let control = flags.intersection([.fin, .syn, .rst, .psh, .ack, .urg])
             let illegal = control.isEmpty
@@ -234,48 +278,21 @@ public enum TCP {
             guard !illegal else { throw .make(.tcp, .flags, at: datagramOffset + Offset.flags, .illegalFlags) }
         }
 
-        /// Judges each option by kind (the view already knows each fits the header), keeps the
-        /// known ones, drops unknown kinds, and notes non-zero bytes after end-of-list. When
-        /// nothing is dropped, the kept options are the area up to end-of-list, copied at once.
+        /// Refuses the first option the view's walk found bad for its kind, keeps the known ones,
+        /// drops unknown kinds, and notes non-zero bytes after end-of-list. When nothing is
+        /// dropped, the kept options are the area up to end-of-list, copied at once.
+        @inline(__always)
         private static func parseOptions(
-            _ view: borrowing View, syn: Bool, into options: inout Options, normalizations: inout Normalizations
+            _ view: borrowing View, into options: inout Options, normalizations: inout Normalizations
         ) throws(DecodeError) {
-            let bytes = view.bytes
-            let headerLength = view.headerLength
-            var index = Offset.options
-            var removed = false
-            while index < headerLength {
-                let kind = bytes.byte(at: index)
-                if kind == OptionKind.endOfList {
-                    if !Self.isZero(bytes, from: index + 1, to: headerLength) { normalizations.insert(.tcpAfterEOL) }
-                    break
-                }
-                if kind == OptionKind.noOperation {
-                    index += 1
-                    continue
-                }
-                let length = Int(bytes.byte(at: index + 1))
-                let valid: Bool
-                switch kind {
-                case OptionKind.maximumSegmentSize: valid = length == 4 && syn
-                case OptionKind.windowScale: valid = length == 3 && syn && bytes.byte(at: index + 2) <= 14
-                case OptionKind.sackPermitted: valid = length == 2 && syn
-                case OptionKind.sack: valid = length >= 10 && length <= 34 && (length - 2) % 8 == 0
-                case OptionKind.timestamps: valid = length == 10
-                default:
-                    normalizations.insert(.tcpUnknownOptions)
-                    removed = true
-                    index += length
-                    continue
-                }
-                guard valid else { throw .make(.tcp, .options, at: view.datagramOffset + index, .badTCPOption) }
-                index += length
-            }
-            let end = Swift.min(index, headerLength)
-            if !removed {
-                options = Options(copying: bytes.extracting(Offset.options..<end))
+            let walk = view.optionWalk
+            if let bad = walk.firstBadOption { throw View.badOption(at: view.datagramOffset + bad) }
+            if walk.hasBytesAfterEndOfList { normalizations.insert(.tcpAfterEOL) }
+            if !walk.hasUnknownKinds {
+                options = Options(copying: view.bytes.extracting(Offset.options..<walk.end))
             } else {
-                Self.copyKnownOptions(bytes, upTo: end, into: &options)
+                normalizations.insert(.tcpUnknownOptions)
+                Self.copyKnownOptions(view.bytes, upTo: walk.end, into: &options)
             }
         }
 
@@ -319,6 +336,8 @@ public enum TCP {
         /// pseudo-header, which only `Datagram.emit` has, and which recomputes it there.
         public func emit(into out: inout MutableRawSpan) {
             let length = encodedLength
+            // Our own contract, checked once, so the fixed-offset stores need no checks of their own.
+            precondition(out.byteCount >= length, "output shorter than the TCP header")
             out.store(sourcePort, at: Offset.sourcePort)
             out.store(destinationPort, at: Offset.destinationPort)
             out.store(sequenceNumber, at: Offset.sequenceNumber)

@@ -38,6 +38,20 @@ import Testing
         #expect(Checksum.internetChecksum(bytes.span.bytes) == PacketBuilder.checksum(bytes))
     }
 
+    /// Every tail of the word loop (32, 8, 4, 2 and 1 bytes) at every alignment of the start,
+    /// and all-ones bytes, whose 64-bit words carry out of the accumulator on every add.
+    @Test(arguments: [UInt8(0x00), 0xA5, 0xFF])
+    func matchesReferenceAtEveryLengthAndAlignment(fill: UInt8) {
+        let bytes = (0..<88).map { fill == 0xFF ? 0xFF : UInt8(truncatingIfNeeded: $0 &* 151) ^ fill }
+        for start in 0..<8 {
+            for length in 0...80 {
+                let piece = bytes.span.bytes.extracting(start..<start + length)
+                #expect(Checksum.internetChecksum(piece) == PacketBuilder.checksum(Array(bytes[start..<start + length])),
+                        "start \(start) length \(length)")
+            }
+        }
+    }
+
     @Test func pseudoHeaderSumMatchesBytes() {
         let bytes = PacketBuilder.pseudoHeader(source: [10, 1, 0, 2], destination: [10, 2, 0, 2], proto: 6, length: 28)
         let sum = Checksum.pseudoHeaderSum(
