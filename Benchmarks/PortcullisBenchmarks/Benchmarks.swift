@@ -15,6 +15,7 @@ let benchmarks: @Sendable () -> Void = {
     engineBenchmarks()
     rulesBenchmarks()
     logBenchmarks()
+    queueBenchmarks()
 }
 
 /// A valid TCP SYN 10.1.0.2:40000 -> 10.2.0.2:443 with MSS, SACK-permitted, timestamps,
