@@ -32,10 +32,7 @@ func queueBenchmarks() {
     let (program, _) = Program.load(source: rules, file: "bench.rules")
     let mix = QueueMix.packets()
 
-    Benchmark(
-        "queue receive, judge, log and verdict (per packet, mix of 5)",
-        configuration: .init(metrics: [.wallClock, .mallocCountTotal, .instructions], scalingFactor: .kilo, maxDuration: .seconds(3))
-    ) { benchmark in
+    Benchmark("queue receive, judge, log and verdict (per packet, mix of 5)") { benchmark in
         let socket = ReplaySocket(datagrams: mix.map { QueueMix.message(payload: $0) }, repeats: QueueMix.repeats)
         guard let session = try? QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0)),
               let writer = try? JSONLinesWriter(destination: .file("/dev/null"), ruleset: String(repeating: "0", count: 64))
