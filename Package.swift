@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "PortcullisBenchmarks",
             dependencies: [
-                "Wire", "Rules", "Engine", "Log",
+                "Wire", "Rules", "Engine", "Log", "QueueIO", "CNetfilterQueue",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/PortcullisBenchmarks",

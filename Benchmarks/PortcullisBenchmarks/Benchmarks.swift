@@ -10,11 +10,23 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal, .instructions],
         scalingFactor: .kilo,
-        maxDuration: .seconds(3)
+        maxDuration: fixedIterations() == nil ? .seconds(3) : .seconds(3600),
+        maxIterations: fixedIterations() ?? Benchmark.defaultConfiguration.maxIterations
     )
     engineBenchmarks()
-    rulesBenchmarks()
+    // The rules benchmarks load up to 10,000 rules when they are registered (even when
+    // filtered out): some 10^8 retains, which would take minutes under uprobes.
+    if fixedIterations() == nil { rulesBenchmarks() }
     logBenchmarks()
+    queueBenchmarks()
+}
+
+/// `PORTCULLIS_BENCH_ITERATIONS=N` runs every benchmark exactly N times (1,000 packets each)
+/// with no time limit: two runs with different N under `perf stat` on uprobes of
+/// `swift_retain`/`swift_release` give the retains and releases per packet by difference,
+/// setup cancelled out (the benchmark's own ARC metrics crash on Swift 6.3; BENCHMARKS.md).
+func fixedIterations() -> Int? {
+    getenv("PORTCULLIS_BENCH_ITERATIONS").flatMap { Int(String(cString: $0)) }
 }
 
 /// A valid TCP SYN 10.1.0.2:40000 -> 10.2.0.2:443 with MSS, SACK-permitted, timestamps,

@@ -1,4 +1,8 @@
-import Crypto
+// swift-crypto's BoringSSL, called directly: `Crypto.SHA256()` allocates its context (a
+// class) on the heap, one malloc per log line; a `SHA256_CTX` on the stack allocates nothing.
+// CCryptoBoringSSL is the C module inside the `Crypto` product we already link (not a product
+// of its own): the same SHA-256 code, so the chain values cannot differ.
+import CCryptoBoringSSL
 
 /// The verdict log's tamper evidence: every line ends with a `chain` field, the SHA-256 of
 /// the previous line's chain value (32 raw bytes) followed by this line's bytes up to the
@@ -31,14 +35,16 @@ public struct HashChain: Sendable {
         return head
     }
 
-    /// SHA-256(previous || content).
+    /// SHA-256(previous || content). Allocates nothing (the hash state is on the stack).
     public static func link(_ previous: ChainValue, _ content: UnsafeRawBufferPointer) -> ChainValue {
-        var hasher = SHA256()
-        withUnsafeBytes(of: previous.words) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: content)
+        var context = SHA256_CTX()
+        // BoringSSL's SHA256_Init/Update/Final always return 1.
+        _ = CCryptoBoringSSL_SHA256_Init(&context)
+        withUnsafeBytes(of: previous.words) { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, $0.count) }
+        _ = CCryptoBoringSSL_SHA256_Update(&context, content.baseAddress, content.count)
         var value = ChainValue.anchor
-        hasher.finalize().withUnsafeBytes { digest in
-            withUnsafeMutableBytes(of: &value.words) { $0.copyMemory(from: digest) }
+        withUnsafeMutableBytes(of: &value.words) { digest in
+            _ = CCryptoBoringSSL_SHA256_Final(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
         }
         return value
     }

@@ -11,6 +11,10 @@ import Glibc
 struct JSONBuffer {
     private(set) var bytes: [UInt8]
     private var needsComma = false
+    /// The second whose date and time (`2026-11-27T10:12:05`, 19 bytes) is in `datePrefix`,
+    /// so that lines within one second skip `gmtime_r` and re-use the formatted text.
+    private var dateSecond = Int.min
+    private var datePrefix: (UInt64, UInt64, UInt64) = (0, 0, 0)
 
     init(capacity: Int) {
         bytes = []
@@ -91,6 +95,14 @@ struct JSONBuffer {
         append(value ? "true" : "false")
     }
 
+    /// A decode error's `message` sentence, written from its static pieces (no String).
+    mutating func field(_ key: StaticString, messageOf error: DecodeError) {
+        self.key(key)
+        bytes.append(UInt8(ascii: "\""))
+        error.forEachMessagePart { part in part.withUTF8Buffer { escape($0) } }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     /// An array element that is a string.
     mutating func element(_ value: String) {
         separate()
@@ -117,12 +129,20 @@ struct JSONBuffer {
         bytes.append(byte)
     }
 
-    /// Two lower-case hex digits, no quotes.
-    mutating func hexByte(_ byte: UInt8) {
-        let hex: StaticString = "0123456789abcdef"
-        hex.withUTF8Buffer { table in
-            bytes.append(table[Int(byte >> 4)])
-            bytes.append(table[Int(byte & 0xF)])
+    /// A chain value as 64 lower-case hex digits, no quotes, in one append.
+    mutating func hex(_ value: ChainValue) {
+        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let table: StaticString = "0123456789abcdef"
+        withUnsafeMutableBytes(of: &digits) { out in
+            table.withUTF8Buffer { hex in
+                var position = 0
+                value.forEachByte { byte in
+                    out[position] = hex[Int(byte >> 4)]
+                    out[position + 1] = hex[Int(byte & 0xF)]
+                    position += 2
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 64))
         }
     }
 
@@ -138,7 +158,8 @@ struct JSONBuffer {
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            bytes.append(contentsOf: scratch[(24 - count)...])
+            bytes.append(contentsOf: UnsafeBufferPointer(
+                start: scratch.baseAddress!.assumingMemoryBound(to: UInt8.self) + (24 - count), count: count))
         }
     }
 
@@ -166,52 +187,89 @@ struct JSONBuffer {
 
     private mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        escape(value.utf8)
+        if value.utf8.withContiguousStorageIfAvailable({ escape($0) }) == nil {
+            // Only a String bridged from elsewhere lacks contiguous UTF-8; never on the hot path.
+            Array(value.utf8).withUnsafeBufferPointer { escape($0) }
+        }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    private mutating func escape<Bytes: Sequence<UInt8>>(_ utf8: Bytes) {
-        for byte in utf8 {
+    /// Appends `utf8` with the characters RFC 8259 §7 requires escaped. Runs of bytes that
+    /// need no escape (nearly all of them) are copied in one append, not byte by byte.
+    private mutating func escape(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        for index in utf8.indices {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            runStart = index + 1
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
             case UInt8(ascii: "\n"): append("\\n")
             case UInt8(ascii: "\r"): append("\\r")
             case UInt8(ascii: "\t"): append("\\t")
-            case 0..<0x20:
+            default:
                 append("\\u00")
                 let hex: StaticString = "0123456789abcdef"
                 hex.withUTF8Buffer { table in
                     bytes.append(table[Int(byte >> 4)])
                     bytes.append(table[Int(byte & 0xF)])
                 }
-            default: bytes.append(byte)
             }
         }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
     }
 }
 
 extension JSONBuffer {
     /// RFC 3339 UTC timestamp with microseconds, e.g. `2026-11-27T10:12:05.123456Z`.
+    /// The date and time of day are formatted once per second (a verdict log writes many
+    /// lines a second); only the microseconds are written every time.
     mutating func timestamp(seconds: Int, microseconds: Int) {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
+        if seconds != dateSecond { formatDate(seconds) }
         bytes.append(UInt8(ascii: "\""))
-        padded(Int(parts.tm_year) + 1900, width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        padded(Int(parts.tm_mon) + 1, width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        padded(Int(parts.tm_mday), width: 2)
-        bytes.append(UInt8(ascii: "T"))
-        padded(Int(parts.tm_hour), width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        padded(Int(parts.tm_min), width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        padded(Int(parts.tm_sec), width: 2)
+        withUnsafeBytes(of: datePrefix) { bytes.append(contentsOf: $0[0..<19]) }
         bytes.append(UInt8(ascii: "."))
         padded(microseconds, width: 6)
         bytes.append(UInt8(ascii: "Z"))
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Formats `seconds` as `YYYY-MM-DDTHH:MM:SS` into `datePrefix`.
+    private mutating func formatDate(_ seconds: Int) {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { out in
+            var position = 0
+            func put(_ value: Int, width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 {
+                    out[position] = UInt8(ascii: "0") + UInt8((value / divisor) % 10)
+                    position += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ separator: Unicode.Scalar) {
+                out[position] = UInt8(ascii: separator)
+                position += 1
+            }
+            put(Int(parts.tm_year) + 1900, width: 4)
+            put("-")
+            put(Int(parts.tm_mon) + 1, width: 2)
+            put("-")
+            put(Int(parts.tm_mday), width: 2)
+            put("T")
+            put(Int(parts.tm_hour), width: 2)
+            put(":")
+            put(Int(parts.tm_min), width: 2)
+            put(":")
+            put(Int(parts.tm_sec), width: 2)
+        }
+        datePrefix = text
+        dateSecond = seconds
     }
 }

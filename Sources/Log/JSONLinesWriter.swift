@@ -149,6 +149,16 @@ public final class JSONLinesWriter {
         timestamp: PacketTimestamp? = nil, frame: Int? = nil
     ) {
         begin("verdict", queue: event.metadata.queue, timestamp: timestamp)
+        // One access to `buffer` for the whole body: each access to a class's stored property
+        // is checked for exclusivity at run time, which cost more than the bytes written.
+        Self.verdictFields(event, inInterface: inInterface, outInterface: outInterface, frame: frame, into: &buffer)
+        end()
+    }
+
+    private static func verdictFields(
+        _ event: VerdictEvent, inInterface: String?, outInterface: String?, frame: Int?,
+        into buffer: inout JSONBuffer
+    ) {
         buffer.field("packet_id", event.metadata.packetID)
         if let frame { buffer.field("frame", frame) }
         buffer.field("verdict", event.verdict.rawValue)
@@ -162,7 +172,7 @@ public final class JSONLinesWriter {
         }
         if let name = inInterface { buffer.field("in_iface", name) }
         if let name = outInterface { buffer.field("out_iface", name) }
-        if let summary = event.summary { summaryFields(summary) }
+        if let summary = event.summary { summaryFields(summary, into: &buffer) }
         buffer.field("length", event.metadata.packetLength)
         if let error = event.decodeError {
             buffer.beginObject("decode_error")
@@ -170,7 +180,7 @@ public final class JSONLinesWriter {
             buffer.field("field", error.field.rawValue)
             buffer.field("offset", error.offset)
             buffer.field("reason", error.reason.rawValue)
-            buffer.field("message", error.message)
+            buffer.field("message", messageOf: error)
             buffer.endObject()
         }
         if !event.normalized.isEmpty {
@@ -180,7 +190,6 @@ public final class JSONLinesWriter {
             }
             buffer.endArray()
         }
-        end()
     }
 
     /// Writes every buffered line with one system call.
@@ -230,16 +239,25 @@ public final class JSONLinesWriter {
     /// replaces the wall clock (replay writes the capture's times).
     func begin(_ type: StaticString, queue: UInt16, anchor: Bool = false, timestamp: PacketTimestamp? = nil) {
         if anchor { chain.restart() }
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = 0, microseconds = 0
+        if let timestamp {
+            (seconds, microseconds) = (timestamp.seconds, timestamp.microseconds)
+        } else {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            (seconds, microseconds) = (now.tv_sec, now.tv_nsec / 1000)
+        }
         lineStart = buffer.count
+        Self.lineHead(type, queue: queue, ruleset: ruleset, seconds: seconds, microseconds: microseconds, into: &buffer)
+    }
+
+    private static func lineHead(
+        _ type: StaticString, queue: UInt16, ruleset: String, seconds: Int, microseconds: Int,
+        into buffer: inout JSONBuffer
+    ) {
         buffer.beginObject()
         buffer.key("timestamp")
-        if let timestamp {
-            buffer.timestamp(seconds: timestamp.seconds, microseconds: timestamp.microseconds)
-        } else {
-            buffer.timestamp(seconds: now.tv_sec, microseconds: now.tv_nsec / 1000)
-        }
+        buffer.timestamp(seconds: seconds, microseconds: microseconds)
         buffer.field("event_type", type)
         buffer.field("queue", queue)
         buffer.field("ruleset", ruleset)
@@ -249,16 +267,20 @@ public final class JSONLinesWriter {
         let digest = buffer.bytes.withUnsafeBytes { raw in
             chain.advance(over: UnsafeRawBufferPointer(rebasing: raw[lineStart...]))
         }
-        buffer.append(HashChain.marker)
-        digest.forEachByte { buffer.hexByte($0) }
-        buffer.appendByte(UInt8(ascii: "\""))
-        buffer.endObject()
-        buffer.endLine()
+        Self.lineTail(digest, into: &buffer)
         pendingLines += 1
         if buffer.count > 1 << 16 { flush() }
     }
 
-    private func summaryFields(_ summary: PacketSummary) {
+    private static func lineTail(_ digest: ChainValue, into buffer: inout JSONBuffer) {
+        buffer.append(HashChain.marker)
+        buffer.hex(digest)
+        buffer.appendByte(UInt8(ascii: "\""))
+        buffer.endObject()
+        buffer.endLine()
+    }
+
+    private static func summaryFields(_ summary: PacketSummary, into buffer: inout JSONBuffer) {
         buffer.field("src_ip", summary.source)
         if let port = summary.sourcePort { buffer.field("src_port", port) }
         buffer.field("dest_ip", summary.destination)

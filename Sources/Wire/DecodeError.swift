@@ -91,66 +91,79 @@ extension DecodeError: CustomStringConvertible {
     }
 
     /// A human sentence for logs. It is fixed per layer, field and reason: the error carries no
-    /// packet values, so that building one never allocates.
+    /// packet values. For diagnostics; the verdict log writes the same text with
+    /// `forEachMessagePart`, which builds no String.
     public var message: String {
-        let name = layer.displayName
+        var text = ""
+        forEachMessagePart { text += $0.description }
+        return text
+    }
+
+    /// Calls `part` with the pieces of `message`, in order. Allocates nothing: every piece is
+    /// static text, so a logged decode drop is written straight into the log's buffer.
+    public func forEachMessagePart(_ part: (StaticString) -> Void) {
+        let name = layer.staticDisplayName
         switch reason {
         case .truncated:
             switch field {
-            case .header: return "the \(name) header is shorter than its fixed minimum size"
-            case .ihl: return "the IPv4 header length (IHL) reaches past the bytes received"
-            case .totalLength: return "the IPv4 total length is greater than the bytes received"
-            case .dataOffset: return "the TCP data offset reaches past the end of the segment"
-            case .length: return "the \(name) length field is greater than the IP payload"
-            case .embeddedHeader: return "the ICMP error quotes less than an IPv4 header and 8 bytes"
-            default: return "the \(name) \(field.displayName) reaches past the bytes received"
+            case .header: part("the "); part(name); part(" header is shorter than its fixed minimum size")
+            case .ihl: part("the IPv4 header length (IHL) reaches past the bytes received")
+            case .totalLength: part("the IPv4 total length is greater than the bytes received")
+            case .dataOffset: part("the TCP data offset reaches past the end of the segment")
+            case .length: part("the "); part(name); part(" length field is greater than the IP payload")
+            case .embeddedHeader: part("the ICMP error quotes less than an IPv4 header and 8 bytes")
+            default: part("the "); part(name); part(" "); part(field.staticDisplayName); part(" reaches past the bytes received")
             }
         case .badVersion:
-            return field == .embeddedHeader ? "the IP header quoted by the ICMP error is not version 4" : "the IP version is not 4"
+            part(field == .embeddedHeader ? "the IP header quoted by the ICMP error is not version 4" : "the IP version is not 4")
         case .badHeaderLength:
             switch field {
-            case .dataOffset: return "the TCP data offset is below the minimum of 5 words"
-            case .embeddedHeader: return "the IP header quoted by the ICMP error has an IHL below 5 words"
-            default: return "the IPv4 header length (IHL) is below the minimum of 5 words"
+            case .dataOffset: part("the TCP data offset is below the minimum of 5 words")
+            case .embeddedHeader: part("the IP header quoted by the ICMP error has an IHL below 5 words")
+            default: part("the IPv4 header length (IHL) is below the minimum of 5 words")
             }
         case .badTotalLength:
-            return field == .embeddedHeader
+            part(field == .embeddedHeader
                 ? "the IP header quoted by the ICMP error has a total length smaller than itself"
-                : "the IPv4 total length is smaller than its own header"
+                : "the IPv4 total length is smaller than its own header")
         case .exceedsMTU:
-            return "the packet is longer than its input interface's MTU and is not a GSO packet"
+            part("the packet is longer than its input interface's MTU and is not a GSO packet")
         case .trailingBytes:
-            return field == .length
-                ? "the \(name) length field is shorter than the IP payload"
-                : "bytes remain after the IPv4 total length"
+            if field == .length {
+                part("the "); part(name); part(" length field is shorter than the IP payload")
+            } else {
+                part("bytes remain after the IPv4 total length")
+            }
         case .badChecksum:
-            return field == .embeddedHeader
-                ? "the header checksum of the IP header quoted by the ICMP error does not match"
-                : "the \(name) \(field.displayName) does not match the bytes"
-        case .unknownProtocol: return "the IP protocol is not ICMP, TCP or UDP"
-        case .ipOptions: return "the IPv4 header carries options, which are not accepted"
-        case .badFlags: return "don't-fragment is set on a fragment"
-        case .fragment: return "the datagram is a fragment, which the rules do not accept"
-        case .badLength: return "the \(name) length field is below the minimum header size"
-        case .badTCPOption: return "a TCP option has an impossible length or value, or is not allowed without SYN"
-        case .unknownICMPType: return "the ICMP type is not one that is accepted"
-        case .badICMPCode: return "the ICMP code is not defined for its type"
-        case .ttlZero: return "the IPv4 time to live is 0"
-        case .illegalFlags: return "the TCP flags are an impossible combination"
-        case .badIPOption: return "an IPv4 option has an impossible length or pointer"
-        case .ipOptionSourceRoute: return "the IPv4 header carries a source route option, which is never accepted"
-        case .ipOptionRecordRoute: return "the IPv4 header carries a record route option, which the rules do not accept"
-        case .ipOptionTimestamp: return "the IPv4 header carries a timestamp option, which the rules do not accept"
-        case .ipOptionRouterAlert: return "the IPv4 header carries a router alert option, which the rules do not accept"
-        case .ipOptionSecurity: return "the IPv4 header carries a security option, which the rules do not accept"
-        case .ipOptionUnknown: return "the IPv4 header carries an option of unknown type, which the rules do not accept"
+            if field == .embeddedHeader {
+                part("the header checksum of the IP header quoted by the ICMP error does not match")
+            } else {
+                part("the "); part(name); part(" "); part(field.staticDisplayName); part(" does not match the bytes")
+            }
+        case .unknownProtocol: part("the IP protocol is not ICMP, TCP or UDP")
+        case .ipOptions: part("the IPv4 header carries options, which are not accepted")
+        case .badFlags: part("don't-fragment is set on a fragment")
+        case .fragment: part("the datagram is a fragment, which the rules do not accept")
+        case .badLength: part("the "); part(name); part(" length field is below the minimum header size")
+        case .badTCPOption: part("a TCP option has an impossible length or value, or is not allowed without SYN")
+        case .unknownICMPType: part("the ICMP type is not one that is accepted")
+        case .badICMPCode: part("the ICMP code is not defined for its type")
+        case .ttlZero: part("the IPv4 time to live is 0")
+        case .illegalFlags: part("the TCP flags are an impossible combination")
+        case .badIPOption: part("an IPv4 option has an impossible length or pointer")
+        case .ipOptionSourceRoute: part("the IPv4 header carries a source route option, which is never accepted")
+        case .ipOptionRecordRoute: part("the IPv4 header carries a record route option, which the rules do not accept")
+        case .ipOptionTimestamp: part("the IPv4 header carries a timestamp option, which the rules do not accept")
+        case .ipOptionRouterAlert: part("the IPv4 header carries a router alert option, which the rules do not accept")
+        case .ipOptionSecurity: part("the IPv4 header carries a security option, which the rules do not accept")
+        case .ipOptionUnknown: part("the IPv4 header carries an option of unknown type, which the rules do not accept")
         }
     }
 }
 
 extension DecodeError.Layer {
     /// The protocol's conventional spelling, as used in sentences.
-    var displayName: String {
+    var staticDisplayName: StaticString {
         switch self {
         case .ipv4: "IPv4"
         case .tcp: "TCP"
@@ -161,16 +174,25 @@ extension DecodeError.Layer {
 }
 
 extension DecodeError.Field {
-    /// The field's name with spaces, as used in sentences.
-    var displayName: String {
+    /// The field's name with spaces, as used in sentences (otherwise its raw value).
+    var staticDisplayName: StaticString {
         switch self {
-        case .headerChecksum: "header checksum"
+        case .header: "header"
+        case .version: "version"
+        case .ihl: "ihl"
         case .totalLength: "total length"
+        case .headerChecksum: "header checksum"
+        case .flags: "flags"
         case .fragmentOffset: "fragment offset"
+        case .options: "options"
+        case .protocol: "protocol"
         case .dataOffset: "data offset"
+        case .checksum: "checksum"
+        case .length: "length"
+        case .type: "type"
+        case .code: "code"
         case .ttl: "time to live"
         case .embeddedHeader: "embedded header"
-        default: rawValue
         }
     }
 }

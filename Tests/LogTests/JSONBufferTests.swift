@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Log
+import Wire
 
 /// The text a buffer holds; the buffer is ASCII/UTF-8 by construction.
 private func text(_ buffer: JSONBuffer) -> String {
@@ -153,6 +154,35 @@ private func parse(_ buffer: JSONBuffer) throws -> [String: Any] {
         var buffer = JSONBuffer(capacity: 64)
         buffer.timestamp(seconds: seconds, microseconds: microseconds)
         #expect(text(buffer) == "\"" + expected + "\"")
+    }
+
+    /// The date is formatted once per second and reused: lines in the same second, a new
+    /// second, and a step back (the wall clock can be set back) all print their own time.
+    @Test func timestampsReuseTheDateOnlyWithinItsSecond() {
+        var buffer = JSONBuffer(capacity: 256)
+        for (seconds, microseconds) in [(1_795_774_325, 1), (1_795_774_325, 999_999), (1_795_774_326, 0), (1_795_687_925, 42)] {
+            buffer.timestamp(seconds: seconds, microseconds: microseconds)
+            buffer.endLine()
+        }
+        #expect(text(buffer) == """
+            "2026-11-27T10:12:05.000001Z"
+            "2026-11-27T10:12:05.999999Z"
+            "2026-11-27T10:12:06.000000Z"
+            "2026-11-26T10:12:05.000042Z"
+
+            """)
+    }
+
+    /// A decode error's sentence goes into the buffer piece by piece, equal to `message`.
+    @Test func decodeErrorMessageIsWrittenAsItsSentence() throws {
+        for reason in DecodeError.Reason.allCases {
+            let error = DecodeError(layer: .udp, field: .length, offset: 24, reason: reason)
+            var buffer = JSONBuffer(capacity: 256)
+            buffer.beginObject()
+            buffer.field("message", messageOf: error)
+            buffer.endObject()
+            #expect(try parse(buffer)["message"] as? String == error.message)
+        }
     }
 
     @Test(arguments: [(7, 4, "0007"), (0, 2, "00"), (59, 2, "59"), (123_456, 6, "123456"), (5, 1, "5")])
