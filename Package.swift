@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -31,6 +30,8 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         // gzip-rotated verdict logs for `report`.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // SHA-256 for the log's hash chain and the ruleset digest.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "Wire",
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
@@ -44,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "Log",
-            dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL"],
             swiftSettings: strict
         ),
         .target(
@@ -58,7 +59,6 @@ let package = Package(
                 "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

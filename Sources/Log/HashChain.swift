@@ -1,9 +1,3 @@
-// swift-crypto's BoringSSL, called directly: `Crypto.SHA256()` allocates its context (a
-// class) on the heap, one malloc per log line; a `SHA256_CTX` on the stack allocates nothing.
-// CCryptoBoringSSL is the C module inside the `Crypto` product we already link (not a product
-// of its own): the same SHA-256 code, so the chain values cannot differ.
-import CCryptoBoringSSL
-
 /// The verdict log's tamper evidence: every line ends with a `chain` field, the SHA-256 of
 /// the previous line's chain value (32 raw bytes) followed by this line's bytes up to the
 /// chain field. A `start` event restarts the chain from 32 zero bytes (the anchor).
@@ -37,15 +31,11 @@ public struct HashChain: Sendable {
 
     /// SHA-256(previous || content). Allocates nothing (the hash state is on the stack).
     public static func link(_ previous: ChainValue, _ content: UnsafeRawBufferPointer) -> ChainValue {
-        var context = SHA256_CTX()
-        // BoringSSL's SHA256_Init/Update/Final always return 1.
-        _ = CCryptoBoringSSL_SHA256_Init(&context)
-        withUnsafeBytes(of: previous.words) { _ = CCryptoBoringSSL_SHA256_Update(&context, $0.baseAddress, $0.count) }
-        _ = CCryptoBoringSSL_SHA256_Update(&context, content.baseAddress, content.count)
+        var hasher = SHA256Hasher()
+        withUnsafeBytes(of: previous.words) { hasher.update($0) }
+        hasher.update(content)
         var value = ChainValue.anchor
-        withUnsafeMutableBytes(of: &value.words) { digest in
-            _ = CCryptoBoringSSL_SHA256_Final(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
-        }
+        withUnsafeMutableBytes(of: &value.words) { hasher.finalize(into: $0) }
         return value
     }
 

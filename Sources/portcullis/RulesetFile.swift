@@ -1,4 +1,4 @@
-import Crypto
+import Log
 import Rules
 
 #if canImport(Glibc)
@@ -50,17 +50,16 @@ struct RulesetFile {
     }
 
     static func digest(_ files: [SourceFile]) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         if files.count == 1 {
-            hasher.update(data: Array(files[0].text.utf8))
+            hasher.update(Array(files[0].text.utf8))
         } else {
             for file in files {
-                hasher.update(data: Array("\(file.path)\0\(file.text.utf8.count)\0".utf8))
-                hasher.update(data: Array(file.text.utf8))
+                hasher.update(Array("\(file.path)\0\(file.text.utf8.count)\0".utf8))
+                hasher.update(Array(file.text.utf8))
             }
         }
-        let hex = Array("0123456789abcdef")
-        return hasher.finalize().map { String([hex[Int($0 >> 4)], hex[Int($0 & 0xF)]]) }.joined()
+        return hasher.finalizeHex()
     }
 
     /// Every diagnostic in pf style, with its source line and a caret. Each file is split

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Testing
 @testable import Engine
@@ -27,7 +26,7 @@ private func temporaryPath() -> String {
 private func verify(_ files: [[String]]) throws -> ChainVerifier.Result {
     let paths = files.map { lines in
         let path = temporaryPath()
-        FileManager.default.createFile(atPath: path, contents: Data(lines.map { $0 + "\n" }.joined().utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(lines.map { $0 + "\n" }.joined().utf8))
         return path
     }
     defer { for path in paths { try? FileManager.default.removeItem(atPath: path) } }
@@ -45,7 +44,10 @@ private func verify(_ files: [[String]]) throws -> ChainVerifier.Result {
         for line in lines {
             let range = try #require(line.range(of: ",\"chain\":\"", options: .backwards))
             let content = Data(line[..<range.lowerBound].utf8)
-            let digest = Data(SHA256.hash(data: previous + content))
+            var hasher = SHA256Hasher()
+            hasher.update(Array(previous + content))
+            var digest = Data(count: 32)
+            digest.withUnsafeMutableBytes { hasher.finalize(into: $0) }
             let hex = digest.map { String(format: "%02x", $0) }.joined()
             #expect(line.hasSuffix(",\"chain\":\"\(hex)\"}"))
             previous = digest
@@ -159,4 +161,17 @@ private func verify(_ files: [[String]]) throws -> ChainVerifier.Result {
         let result = try ChainVerifier.verify(paths: [rotated, path])
         #expect(result.problem == nil && result.lines == 3)
     }
+}
+
+/// The hasher against FIPS 180-2's examples (the chain is also recomputed independently by
+/// Python's hashlib in the integration tests).
+@Test(arguments: [
+    ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+])
+func sha256KnownAnswers(text: String, hex: String) {
+    var hasher = SHA256Hasher()
+    hasher.update(Array(text.utf8))
+    #expect(hasher.finalizeHex() == hex)
 }
