@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Rules
 import Wire
 
@@ -82,6 +85,14 @@ public final class Engine {
         return rebuild(datagram, original: bytes, context: metadata.context, event: &event)
     }
 
+    /// Whether two buffers hold the same bytes: `memcmp`, not a generic byte-by-byte walk
+    /// (a 1,400-byte packet is compared whole whenever something was normalized).
+    private static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+        return memcmp(left, right, a.count) == 0
+    }
+
     /// Emits the packet from its decoded form. Identical bytes need no payload in the
     /// verdict; different bytes are sent so that nothing unparsed rides through, and the
     /// event names what changed (Wire's normalizations).
@@ -104,7 +115,7 @@ public final class Engine {
         // the packet changed, in which case the kernel no longer completes it for us.
         emit(datagram, original: original, into: out, mode: context.checksumNotReady ? .keepReceived : .compute)
         let rebuilt = UnsafeRawBufferPointer(out)
-        if rebuilt.elementsEqual(original) { return .accept }
+        if Self.sameBytes(rebuilt, original) { return .accept }
         event.normalized = datagram.normalizations
         if context.checksumNotReady {
             emit(datagram, original: original, into: out, mode: .compute)

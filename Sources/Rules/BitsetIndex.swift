@@ -31,16 +31,7 @@ struct BitsetIndex: Sendable {
         /// The class of the segment holding `value`: the last start ≤ value.
         @inline(__always)
         func classOf(_ value: UInt64) -> Int {
-            let low = starts.withUnsafeBufferPointer { starts in
-                var low = 0
-                var high = starts.count
-                while high - low > 1 {
-                    let middle = (low + high) >> 1
-                    if starts[middle] <= value { low = middle } else { high = middle }
-                }
-                return low
-            }
-            return Int(classes[low])
+            Int(classes[starts.lastIndex(atMost: value, in: 0..<starts.count)])
         }
     }
 

@@ -58,13 +58,7 @@ struct RuleIndex: Sendable {
                     high = Int(buckets[bucket + 1]) + 1
                 }
             }
-            return starts.withUnsafeBufferPointer { starts in
-                while high - low > 1 {
-                    let middle = (low + high) >> 1
-                    if starts[middle] <= value { low = middle } else { high = middle }
-                }
-                return low
-            }
+            return starts.lastIndex(atMost: value, in: low..<high)
         }
     }
 
@@ -370,5 +364,23 @@ extension Array where Element: Equatable {
             kept += 1
         }
         removeLast(count - kept)
+    }
+}
+
+extension Array where Element == UInt64 {
+    /// In a sorted array whose element at `range.lowerBound` is ≤ `value`: the index of the
+    /// last element ≤ `value` within `range` (binary search; the segment holding `value`
+    /// when the elements are segment starts).
+    @inline(__always)
+    func lastIndex(atMost value: UInt64, in range: Range<Int>) -> Int {
+        withUnsafeBufferPointer { starts in
+            var low = range.lowerBound
+            var high = range.upperBound
+            while high - low > 1 {
+                let middle = (low + high) >> 1
+                if starts[middle] <= value { low = middle } else { high = middle }
+            }
+            return low
+        }
     }
 }
