@@ -36,13 +36,17 @@ public struct StartInfo: Sendable {
     public var selfTest: (knownAnswers: Int, ruleProbes: Int)?
     /// `--fail-open` is on: the kernel accepts packets unjudged when the queue is full.
     public var failOpen: Bool
+    /// `--state-mark-shift`: `state` rules read the state from these mark bits, not from
+    /// the kernel's conntrack attachment.
+    public var stateMarkShift: UInt32?
 
     public init(
         version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program,
         faultInjectionMark: UInt32? = nil, selfTest: (knownAnswers: Int, ruleProbes: Int)? = nil,
-        failOpen: Bool = false
+        failOpen: Bool = false, stateMarkShift: UInt32? = nil
     ) {
         self.failOpen = failOpen
+        self.stateMarkShift = stateMarkShift
         self.faultInjectionMark = faultInjectionMark
         self.selfTest = selfTest
         self.version = version
@@ -121,6 +125,7 @@ public final class JSONLinesWriter {
         buffer.field("rule_count", info.program.rules.count)
         if let mark = info.faultInjectionMark { buffer.field("fault_injection_mark", mark) }
         if info.failOpen { buffer.field("fail_open", true) }
+        if let shift = info.stateMarkShift { buffer.field("state_mark_shift", shift) }
         if let selfTest = info.selfTest {
             buffer.beginObject("self_test")
             buffer.field("passed", true)

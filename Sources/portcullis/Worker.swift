@@ -60,7 +60,8 @@ final class Worker {
         writer.writeStart(StartInfo(
             version: Portcullis.version, queue: session.queue, rulesFile: ruleset.path,
             pid: getpid(), program: ruleset.program, faultInjectionMark: Engine.faultMark,
-            selfTest: (options.knownAnswers, ruleset.ruleProbes), failOpen: options.failOpen
+            selfTest: (options.knownAnswers, ruleset.ruleProbes), failOpen: options.failOpen,
+            stateMarkShift: options.stateMarkShift
         ))
         if options.failOpen {
             FileHandleStream.standardError.write(

@@ -295,7 +295,8 @@ drop log tcp state invalid label "invalid"
 drop log any mark 0x10000 label "state bits visible"
 """)
     flt = start_filter(rules, extra=["--state-mark-shift", "16"])
-    assert flt.events("start")[0]["queue"] == 0  # started: no conntrack attachment asked for
+    # Started (no conntrack attachment asked for), and says where the state comes from.
+    assert flt.events("start")[0]["state_mark_shift"] == 16
 
     assert nettool(topology, topology.client, "tcp-connect", SERVER_IP, "8080", "5") == "connected hello"
     # New connections to 9090 match no `state new` rule: the policy drops the SYN.
@@ -308,6 +309,8 @@ drop log any mark 0x10000 label "state bits visible"
     assert invalid and invalid[0]["reason"] == "rule" and invalid[0]["rule"]["label"] == "invalid", invalid
     # The state bits are Portcullis's: `mark` rules never see them.
     assert not [e for e in flt.events("verdict") if e.get("rule", {}).get("label") == "state bits visible"]
+    from test_log import assert_valid
+    assert_valid(flt.events())
 
 
 def test_state_mark_shift_is_refused_out_of_range(topology, portcullis_bin, tmp_path):
