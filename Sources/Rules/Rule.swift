@@ -152,9 +152,18 @@ public struct RuleMatch: Equatable, Hashable, Sendable {
         }
     }
 
-    /// The plain linear meaning of a rule: every constrained field matches.
+    /// The plain linear meaning of a rule: every constrained field matches. (The same as
+    /// `Field.allCases.allSatisfy { matches(packet, on: $0) }`, looking only at the fields the
+    /// rule constrains: the reference evaluator runs this for every rule on every self-test
+    /// probe.)
     public func matches(_ packet: PacketFields) -> Bool {
-        Field.allCases.allSatisfy { matches(packet, on: $0) }
+        if let inInterfaces, !inInterfaces.matches(packet.inInterface) { return false }
+        if let outInterfaces, !outInterfaces.matches(packet.outInterface) { return false }
+        for (index, set) in sets.enumerated() {
+            guard let set else { continue }
+            if let field = Field(rawValue: index), !set.contains(packet.key(field)) { return false }
+        }
+        return true
     }
 }
 

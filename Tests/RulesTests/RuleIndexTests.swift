@@ -363,3 +363,22 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
     let decided = expectAgreement(program, packets)
     #expect(decided > 300)
 }
+
+/// The reference's rule match, written to skip unconstrained fields, means exactly "every
+/// field matches" on random rules and packets.
+@Test func ruleMatchIsEveryFieldMatching() {
+    let generator = RulesetGenerator(rng: SplitMix(state: 41))
+    var matched = 0
+    for _ in 0..<200 {
+        guard let program = Program.load(source: generator.ruleset(count: 10), file: "r").program else { continue }
+        for _ in 0..<50 {
+            let packet = generator.packet()
+            for rule in program.rules {
+                let fieldByField = Field.allCases.allSatisfy { rule.match.matches(packet, on: $0) }
+                #expect(rule.match.matches(packet) == fieldByField)
+                if fieldByField { matched += 1 }
+            }
+        }
+    }
+    #expect(matched > 1000)
+}
