@@ -151,6 +151,47 @@ def test_installed_rules_fail_closed_and_send_traffic_to_portcullis(fw, portcull
     assert ping(fw)
 
 
+def mangle_rules(topology):
+    return topology.exec(topology.firewall, "iptables", "-w", "-t", "mangle", "-S").stdout.splitlines()
+
+
+def test_state_marks_for_state_rules_on_kernels_without_conntrack_attachment(fw, portcullis_bin, tmp_path):
+    original, original_mangle = rules(fw), mangle_rules(fw)
+    install(fw, "--chain", "FORWARD", "--state-mark-shift", "16")
+    marks = [r for r in mangle_rules(fw) if r.startswith("-A PORTCULLIS_STATE ")]
+    assert marks == [
+        "-A PORTCULLIS_STATE -m conntrack --ctstate NEW -j MARK --set-xmark 0x10000/0x70000",
+        "-A PORTCULLIS_STATE -m conntrack --ctstate ESTABLISHED -j MARK --set-xmark 0x20000/0x70000",
+        "-A PORTCULLIS_STATE -m conntrack --ctstate RELATED -j MARK --set-xmark 0x30000/0x70000",
+        "-A PORTCULLIS_STATE -m conntrack --ctstate INVALID,UNTRACKED -j MARK --set-xmark 0x40000/0x70000",
+    ], marks
+    assert "-A FORWARD -j PORTCULLIS_STATE" in mangle_rules(fw)
+    first = mangle_rules(fw)
+    install(fw, "--chain", "FORWARD", "--state-mark-shift", "16")
+    assert mangle_rules(fw) == first, "a second install changes nothing"
+
+    # The installed marks feed `run --state-mark-shift`: a connection through state rules.
+    background(fw, fw.server, "tcp-server", "8080")
+    rules_file = tmp_path / "state.rules"
+    rules_file.write_text(f"policy drop\naccept tcp to {SERVER_IP} port 8080 flags S/SA state new\n"
+                          "accept tcp state established\n")
+    flt = Filter(portcullis_bin, fw, rules_file, tmp_path / "verdicts.jsonl",
+                 extra=["--state-mark-shift", "16"]).start()
+    try:
+        assert nettool(fw, fw.client, "tcp-connect", SERVER_IP, "8080", "5") == "connected hello"
+    finally:
+        flt.stop()
+
+    # An install without the option takes the marks away again; --remove takes everything.
+    install(fw, "--chain", "FORWARD")
+    assert mangle_rules(fw) == original_mangle
+    install(fw, "--chain", "FORWARD", "--state-mark-shift", "3")
+    assert "-A PORTCULLIS_STATE -m conntrack --ctstate NEW -j MARK --set-xmark 0x8/0x38" in mangle_rules(fw)
+    removed = install(fw, "--remove")
+    assert "PORTCULLIS_STATE" in removed.stdout
+    assert rules(fw) == original and mangle_rules(fw) == original_mangle
+
+
 def test_bypass_is_explicit_warned_about_and_fails_open(fw):
     result = install(fw, "--chain", "FORWARD", "--bypass")
     assert "WARNING" in result.stderr and "UNFILTERED" in result.stderr
@@ -225,6 +266,7 @@ def test_ssh_session_is_found_when_sudo_stripped_it_from_the_environment(fw):
     (["--chain", "INPUT", "--out-interface", "eth0"], "INPUT has no outgoing interface"),
     (["--in-interface", "bad name"], "is not an interface name"),
     (["--frobnicate"], "unknown option"),
+    (["--state-mark-shift", "30"], "--state-mark-shift needs a number 0-29"),
     (["--dry-run=yes"], "takes no value"),
 ])
 def test_usage_errors_exit_2(fw, args, message):
