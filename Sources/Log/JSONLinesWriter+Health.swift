@@ -33,6 +33,8 @@ public enum AnomalyKind: String, Sendable {
     case logWriteFailed = "log_write_failed"
     /// A packet hit an internal error (it was dropped).
     case internalError = "internal_error"
+    /// Free space on the log's filesystem fell under `run --log-min-free`: verdict lines stop.
+    case logDiskLow = "log_disk_low"
 }
 
 extension JSONLinesWriter {

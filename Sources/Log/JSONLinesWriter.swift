@@ -39,12 +39,15 @@ public struct StartInfo: Sendable {
     /// `--state-mark-shift`: `state` rules read the state from these mark bits, not from
     /// the kernel's conntrack attachment.
     public var stateMarkShift: UInt32?
+    /// `run --log-min-free` as given ("2%", "64M"); nil when the guard is off.
+    public var logMinFree: String?
 
     public init(
         version: String, queue: UInt16, rulesFile: String, pid: Int32, program: Program,
         faultInjectionMark: UInt32? = nil, selfTest: (knownAnswers: Int, ruleProbes: Int)? = nil,
-        failOpen: Bool = false, stateMarkShift: UInt32? = nil
+        failOpen: Bool = false, stateMarkShift: UInt32? = nil, logMinFree: String? = nil
     ) {
+        self.logMinFree = logMinFree
         self.failOpen = failOpen
         self.stateMarkShift = stateMarkShift
         self.faultInjectionMark = faultInjectionMark
@@ -122,6 +125,8 @@ public final class JSONLinesWriter {
         buffer.field("pid", info.pid)
         buffer.field("policy", info.program.policy.rawValue)
         buffer.field("log", info.program.logMode.rawValue)
+        buffer.field("log_limit", info.program.logLimit?.description ?? "none")
+        if let minFree = info.logMinFree { buffer.field("log_min_free", minFree) }
         buffer.field("rule_count", info.program.rules.count)
         if let mark = info.faultInjectionMark { buffer.field("fault_injection_mark", mark) }
         if info.failOpen { buffer.field("fail_open", true) }

@@ -5,6 +5,8 @@ import Wire
 public struct CheckedRuleset: Sendable {
     public var policy: Action = .drop
     public var logMode: LogMode = .drops
+    /// `nil`: every verdict line is written (`limit none`).
+    public var logLimit: LogLimit? = .default
     public var decodeOptions = DecodeOptions()
     public var rules: [Rule] = []
     public var diagnostics: [Diagnostic] = []
@@ -86,6 +88,7 @@ private struct CheckerState {
             } else {
                 logLine = log.range.start.line
                 result.logMode = log.mode.value
+                if let limit = log.limit { result.logLimit = limit.value.limit }
             }
         case .set(let set):
             define(set)

@@ -24,6 +24,7 @@ extension Diagnostic {
         case onlyAcceptAllows(Keyword)
         case negationInsideList
         case emptyList
+        case limitOutOfRange(Keyword, UInt64)
         // Loader
         case includeCycle(String)
         case includeUnreadable(String, reason: String)
@@ -51,6 +52,7 @@ extension Diagnostic {
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
             case statement, policyAction, logMode, proto, address, prefixLength, port, labelText
             case setName, equals, fileName, item, number, closingBrace, arrow
+            case logLimit, rateUnit
 
             public var description: String {
                 switch self {
@@ -69,6 +71,8 @@ extension Diagnostic {
                 case .number: "a number"
                 case .closingBrace: "',' or '}'"
                 case .arrow: "'->'"
+                case .logLimit: "a rate ('200/s', '30/m', '5/h') or 'none'"
+                case .rateUnit: "a rate unit ('/s', '/m' or '/h')"
                 }
             }
         }
@@ -155,6 +159,8 @@ extension Diagnostic {
                 "'!' negates a whole list: write '!{ a, b }', not '{ !a, b }'"
             case .emptyList:
                 "empty list '{ }'"
+            case .limitOutOfRange(let keyword, let value):
+                "\(keyword == .burst ? "burst" : "rate") \(value) is out of range (1-\(LogLimit.maximum))"
             case .includeCycle(let path):
                 "include cycle: \(path) is already being read"
             case .includeUnreadable(let path, let reason):

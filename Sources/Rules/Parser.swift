@@ -129,7 +129,8 @@ struct ParserState {
         default: throw failure(expected: .logMode)
         }
         let located = Located(mode, range: advance().range)
-        return LogDirectiveSyntax(mode: located, range: range(from: start))
+        let limit = current.kind == .keyword(.limit) ? try parseLogLimit() : nil
+        return LogDirectiveSyntax(mode: located, limit: limit, range: range(from: start))
     }
 
     /// `set NAME = LIST`; the list may span lines inside its braces.

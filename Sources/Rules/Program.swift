@@ -17,6 +17,8 @@ public struct Program: Sendable {
     /// What meets a packet that no rule matches.
     public let policy: Action
     public let logMode: LogMode
+    /// The most verdict lines the log takes (`log ... limit`); `nil` for `limit none`.
+    public let logLimit: LogLimit?
     /// What the ruleset allows the decoder to pass (`accept fragments`, `accept ip-options`).
     public let decodeOptions: DecodeOptions
     /// The rules in source order; `Decision.ruleIndex` indexes this array.
@@ -28,9 +30,13 @@ public struct Program: Sendable {
     }
     let index: RuleIndex
 
-    public init(policy: Action = .drop, logMode: LogMode = .drops, decodeOptions: DecodeOptions = DecodeOptions(), rules: [Rule]) {
+    public init(
+        policy: Action = .drop, logMode: LogMode = .drops, logLimit: LogLimit? = .default,
+        decodeOptions: DecodeOptions = DecodeOptions(), rules: [Rule]
+    ) {
         self.policy = policy
         self.logMode = logMode
+        self.logLimit = logLimit
         self.decodeOptions = decodeOptions
         self.rules = rules
         index = RuleIndex(rules)

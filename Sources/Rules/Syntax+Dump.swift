@@ -24,7 +24,8 @@ extension StatementSyntax: CustomStringConvertible {
         case .policy(let policy):
             return "policy \(policy.range) \(policy.action.value.rawValue) \(policy.action.range)"
         case .log(let log):
-            return "log \(log.range) \(log.mode.value.rawValue) \(log.mode.range)"
+            let limit = log.limit.map { " limit \($0.value.limit.map(\.description) ?? "none") \($0.range)" } ?? ""
+            return "log \(log.range) \(log.mode.value.rawValue) \(log.mode.range)\(limit)"
         case .set(let set):
             return "set \(set.range) \(set.name.value) \(set.name.range) = \(set.items)"
         case .include(let path, let range):

@@ -87,13 +87,17 @@ public struct PolicySyntax: Equatable, Sendable {
     }
 }
 
-/// `log drops|all|control|none`: which decisions are logged.
+/// `log drops|all|control|none [limit RATE/UNIT [burst N] | limit none]`: which decisions
+/// are logged, and how many lines at most (see `LogLimit`).
 public struct LogDirectiveSyntax: Equatable, Sendable {
     public var mode: Located<LogMode>
+    /// The `limit` clause, from its keyword on; `nil` when absent (the default limit holds).
+    public var limit: Located<LogLimitSetting>?
     public var range: SourceRange
 
-    public init(mode: Located<LogMode>, range: SourceRange) {
+    public init(mode: Located<LogMode>, limit: Located<LogLimitSetting>? = nil, range: SourceRange) {
         self.mode = mode
+        self.limit = limit
         self.range = range
     }
 }

@@ -8,6 +8,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case accept
     case all
     case any
+    case burst
     case code
     case control
     case drop
@@ -21,6 +22,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case ipOptions = "ip-options"
     case label
     case length
+    case limit
     case log
     case mark
     case none

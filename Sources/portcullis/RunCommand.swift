@@ -55,8 +55,13 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Int = 60
 
-    @Flag(help: "Fail closed on the log: drop packets while verdict lines cannot be written.")
+    @Flag(help: "Fail closed on the log: drop packets while verdict lines cannot be written (or are held back by --log-min-free).")
     var requireLog = false
+
+    @Option(help: ArgumentHelp(
+        "Stop writing verdict lines while free space on the log's filesystem is under this (bytes with K, M, G or T, or a percentage of the filesystem); packets are still counted, and summarised when space returns. 0 turns it off.",
+        valueName: "size|percent"))
+    var logMinFree: FreeSpaceThreshold = .default
 
     @Option(help: ArgumentHelp(
         "Write Prometheus metrics to this file (node_exporter textfile collector), replaced atomically.",
@@ -179,7 +184,8 @@ struct Run: ParsableCommand {
             options: WorkerOptions(
                 statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
-                failOpen: failOpen, stateMarkShift: stateMarkShift)
+                failOpen: failOpen, stateMarkShift: stateMarkShift,
+                logPath: log == "-" ? nil : log, logMinFree: logMinFree)
         )
         if let capture, let captureFile {
             do {
@@ -193,3 +199,8 @@ struct Run: ParsableCommand {
 }
 
 extension CaptureMode: ExpressibleByArgument {}
+
+extension FreeSpaceThreshold: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { description }
+}

@@ -26,6 +26,8 @@ struct HealthState {
     var reloadsFailed: UInt64 = 0
     var startTime = 0
     var metricsFailureReported = false
+    var nextDiskCheck = 0.0
+    var linesAtDiskCheck: UInt64 = 0
 
     mutating func start(now: Double) {
         nextKernelCheck = now + 1
@@ -76,6 +78,7 @@ extension Worker {
 
     /// Once a second: the kernel's counters, a retry of a failing log, stats when due.
     func housekeeping(now: Double) {
+        logGateHousekeeping(now: now)
         if now >= health.nextKernelCheck {
             health.nextKernelCheck = now + 1
             checkKernelCounters()
@@ -126,6 +129,7 @@ extension Worker {
             ("received", queue.packetsReceived), ("verdicts_sent", queue.verdictsSent),
             ("socket_overflows", queue.socketOverflows), ("packet_id_gaps", health.missingPacketIDs),
             ("dropped_log_unavailable", health.droppedForLog),
+            ("verdict_lines_logged", gate.admitted), ("verdict_lines_suppressed", gate.suppressed),
         ]
         if let kernel = health.kernel {
             counters += [("kernel_queue_dropped", kernel.queueDropped), ("kernel_user_dropped", kernel.userDropped)]

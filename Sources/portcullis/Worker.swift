@@ -23,6 +23,10 @@ struct WorkerOptions {
     /// Read the connection state from mark bits `shift ..< shift + 3` (and hide them from
     /// `mark` rules) instead of asking the kernel for NFQA_CT_INFO.
     var stateMarkShift: UInt32?
+    /// The log file whose filesystem the disk guard watches; nil for standard output.
+    var logPath: String?
+    /// `--log-min-free`: verdict lines stop while free space is under it.
+    var logMinFree = FreeSpaceThreshold.default
 }
 
 /// The run loop of one queue: it alone owns the session, the engine and the log writer.
@@ -42,6 +46,10 @@ final class Worker {
     var health = HealthState()
     /// `run --capture`: the pcap the judged packets go to, when asked.
     var capture: PcapCapture?
+    /// Which verdict lines are written and which are summarised (Worker+LogGate.swift).
+    var gate: VerdictLogGate
+    /// The monotonic time of the batch being judged, read once per batch for the gate.
+    private var batchClock: UInt64 = 0
 
     init(
         session: QueueSession<MNLSocket>, engine: Engine, writer: JSONLinesWriter,
@@ -53,6 +61,7 @@ final class Worker {
         self.signals = signals
         self.ruleset = ruleset
         self.options = options
+        gate = VerdictLogGate(limit: ruleset.program.logLimit, now: VerdictLogGate.monotonicNow())
     }
 
     /// Serves until SIGTERM/SIGINT or a socket failure; always unbinds and logs `stop`.
@@ -61,7 +70,8 @@ final class Worker {
             version: Portcullis.version, queue: session.queue, rulesFile: ruleset.path,
             pid: getpid(), program: ruleset.program, faultInjectionMark: Engine.faultMark,
             selfTest: (options.knownAnswers, ruleset.ruleProbes), failOpen: options.failOpen,
-            stateMarkShift: options.stateMarkShift
+            stateMarkShift: options.stateMarkShift,
+            logMinFree: options.logPath == nil || options.logMinFree.isOff ? nil : options.logMinFree.description
         ))
         if options.failOpen {
             FileHandleStream.standardError.write(
@@ -82,6 +92,7 @@ final class Worker {
             do {
                 ready = try session.wait(alsoFor: signals.fileDescriptor, timeoutMilliseconds: 1000)
                 if ready.contains(.socket) {
+                    batchClock = VerdictLogGate.monotonicNow()
                     try session.receiveBatch { message in self.judge(message) }
                     afterBatch()
                     capture?.flush()
@@ -148,15 +159,21 @@ final class Worker {
         if event.reason == .internal { health.internalErrors += 1 }
         capture?.record(message.payload, packetLength: message.packetLength, outcome: outcome)
         if event.shouldLog {
-            writer.writeVerdict(
-                event, inInterface: input.name, outInterface: output.name
-            )
-            if options.requireLog {
-                writer.flush()
-                if writer.isFailing, outcome.action == .accept {
-                    health.droppedForLog += 1
-                    return .drop
+            if gate.admit(event, now: batchClock) {
+                writer.writeVerdict(
+                    event, inInterface: input.name, outInterface: output.name
+                )
+                if options.requireLog {
+                    writer.flush()
+                    if writer.isFailing, outcome.action == .accept {
+                        health.droppedForLog += 1
+                        return .drop
+                    }
                 }
+            } else if options.requireLog, gate.diskLow, outcome.action == .accept {
+                // Fail closed: the disk guard holds this accept's line back.
+                health.droppedForLog += 1
+                return .drop
             }
         }
         switch outcome {
@@ -177,8 +194,10 @@ final class Worker {
                     throw Failure(message: error.description, status: ExitStatus.io)
                 }
             }
+            writeSuppressionSummaries()
             ruleset = next
             engine.swap(program: next.program)
+            gate.replace(limit: next.program.logLimit, now: VerdictLogGate.monotonicNow())
             writer.ruleset = next.sha256
             writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [])
             health.reloadsSucceeded += 1
@@ -192,6 +211,7 @@ final class Worker {
 
     /// Reopens the log file (after logrotate moved it). Keeps the old one on failure.
     private func reopenLog() {
+        writeSuppressionSummaries()
         do {
             try writer.reopen()
         } catch {
@@ -200,6 +220,7 @@ final class Worker {
     }
 
     private func writeStop(signal: String?) {
+        writeSuppressionSummaries()
         writer.writeStop(queue: session.queue, signal: signal, counters: stopCounters())
         writer.flush()
     }
@@ -220,6 +241,7 @@ final class Worker {
             ("receive_calls", queue.receiveCalls),
             ("packet_id_gaps", health.missingPacketIDs), ("dropped_log_unavailable", health.droppedForLog),
             ("log_lines_lost", writer.lostLines),
+            ("verdict_lines_logged", gate.admitted), ("verdict_lines_suppressed", gate.suppressed),
         ]
     }
 
