@@ -386,7 +386,8 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(line["policy"] as? String == "drop")
         #expect(line["log"] as? String == "all")
         #expect(line["rule_count"] as? Int == 2)
-        #expect(line.count == 11)  // with the chain value
+        #expect(line["log_limit"] as? String == "1000/s burst 5000")
+        #expect(line.count == 12)  // with the chain value
     }
 
     @Test func stopEvent() throws {
