@@ -9,6 +9,8 @@
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
     nettool.py udp-flood HOST SECS PORT...  send small datagrams round-robin to PORTs as fast as possible
+    nettool.py spoof-flood HOST COUNT NETS PORTS  send COUNT UDP datagrams from spoofed sources in NETS
+                                           /24s (10.77.N.x) to PORTS ports (7000+), in bursts; print the count
     nettool.py sniff-hex IFACE OUTFILE     append each IPv4 packet seen, as one line of hex
     nettool.py raw-ip HEX...               send each crafted IPv4 datagram as written (IP_HDRINCL;
                                            the kernel fills in only the total length and header checksum)
@@ -242,6 +244,21 @@ def udp_flood(host, seconds, *ports):
     print(f"sent={sent} local_drops={dropped}")
 
 
+def spoof_flood(host, count, nets, ports):
+    """UDP datagrams (checksum 0: none, RFC 768) from 10.77.N.H to HOST:7000+P, sources and
+    ports cycling. Bursts of 256 with a 2 ms pause: a flood, yet under the kernel queue's
+    1,024 packets, so that the firewall judges (nearly) every one."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    count, nets, ports = int(count), int(nets), int(ports)
+    for index in range(count):
+        src = f"10.77.{index % nets}.{index % 250 + 1}"
+        payload = struct.pack("!HHHH", 40000 + index % 1000, 7000 + index % ports, 8 + 8, 0) + b"floodflo"
+        s.sendto(ipv4(src, host, 17, payload), (host, 0))
+        if index % 256 == 255:
+            time.sleep(0.002)
+    print(f"sent={count}")
+
+
 def storm(iface, dst_mac, count, seed):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
@@ -268,6 +285,7 @@ if __name__ == "__main__":
         "tcp-sink": lambda a: tcp_sink(*a),
         "storm": lambda a: storm(*a[:4]),
         "udp-flood": lambda a: udp_flood(*a),
+        "spoof-flood": lambda a: spoof_flood(*a),
         "sniff-hex": lambda a: sniff_hex(*a),
         "raw-ip": lambda a: raw_ip(a),
         "tcp-bulk": lambda a: tcp_bulk(*a),
