@@ -53,6 +53,46 @@ func queueBenchmarks() {
                      "the queue benchmark's mix did not take its paths: \(counters)")
         precondition(socket.sentBytes > 0 && writer.linesWritten > 0)
     }
+    floodBenchmarks()
+}
+
+/// A flood, every packet a drop (25 TCP SYNs to port 23 from 25 /24 networks, dropped by the
+/// policy), judged twice in one run: unlogged (`log none`, the cost a flood had before the
+/// limit, and the floor), and under a rate limit that is exhausted (`limit 1/h burst 1`: one
+/// line, every other packet counted in the `suppressed` summary, written once a second as
+/// `run`'s housekeeping does). The claim is that the second costs no more per packet
+/// than the first; compare the two within one run (BENCHMARKS.md).
+func floodBenchmarks() {
+    let flood = QueueMix.floodPackets()
+    for (name, rules) in [
+        ("queue flood, all dropped: log none (per packet)", "policy drop\nlog none\naccept tcp to any port 443"),
+        ("queue flood, all dropped: log drops, limit exhausted (per packet)",
+         "policy drop\nlog drops limit 1/h burst 1\naccept tcp to any port 443"),
+    ] {
+        let (program, _) = Program.load(source: rules, file: "flood.rules")
+        Benchmark(name) { benchmark in
+            let socket = ReplaySocket(datagrams: flood.map { QueueMix.message(payload: $0) }, repeats: 1)
+            guard let program, let session = try? QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0)),
+                  let writer = try? JSONLinesWriter(destination: .file("/dev/null"), ruleset: String(repeating: "0", count: 64))
+            else { return }
+            let worker = BenchWorker(session: session, engine: Engine(program: program), writer: writer)
+            worker.gate = VerdictLogGate(limit: program.logLimit, now: VerdictLogGate.monotonicNow())
+            worker.warm()
+            benchmark.startMeasurement()
+            for _ in 0..<(benchmark.scaledIterations.count / QueueMix.batch) {
+                worker.clock = VerdictLogGate.monotonicNow()
+                blackHole(try? session.receiveBatch { message in worker.judge(message) })
+                worker.gate?.writeDue(to: writer, queue: 0, now: worker.clock)
+                writer.flush()
+            }
+            benchmark.stopMeasurement()
+            let counters = worker.engine.counters
+            precondition(counters.droppedByPolicy == counters.packets && counters.packets > 0, "the flood was not all drops: \(counters)")
+            if program.logLimit != nil {
+                precondition(worker.gate!.suppressed + 1 >= counters.packets, "the limit was not exhausted")
+            }
+        }
+    }
 }
 
 /// What `Worker.judge` (Sources/portcullis/Worker.swift) does per packet, restated here
@@ -69,6 +109,10 @@ final class BenchWorker {
     private var lastPacketID: UInt32?
     private var missingPacketIDs: UInt64 = 0
     private var internalErrors: UInt64 = 0
+    /// The rate limit, as `Worker.gate`; nil: every line asked for is written.
+    var gate: VerdictLogGate?
+    /// The batch's monotonic time, as `Worker` reads it once per batch.
+    var clock: UInt64 = 0
 
     struct InterfaceInfo {
         var name: String?
@@ -117,7 +161,7 @@ final class BenchWorker {
         )
         let (outcome, event) = engine.judge(message.payload, metadata: metadata)
         if event.reason == .internal { internalErrors += 1 }
-        if event.shouldLog {
+        if event.shouldLog, gate?.admit(event, now: clock) ?? true {
             writer.writeVerdict(event, inInterface: input.name, outInterface: output.name)
         }
         switch outcome {
@@ -212,6 +256,40 @@ enum QueueMix {
     static let inDevice: UInt32 = 4
     static let outDevice: UInt32 = 5
     static let packetIDOffset = 24
+
+    /// 25 TCP SYNs to port 23 (the policy drops them), from 10.77.N.2 for N in 0..<25.
+    static func floodPackets() -> [[UInt8]] {
+        (0..<batch).map { index in
+            var syn = typicalSYN()
+            syn[13] = 77; syn[14] = UInt8(index)
+            syn[22] = 0x00; syn[23] = 23
+            return resealedAnyAddress(syn)
+        }
+    }
+
+    /// `resealed` for any addresses: the IPv4 header checksum and the TCP checksum over the
+    /// pseudo-header of the packet's own addresses (20-byte IPv4 header).
+    static func resealedAnyAddress(_ original: [UInt8]) -> [UInt8] {
+        var packet = original
+        func sum(_ bytes: ArraySlice<UInt8>, _ initial: UInt32 = 0) -> UInt16 {
+            var total = initial
+            for index in stride(from: bytes.startIndex, to: bytes.endIndex, by: 2) {
+                total += UInt32(bytes[index]) << 8 | (index + 1 < bytes.endIndex ? UInt32(bytes[index + 1]) : 0)
+            }
+            while total > 0xFFFF { total = (total & 0xFFFF) + (total >> 16) }
+            return ~UInt16(total)
+        }
+        packet[10] = 0; packet[11] = 0
+        packet[36] = 0; packet[37] = 0
+        let ip = sum(packet[0..<20])
+        packet[10] = UInt8(ip >> 8); packet[11] = UInt8(ip & 0xFF)
+        // Pseudo-header: source, destination, zero, protocol, TCP length.
+        var pseudo = UInt32(packet[9]) + UInt32(packet.count - 20)
+        for index in stride(from: 12, to: 20, by: 2) { pseudo += UInt32(packet[index]) << 8 | UInt32(packet[index + 1]) }
+        let tcp = sum(packet[20...], pseudo)
+        packet[36] = UInt8(tcp >> 8); packet[37] = UInt8(tcp & 0xFF)
+        return packet
+    }
 
     static func packets() -> [[UInt8]] {
         // Accepted: the established-connection segment to 10.2.0.2:443.
