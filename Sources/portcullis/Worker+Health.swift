@@ -114,6 +114,7 @@ extension Worker {
                 ("kernel_user_dropped_total", "Packets the kernel could not deliver to the socket.", kernel?.userDropped ?? 0),
                 ("log_lines_lost_total", "Verdict log lines that could not be written.", writer.lostLines),
                 ("dropped_log_unavailable_total", "Packets dropped because the log could not be written (--require-log).", health.droppedForLog),
+                ("log_lines_suppressed_total", "Verdict lines held back by the log limit or --log-min-free (in suppressed events).", gate.suppressed),
             ],
             reloadsSucceeded: health.reloadsSucceeded, reloadsFailed: health.reloadsFailed,
             startTime: health.startTime)
