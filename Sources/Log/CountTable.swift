@@ -6,8 +6,8 @@
 /// Open addressing in arrays sized once at `init`; `record` and `removeAll` allocate nothing.
 public struct CountTable: Sendable {
     private static let empty = UInt64.max
-    private var keys: [UInt64]
-    private var counts: [UInt64]
+    /// Key and count side by side: one array, one uniqueness check per `record`.
+    private var slots: [(key: UInt64, count: UInt64)]
     private let mask: Int
     /// The most distinct keys counted (half the slots, so probes stay short).
     public let capacity: Int
@@ -19,8 +19,7 @@ public struct CountTable: Sendable {
     public init(capacity: Int) {
         var slots = 2
         while slots < capacity * 2 { slots *= 2 }
-        keys = Array(repeating: Self.empty, count: slots)
-        counts = Array(repeating: 0, count: slots)
+        self.slots = Array(repeating: (Self.empty, 0), count: slots)
         mask = slots - 1
         self.capacity = slots / 2
     }
@@ -31,17 +30,17 @@ public struct CountTable: Sendable {
         // Fibonacci hashing: spreads /24 networks and small ports alike.
         var slot = Int(truncatingIfNeeded: (wide &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
         while true {
-            if keys[slot] == wide {
-                counts[slot] += 1
+            let key = slots[slot].key
+            if key == wide {
+                slots[slot].count += 1
                 return
             }
-            if keys[slot] == Self.empty {
+            if key == Self.empty {
                 guard entries < capacity else {
                     overflow += 1
                     return
                 }
-                keys[slot] = wide
-                counts[slot] = 1
+                slots[slot] = (wide, 1)
                 entries += 1
                 return
             }
@@ -54,8 +53,8 @@ public struct CountTable: Sendable {
     public func top(_ limit: Int) -> (top: [(key: UInt32, count: UInt64)], other: UInt64) {
         var all: [(key: UInt32, count: UInt64)] = []
         all.reserveCapacity(entries)
-        for slot in keys.indices where keys[slot] != Self.empty {
-            all.append((UInt32(truncatingIfNeeded: keys[slot]), counts[slot]))
+        for (key, count) in slots where key != Self.empty {
+            all.append((UInt32(truncatingIfNeeded: key), count))
         }
         all.sort { $0.count != $1.count ? $0.count > $1.count : $0.key < $1.key }
         let kept = Array(all.prefix(limit))
@@ -66,7 +65,7 @@ public struct CountTable: Sendable {
     /// Empties the table in place (no allocation).
     public mutating func removeAll() {
         guard entries > 0 || overflow > 0 else { return }
-        for slot in keys.indices { keys[slot] = Self.empty }
+        for slot in slots.indices { slots[slot] = (Self.empty, 0) }
         entries = 0
         overflow = 0
     }

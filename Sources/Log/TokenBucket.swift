@@ -12,6 +12,9 @@ public struct TokenBucket: Sendable {
     private var credit: UInt64
     private let unit: UInt64
     private let capacity: UInt64
+    /// Nanoseconds to fill from empty, plus one: past it the bucket is full. Kept so that
+    /// `take` divides nothing (a 64-bit division costs more than the rest of it).
+    private let fillTime: UInt64
     private var last: UInt64
 
     /// A full bucket at time `now` (nanoseconds of a monotonic clock).
@@ -19,6 +22,7 @@ public struct TokenBucket: Sendable {
         self.limit = limit
         unit = limit.period.nanoseconds
         capacity = limit.burst * unit
+        fillTime = capacity / limit.rate + 1
         credit = capacity
         last = now
     }
@@ -33,24 +37,24 @@ public struct TokenBucket: Sendable {
 
     /// Whole tokens the bucket would hold at `now`.
     public func tokens(at now: UInt64) -> UInt64 {
-        Self.refilled(credit, since: last, now: now, rate: limit.rate, capacity: capacity) / unit
+        refilled(at: now) / unit
     }
 
     /// Takes one token if there is one at `now`. A clock that steps backwards adds nothing.
     public mutating func take(now: UInt64) -> Bool {
-        credit = Self.refilled(credit, since: last, now: now, rate: limit.rate, capacity: capacity)
+        credit = refilled(at: now)
         if now > last { last = now }
         guard credit >= unit else { return false }
         credit -= unit
         return true
     }
 
-    private static func refilled(_ credit: UInt64, since last: UInt64, now: UInt64, rate: UInt64, capacity: UInt64) -> UInt64 {
+    private func refilled(at now: UInt64) -> UInt64 {
         guard now > last else { return credit }
         let elapsed = now - last
         // Past the time to fill from empty, the bucket is full; below it, elapsed × rate is
-        // below capacity and cannot overflow.
-        guard elapsed < capacity / rate + 1 else { return capacity }
-        return min(capacity, credit + elapsed * rate)
+        // at most capacity and cannot overflow.
+        guard elapsed < fillTime else { return capacity }
+        return min(capacity, credit + elapsed * limit.rate)
     }
 }
