@@ -3,12 +3,12 @@ what is held back is summarised in `suppressed` events so that every judged pack
 accounted for, and `run --log-min-free` stops verdict lines while the log's filesystem is
 nearly full. Real floods of spoofed UDP through the namespace topology."""
 import json
-import os
+import signal
 import subprocess
 import time
 
 from conftest import nettool
-from test_log import assert_valid, verify_chain
+from test_log import assert_valid, ping, verify_chain
 from topology import SERVER_IP
 
 FLOOD = 30000
@@ -88,14 +88,21 @@ def test_default_limit_holds_a_ruleset_that_says_nothing(topology, start_filter,
     rules.write_text("policy drop\naccept icmp\n")
     allow_spoofed_sources(topology)
     flt = start_filter(rules, extra=["--stats-interval", "0"])
-    nettool(topology, topology.client, "spoof-flood", SERVER_IP, "12000", "5", "3", timeout=120)
+    began = time.monotonic()
+    nettool(topology, topology.client, "spoof-flood", SERVER_IP, "40000", "5", "3", timeout=180)
     time.sleep(1.5)
+    elapsed = time.monotonic() - began
     assert flt.stop() == 0
     events = flt.events()
     verdicts, suppressed, counters = accounting(events)
     assert events[0]["log_limit"] == "1000/s burst 5000"
-    assert suppressed, "12,000 drops at once exceed the default burst of 5,000"
+    # The burst, then 1,000 lines a second at most, however fast the sender was.
+    assert len(verdicts) <= 5000 + 1000 * (elapsed + 1), (len(verdicts), elapsed)
+    if counters["packets"] > 5000 + 1000 * (elapsed + 1):
+        assert suppressed
     assert len(verdicts) + sum(s["count"] for s in suppressed) == counters["packets"]
+    print(f"default limit: {counters['packets']} judged in {elapsed:.1f} s, {len(verdicts)} verdict lines, "
+          f"{len(suppressed)} suppressed events, log {flt.log_path.stat().st_size} bytes")
 
 
 def test_low_disk_stops_lines_counts_on_and_resumes_with_a_summary(topology, start_filter, tmp_path, portcullis_bin):
@@ -151,3 +158,48 @@ def wait_until(predicate, timeout=8):
             return True
         time.sleep(0.1)
     return False
+
+
+def test_reload_writes_the_open_summary_under_the_old_ruleset_and_swaps_the_limit(topology, start_filter, tmp_path):
+    rules = tmp_path / "reload.rules"
+    rules.write_text("policy drop\nlog drops limit 1/h burst 1\naccept icmp\n")
+    allow_spoofed_sources(topology)
+    flt = start_filter(rules, extra=["--stats-interval", "0"])
+    old = flt.events("start")[0]["ruleset"]
+    nettool(topology, topology.client, "spoof-flood", SERVER_IP, "300", "3", "3")
+    assert wait_until(lambda: len(flt.events("verdict")) == 1)
+    rules.write_text("policy drop\nlog drops limit none\naccept icmp\n")
+    flt.process.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: flt.events("reload"))
+    nettool(topology, topology.client, "spoof-flood", SERVER_IP, "40", "3", "3")
+    assert wait_until(lambda: len(flt.events("verdict")) == 41)
+    assert flt.stop() == 0
+    events = flt.events()
+    verdicts, suppressed, counters = accounting(events)
+    kinds = [e["event_type"] for e in events if e["event_type"] in ("suppressed", "reload")]
+    assert kinds == ["suppressed", "reload"]
+    assert suppressed[0]["ruleset"] == old != events[-1]["ruleset"]
+    assert suppressed[0]["count"] == counters["packets"] - 41 >= 250
+
+
+def test_require_log_drops_accepts_while_the_disk_guard_holds_lines(topology, start_filter, tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(small)], check=True)
+    try:
+        rules = tmp_path / "all.rules"
+        rules.write_text("policy drop\nlog all\naccept icmp\n")
+        flt = start_filter(rules, log_path=small / "verdicts.jsonl",
+                           extra=["--stats-interval", "0", "--log-min-free", "2M", "--require-log"])
+        assert ping(topology)
+        (small / "filler").write_bytes(b"\0" * (3 << 20))
+        assert wait_until(lambda: any(e.get("kind") == "log_disk_low" for e in flt.events("anomaly")))
+        assert not ping(topology), "fail closed: an accept without its line is dropped"
+        (small / "filler").unlink()
+        assert wait_until(lambda: flt.events("suppressed"))
+        assert ping(topology)
+        assert flt.stop() == 0
+        counters = flt.events("stop")[0]["counters"]
+        assert counters["dropped_log_unavailable"] >= 1
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
