@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Portcullis: a strict userspace packet filter behind iptables NFQUEUE.
-/// Module layering (dependencies point down only) is described in ../shared/STYLE.md §1.
+/// Module layering (dependencies point down only) is described in docs/architecture.md.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
