@@ -4,7 +4,7 @@ import Engine
 import Rules
 import Wire
 
-/// The benchmark suite. Each benchmark's figures are printed by `swift package benchmark`;
+/// The benchmark suite. Each benchmark's figures are printed by `swift package --package-path Benchmarks benchmark`;
 /// nothing here is asserted in tests (see BENCHMARKS.md).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
