@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Portcullis: a strict userspace packet filter behind iptables NFQUEUE.
-/// Module layering (dependencies point down only) is described in ../shared/STYLE.md §1.
+/// Module layering (dependencies point down only) is described in docs/architecture.md.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -12,12 +12,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portcullis", targets: ["portcullis"]),
+        // The layers as libraries, for the benchmark package in Benchmarks/ (not a public API).
+        .library(name: "PortcullisLayers", targets: ["Wire", "Rules", "Engine", "Log", "QueueIO"]),
+        .library(name: "CNetfilterQueue", targets: ["CNetfilterQueue"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .systemLibrary(
@@ -58,19 +59,8 @@ let package = Package(
             dependencies: [
                 "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
-        ),
-        // Benchmarks (ordo-one/benchmark): `swift package benchmark`, or scripts/bench.
-        .executableTarget(
-            name: "PortcullisBenchmarks",
-            dependencies: [
-                "Wire", "Rules", "Engine", "Log", "QueueIO", "CNetfilterQueue",
-                .product(name: "Benchmark", package: "benchmark"),
-            ],
-            path: "Benchmarks/PortcullisBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire"], swiftSettings: strict),

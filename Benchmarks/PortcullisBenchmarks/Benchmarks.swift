@@ -4,8 +4,8 @@ import Engine
 import Rules
 import Wire
 
-/// The benchmark suite. Each benchmark's figures are printed by `swift package benchmark`;
-/// nothing here is asserted in tests (see STYLE §5 and BENCHMARKS.md).
+/// The benchmark suite. Each benchmark's figures are printed by `swift package --package-path Benchmarks benchmark`;
+/// nothing here is asserted in tests (see BENCHMARKS.md).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal, .instructions],

@@ -33,7 +33,7 @@ public func fuzzDatagram(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let sent = context.checksumNotReady && !rebuilt.elementsEqual(packet) ? emit(datagram, from: packet, mode: .compute) : rebuilt
     let again: Datagram
     do throws(DecodeError) {
-        // `span.bytes` keeps the typed throw (Array.withUnsafeBytes would not, STYLE §4).
+        // `span.bytes` keeps the typed throw (Array.withUnsafeBytes would not).
         again = try Datagram(
             parsing: sent.span.bytes,
             context: PacketContext(checksumNotReady: context.checksumNotReady && sent == rebuilt), options: options)

@@ -6,9 +6,9 @@ import Wire
 
 /// One packet's life: decode → evaluate → rebuild → verdict and log event.
 ///
-/// Pure: no sockets, no files. The same engine serves `run` and, later, `replay`.
+/// Pure: no sockets, no files. The same engine serves `run` and `replay`.
 /// All buffers are allocated in `init`; `judge` allocates nothing. One owner per engine
-/// (STYLE §6): the run loop that holds it is the only one that calls it.
+/// (CONTRIBUTING.md): the run loop that holds it is the only one that calls it.
 public final class Engine {
     /// The compiled ruleset in force. Swapped only between packets.
     public private(set) var program: Program

@@ -18,7 +18,7 @@ public struct StatsSnapshot {
     }
 }
 
-/// Something out of the ordinary that an investigator must see (DESIGN principle 5).
+/// Something out of the ordinary that an investigator must see (docs/architecture.md: every decision can be explained afterwards).
 /// Raw values are the log's `kind`.
 public enum AnomalyKind: String, Sendable {
     /// The socket's receive buffer overflowed (ENOBUFS): the kernel dropped messages for us.

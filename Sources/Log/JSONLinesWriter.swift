@@ -60,7 +60,7 @@ public struct StartInfo: Sendable {
     }
 }
 
-/// Writes the verdict log: one JSON object a line, EVE-like names (docs/DESIGN).
+/// Writes the verdict log: one JSON object a line, EVE-like names (docs/logs.md).
 ///
 /// Lines are built in a buffer reserved at startup and written whole, many at a time, with
 /// one `write` per `flush` to a file opened `O_APPEND`, so concurrent writers never tear a

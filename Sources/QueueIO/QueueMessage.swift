@@ -57,12 +57,3 @@ public struct SKBInfo: OptionSet, Sendable {
     /// The device did not verify the checksum.
     public static let checksumNotVerified = SKBInfo(rawValue: 1 << 2)
 }
-
-/// What we tell the kernel to do with a packet.
-public enum QueueVerdict: Sendable, Equatable {
-    case drop
-    /// Accept the packet as the kernel holds it.
-    case accept
-    /// Accept the packet, replacing its bytes with the rebuilt ones given to `queueVerdict`.
-    case acceptRebuilt
-}

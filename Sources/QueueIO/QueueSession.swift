@@ -70,7 +70,7 @@ public struct QueueCounters: Sendable, Equatable {
 /// Owns its buffers, allocated once in `init`; receiving and answering allocate nothing.
 /// Every packet message handed to the handler is answered: the handler returns the answer
 /// and the session writes the verdict, so no path leaves a packet without one.
-/// Not thread-safe by design: one loop owns one session (STYLE §6).
+/// Not thread-safe by design: one loop owns one session (CONTRIBUTING.md, "One owner per queue").
 public final class QueueSession<Socket: NetlinkSocket> {
     public let queue: UInt16
     public private(set) var counters = QueueCounters()

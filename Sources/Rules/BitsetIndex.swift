@@ -1,4 +1,4 @@
-/// The bitset index: per-field interval tables of rule bitsets (STYLE §7). `RuleIndex` hands
+/// The bitset index: per-field interval tables of rule bitsets. `RuleIndex` hands
 /// it the rules that overlap too heavily to be filed under a key field; it works for any rules,
 /// but its cost grows with the number it holds (a 64-rule word per AND step).
 ///

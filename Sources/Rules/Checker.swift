@@ -10,8 +10,6 @@ public struct CheckedRuleset: Sendable {
     public var decodeOptions = DecodeOptions()
     public var rules: [Rule] = []
     public var diagnostics: [Diagnostic] = []
-
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
 /// The consistency pass over a parsed ruleset, like pf's `rule_consistent`: what parses but

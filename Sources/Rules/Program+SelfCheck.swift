@@ -1,7 +1,7 @@
 import Wire
 
 /// The start-up check that a compiled program decides exactly as the plain rule-by-rule
-/// reference does (DESIGN: a miscompiled ruleset must not go live).
+/// reference does (a miscompiled ruleset must not go live).
 ///
 /// Probes are packets built to hit each rule: one at the low end and one at the high end
 /// of every range the rule constrains (the interfaces by the first name it lists), plus a

@@ -1,4 +1,4 @@
-/// The compiled evaluator: what makes 10,000 rules cost about what 10 do (STYLE §7).
+/// The compiled evaluator: what makes 10,000 rules cost about what 10 do (docs/rules.md, "How rules are evaluated").
 ///
 /// Every rule is filed under one *key field*: the field it narrows the most (a host address, a
 /// port), measured as the share of the field's values it accepts. For each key field in use,

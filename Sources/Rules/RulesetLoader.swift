@@ -8,7 +8,7 @@ public struct LoadError: Error, Equatable, Sendable {
 }
 
 /// Where rule text comes from. The CLI reads files; tests serve an in-memory map. Rules itself
-/// does no I/O (STYLE §1), so `include` goes through this.
+/// does no I/O (docs/architecture.md), so `include` goes through this.
 public protocol RuleSourceLoader {
     /// The text of `path`, resolved against the file that includes it (`relativeTo`, nil for
     /// the top-level file). Returns the resolved path, which names the file in diagnostics.

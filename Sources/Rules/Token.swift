@@ -1,6 +1,6 @@
 /// A reserved word of the rule language.
 ///
-/// This enum is the language's one keyword table (STYLE §7): cases are lower-case, hyphenated
+/// This enum is the language's one keyword table: cases are lower-case, hyphenated
 /// where they are several words, and kept in sorted raw-value order (a test checks it), so
 /// that later keywords (`set`, `type`, `include`, `flags`, ICMP type names) slot in by adding
 /// one line here and one branch in the parser.

@@ -1,5 +1,5 @@
 // Network byte order (big-endian) accessors. Every read and write goes through the span's own
-// bounds check, so a wrong offset traps instead of reading foreign memory (STYLE §3). A 16- or
+// bounds check, so a wrong offset traps instead of reading foreign memory. A 16- or
 // 32-bit field is one checked load or store of the whole field, not one per byte.
 
 extension RawSpan {

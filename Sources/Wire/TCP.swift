@@ -17,8 +17,6 @@ public enum TCP {
 
     /// Size of a header without options: data offset 5.
     public static let minimumHeaderLength = 20
-    /// Data offset 15 allows 40 bytes of options.
-    public static let maximumOptionsLength = 40
 
     /// Option kinds the structural walk treats specially (RFC 9293 §3.2).
     public enum OptionKind {

@@ -39,7 +39,7 @@ struct Portcullis: ParsableCommand {
     }
 }
 
-/// Exit statuses (STYLE §4).
+/// Exit statuses (README: 0 ok, 1 rule errors, 2 usage, 3 I/O or system error).
 enum ExitStatus {
     static let ruleErrors: Int32 = 1
     static let usage: Int32 = 2
