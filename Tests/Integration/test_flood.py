@@ -203,3 +203,10 @@ def test_require_log_drops_accepts_while_the_disk_guard_holds_lines(topology, st
         assert counters["dropped_log_unavailable"] >= 1
     finally:
         subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def test_log_min_free_refuses_what_it_cannot_read(portcullis_bin, tmp_path):
+    for value in ("100%", "5 %", "1.5G", "lots"):
+        result = subprocess.run([portcullis_bin, "run", "--queue", "0", "--rules", "x", "--log", str(tmp_path / "l"),
+                                 "--log-min-free", value], capture_output=True, text=True)
+        assert result.returncode == 2 and "--log-min-free" in result.stderr, (value, result.stderr)
