@@ -20,15 +20,24 @@ public final class PcapWriter {
     /// The snapshot length written in the file header: the largest IPv4 datagram.
     public static let snapshotLength: Int32 = 65_535
 
-    /// Creates (or truncates) `path`.
+    /// Creates (mode 0640: it holds packet payloads) or truncates `path`, refusing a
+    /// symlink or an unsafe directory as `OutputFile` does.
     public init(path: String) throws(PcapError) {
         self.path = path
         guard let pcap = pcap_open_dead_with_tstamp_precision(pcs_dlt_raw(), Self.snapshotLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
             throw PcapError(path: path, message: "libpcap could not start a capture file")
         }
         self.pcap = pcap
-        guard let dumper = pcap_dump_open(pcap, path) else {
+        let fd: Int32
+        do {
+            fd = try OutputFile.open(path, mode: .truncate, permissions: 0o640)
+        } catch {
+            pcap_close(pcap)
+            throw PcapError(path: path, message: error.description, kind: .unsafePath)
+        }
+        guard let stream = fdopen(fd, "w"), let dumper = pcap_dump_fopen(pcap, stream) else {
             let message = String(cString: pcap_geterr(pcap))
+            Glibc.close(fd)
             pcap_close(pcap)
             throw PcapError(path: path, message: message)
         }

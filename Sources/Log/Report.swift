@@ -28,6 +28,8 @@ public struct Report: Sendable {
     public private(set) var files: [String] = []
     public private(set) var lines = 0
     public private(set) var damagedLines = 0
+    /// Files whose reading ended in damage (`ReportReadError.isDamage`).
+    public private(set) var damagedFiles: [ReportReadError] = []
     /// Events by `event_type`, before filtering (verdict lines included).
     public private(set) var events: [String: Int] = [:]
     public private(set) var matched = ReportCount()
@@ -47,12 +49,18 @@ public struct Report: Sendable {
     /// Reads a whole log file into the report.
     public mutating func read(_ reader: ReportReader) throws(ReportReadError) {
         files.append(reader.path)
-        try reader.forEachLine { line in
-            guard let line, let record = ReportRecord(line: line) else {
-                readDamaged()
-                return
+        do {
+            try reader.forEachLine { line in
+                guard let line, let record = ReportRecord(line: line) else {
+                    readDamaged()
+                    return
+                }
+                add(record)
             }
-            add(record)
+        } catch where error.isDamage {
+            // Garbage after gzip data, a cut stream, a bomb: counted as one damaged line.
+            readDamaged()
+            damagedFiles.append(error)
         }
     }
 

@@ -77,6 +77,9 @@ struct Report: ParsableCommand {
         } catch {
             Failure(message: error.description, status: ExitStatus.io).exit()
         }
+        for damage in report.damagedFiles {
+            FileHandleStream.standardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
+        }
         let dimensions = by.map { [$0] } ?? ReportDimension.allCases
         let bytes: [UInt8] = switch format {
         case .text: Array(report.text(dimensions: dimensions, top: top).utf8)
@@ -135,9 +138,11 @@ struct Report: ParsableCommand {
 
     /// Writes the whole output; a failure to report otherwise.
     private static func write(_ bytes: [UInt8], to path: String?) -> Failure? {
-        let fd = path.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? STDOUT_FILENO
-        guard fd >= 0 else {
-            return Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+        let fd: Int32
+        do {
+            fd = try path.map { path throws(OutputFileError) in try OutputFile.open(path, mode: .truncate, permissions: 0o644) } ?? STDOUT_FILENO
+        } catch {
+            return Failure(message: error.description, status: ExitStatus.io)
         }
         defer { if path != nil { close(fd) } }
         let complete = bytes.withUnsafeBytes { raw -> Bool in

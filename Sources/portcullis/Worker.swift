@@ -194,6 +194,7 @@ final class Worker {
     private func reopenLog() {
         do {
             try writer.reopen()
+            writer.writeReopen(queue: session.queue, pid: getpid())
         } catch {
             FileHandleStream.standardError.write("portcullis: \(error.description); still writing to the old log file\n")
         }
