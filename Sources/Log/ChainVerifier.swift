@@ -69,7 +69,17 @@ public struct ChainVerifier {
     private struct Link {
         var value = ChainValue.anchor
         /// A break waiting for the next line of the chain to classify it.
-        var suspect: (file: String, line: Int, previous: ChainValue, recorded: ChainValue?)?
+        var suspect: Suspect?
+    }
+
+    private struct Suspect {
+        var file: String
+        /// Files are numbered from 1 in the order given; (fileIndex, line) orders places.
+        var fileIndex: Int
+        var line: Int
+        var previous: ChainValue
+        var recorded: ChainValue?
+        var position: (Int, Int) { (fileIndex, line) }
     }
 
     /// At most one entry per queue number (65,536).
@@ -96,7 +106,7 @@ public struct ChainVerifier {
                 }
             } catch where error.isDamage {
                 if verifier.result.problem == nil {
-                    verifier.result.problem = Problem(file: path, line: number, kind: .damagedFile, detail: error.message)
+                    verifier.fail(Problem(file: path, line: number, kind: .damagedFile, detail: error.message))
                 }
             }
             if verifier.result.problem != nil { break }
@@ -114,13 +124,13 @@ public struct ChainVerifier {
         }
         result.lines += 1
         guard let split = Self.chainSplit(line) else {
-            result.problem = Problem(file: file, line: number, kind: .missingChain)
+            fail(Problem(file: file, line: number, kind: .missingChain))
             return
         }
         let content = UnsafeRawBufferPointer(rebasing: line[..<split.contentEnd])
         let recorded = ChainValue(hex: split.recorded)
         guard let queue = Self.queueField(in: content) else {
-            result.problem = Problem(file: file, line: number, kind: .badQueue)
+            fail(Problem(file: file, line: number, kind: .badQueue))
             return
         }
         var link: Link
@@ -135,7 +145,7 @@ public struct ChainVerifier {
             chains[queue] = Link(value: recorded ?? .anchor)
             return
         } else {
-            result.problem = Problem(file: file, line: number, kind: .unstarted)
+            fail(Problem(file: file, line: number, kind: .unstarted))
             return
         }
         if let suspect = link.suspect {
@@ -143,28 +153,48 @@ public struct ChainVerifier {
                 suspect.recorded.map { HashChain.link($0, content) } == recorded ? .alteredOrRemovedBefore
                 : HashChain.link(suspect.previous, content) == recorded ? .inserted
                 : .rewritten
-            result.problem = Problem(file: suspect.file, line: suspect.line, kind: kind)
+            fail(Problem(file: suspect.file, line: suspect.line, kind: kind), fileIndex: suspect.fileIndex)
             return
         }
         let computed = HashChain.link(link.value, content)
         if computed == recorded {
             link.value = computed
         } else {
-            link.suspect = (file, number, link.value, recorded)
+            link.suspect = Suspect(file: file, fileIndex: files, line: number, previous: link.value, recorded: recorded)
         }
         chains[queue] = link
     }
 
+    /// Records `problem`, unless a break earlier in the files is still waiting on another
+    /// chain: the earliest place is named (a line moved to another chain by an edited
+    /// `queue` is blamed on itself, not on its chain's next line).
+    private mutating func fail(_ problem: Problem, fileIndex: Int? = nil) {
+        let position = (fileIndex ?? files, problem.line)
+        if let earlier = earliestSuspect(), earlier.position < position {
+            result.problem = Problem(file: earlier.file, line: earlier.line, kind: .alteredOrRemovedBefore)
+        } else {
+            result.problem = problem
+        }
+    }
+
+    private func earliestSuspect() -> Suspect? {
+        chains.values.compactMap(\.suspect).min { $0.position < $1.position }
+    }
+
     mutating func markMissingChain(file: String, line: Int) {
         guard result.problem == nil else { return }
+        if file != currentFile {
+            currentFile = file
+            files += 1
+        }
         result.lines += 1
-        result.problem = Problem(file: file, line: line, kind: .missingChain)
+        fail(Problem(file: file, line: line, kind: .missingChain))
     }
 
     /// Reports a break that no later line could classify.
     public mutating func finish() {
         guard result.problem == nil else { return }
-        if let suspect = chains.values.compactMap(\.suspect).min(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
+        if let suspect = earliestSuspect() {
             result.problem = Problem(file: suspect.file, line: suspect.line, kind: .brokenAtEnd)
         }
     }

@@ -89,7 +89,7 @@ public final class ReportReader {
                 }
                 if line.isEmpty, !overlong {
                     // The common case: the whole line is inside the chunk; no copy.
-                    body(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+                    body(newline - start > limits.maximumLineLength ? nil : UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
                 } else {
                     keep(bytes[start..<newline])
                     deliver(body)
