@@ -157,7 +157,11 @@ public struct Timeline: Sendable {
     public func display(target: Int = 120) -> (width: Int64, buckets: [(start: Int64, count: ReportCount)]) {
         guard let low = buckets.keys.min(), let high = buckets.keys.max() else { return (width, []) }
         let span = high - low + width
-        let chosen = Self.widths.first { $0 >= width && span / $0 <= Int64(target) } ?? Self.widths.last!
+        // Past the widest width (a span of centuries, from damaged or forged times), whole
+        // weeks enough to stay near `target` buckets (found by the Report fuzz target).
+        let widest = Self.widths.last!
+        let chosen = Self.widths.first { $0 >= width && span / $0 <= Int64(target) }
+            ?? widest * max(1, span / Int64(max(target, 1)) / widest + 1)
         var copy = self
         if chosen > width { copy.coarsen(to: chosen) }
         let start = ReportTime.floorDivide(low, chosen).0 * chosen
