@@ -77,8 +77,12 @@ public enum OutputFile {
         if shared { flags |= O_NONBLOCK }
         let fd = openat(directoryFD, name, flags, permissions)
         guard fd >= 0 else {
+            // O_NOFOLLOW fails with ELOOP on a symlink, but some kernels answer EACCES first
+            // (a symlink in a sticky directory): name the symlink whatever the errno.
             let code = errno
-            throw OutputFileError(path: path, reason: code == ELOOP ? .symlink : .system(code))
+            var link = stat()
+            let isLink = fstatat(directoryFD, name, &link, AT_SYMLINK_NOFOLLOW) == 0 && link.st_mode & S_IFMT == S_IFLNK
+            throw OutputFileError(path: path, reason: isLink ? .symlink : .system(code))
         }
         do throws(OutputFileError) {
             try finish(fd, path: path, shared: shared, truncate: mode == .truncate)

@@ -24,23 +24,30 @@ public final class PcapWriter {
     /// symlink or an unsafe directory as `OutputFile` does.
     public init(path: String) throws(PcapError) {
         self.path = path
-        guard let pcap = pcap_open_dead_with_tstamp_precision(pcs_dlt_raw(), Self.snapshotLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
-            throw PcapError(path: path, message: "libpcap could not start a capture file")
-        }
-        self.pcap = pcap
         let fd: Int32
         do {
             fd = try OutputFile.open(path, mode: .truncate, permissions: 0o640)
         } catch {
-            pcap_close(pcap)
             throw PcapError(path: path, message: error.description, kind: .unsafePath)
         }
-        guard let stream = fdopen(fd, "w"), let dumper = pcap_dump_fopen(pcap, stream) else {
-            let message = String(cString: pcap_geterr(pcap))
+        // `self.pcap` is set last: once every stored property is set, a throw runs deinit,
+        // which closes it (closing it here too was a double free).
+        guard let pcap = pcap_open_dead_with_tstamp_precision(pcs_dlt_raw(), Self.snapshotLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
             Glibc.close(fd)
+            throw PcapError(path: path, message: "libpcap could not start a capture file")
+        }
+        guard let stream = fdopen(fd, "w") else {
+            Glibc.close(fd)
+            pcap_close(pcap)
+            throw PcapError(path: path, message: String(cString: strerror(errno)))
+        }
+        guard let dumper = pcap_dump_fopen(pcap, stream) else {
+            let message = String(cString: pcap_geterr(pcap))
+            fclose(stream)
             pcap_close(pcap)
             throw PcapError(path: path, message: message)
         }
+        self.pcap = pcap
         self.dumper = dumper
     }
 
