@@ -99,11 +99,12 @@ public struct ChainVerifier {
             let reader = try ReportReader(path: path, limits: limits)
             var number = 0
             do {
-                try reader.forEachLine { line in
+                try reader.forEachLine(while: { line in
                     number += 1
                     // An overlong line (nil) cannot be one we wrote: it has no chain to check.
                     if let line { verifier.check(line, file: path, line: number) } else { verifier.markMissingChain(file: path, line: number) }
-                }
+                    return verifier.result.problem == nil
+                })
             } catch where error.isDamage {
                 if verifier.result.problem == nil {
                     verifier.fail(Problem(file: path, line: number, kind: .damagedFile, detail: error.message))

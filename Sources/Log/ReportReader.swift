@@ -80,7 +80,14 @@ public final class ReportReader {
 
     /// Calls `body` with each line (without its newline; `nil` for an overlong one), in order.
     public func forEachLine(_ body: (UnsafeRawBufferPointer?) -> Void) throws(ReportReadError) {
-        while let bytes = try source.next(), !bytes.isEmpty {
+        try forEachLine(while: { body($0); return true })
+    }
+
+    /// As `forEachLine`, stopping (without reading further) once `body` returns false.
+    public func forEachLine(while body: (UnsafeRawBufferPointer?) -> Bool) throws(ReportReadError) {
+        var going = true
+        func hand(_ line: UnsafeRawBufferPointer?) { if going { going = body(line) } }
+        while going, let bytes = try source.next(), !bytes.isEmpty {
             var start = 0
             while start < bytes.count {
                 guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
@@ -89,15 +96,16 @@ public final class ReportReader {
                 }
                 if line.isEmpty, !overlong {
                     // The common case: the whole line is inside the chunk; no copy.
-                    body(newline - start > limits.maximumLineLength ? nil : UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+                    hand(newline - start > limits.maximumLineLength ? nil : UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
                 } else {
                     keep(bytes[start..<newline])
-                    deliver(body)
+                    deliver(hand)
                 }
                 start = newline + 1
             }
         }
-        if !line.isEmpty || overlong { deliver(body) }
+        guard going else { return }
+        if !line.isEmpty || overlong { deliver(hand) }
         if let damage = source.damage { throw damage }
     }
 
