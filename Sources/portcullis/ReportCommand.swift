@@ -19,7 +19,13 @@ struct Report: ParsableCommand {
             FILE:LINE (FILE may be a path suffix) or a rule label.
             Text is a table per grouping (all of them unless --by); json is one object for \
             scripts; html is one self-contained page with a timeline and bar charts.
-            With --verify, report checks the logs' hash chain instead (give rotated files             oldest first) and names the first line that was altered, removed or inserted; it             exits 1 when the chain is broken.
+            With --verify, report checks the logs' hash chain instead (give rotated files \
+            oldest first) and names the first line that was altered, removed or inserted, \
+            or that belongs to no chain (only the first file's first line, or a reopen line \
+            there, may pick a chain up without its start line); a damaged gzip file \
+            (trailing garbage, cut short) is a break too. It exits 1 when the chain is broken.
+            Lines longer than 1 MiB are damaged; a gzip file may expand at most 100 times \
+            (past 16 MiB) and to at most 1 TiB (docs/logs.md, "Reading limits").
             Exits 0 on success, 2 on usage errors, 3 when a log cannot be read or the output written.
             """
     )
