@@ -163,14 +163,15 @@ struct JSONBuffer {
         }
     }
 
-    /// Zero-padded decimal of exactly `width` digits (timestamps).
+    /// Zero-padded decimal of the last `width` digits (1 to 19) of `value`'s magnitude
+    /// (timestamps). Never traps: a negative value writes its magnitude, a wider one its
+    /// low digits (`timestamp` clamps first, so neither happens there).
     mutating func padded(_ value: Int, width: Int) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
+        var divisor: UInt = 1
+        for _ in 1..<max(1, min(width, 19)) { divisor *= 10 }
+        let rest = value.magnitude
         while divisor > 0 {
             bytes.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
-            rest %= divisor
             divisor /= 10
         }
     }
@@ -226,7 +227,13 @@ extension JSONBuffer {
     /// RFC 3339 UTC timestamp with microseconds, e.g. `2026-11-27T10:12:05.123456Z`.
     /// The date and time of day are formatted once per second (a verdict log writes many
     /// lines a second); only the microseconds are written every time.
-    mutating func timestamp(seconds: Int, microseconds: Int) {
+    ///
+    /// Never traps, for any `Int` pair: microseconds outside 0...999999 carry into the
+    /// seconds (floor), and a time outside 0000-01-01T00:00:00Z ... 9999-12-31T23:59:59.999999Z
+    /// (what four RFC 3339 year digits can say) is clamped to that range. The readers refuse
+    /// such times with a located error first (`PcapReader`), so clamping is a last guard.
+    mutating func timestamp(seconds rawSeconds: Int, microseconds rawMicroseconds: Int) {
+        let (seconds, microseconds) = Self.clamped(seconds: rawSeconds, microseconds: rawMicroseconds)
         if seconds != dateSecond { formatDate(seconds) }
         bytes.append(UInt8(ascii: "\""))
         withUnsafeBytes(of: datePrefix) { bytes.append(contentsOf: $0[0..<19]) }
@@ -236,7 +243,26 @@ extension JSONBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Formats `seconds` as `YYYY-MM-DDTHH:MM:SS` into `datePrefix`.
+    /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch.
+    static let earliestSecond = -62_167_219_200, latestSecond = 253_402_300_799
+
+    /// (seconds, 0...999_999) within the four-digit-year range, without overflow.
+    static func clamped(seconds: Int, microseconds: Int) -> (Int, Int) {
+        var carry = microseconds / 1_000_000
+        var micro = microseconds % 1_000_000
+        if micro < 0 {
+            micro += 1_000_000
+            carry -= 1
+        }
+        let (sum, overflow) = seconds.addingReportingOverflow(carry)
+        let total = overflow ? (carry > 0 ? Int.max : Int.min) : sum
+        if total < earliestSecond { return (earliestSecond, 0) }
+        if total > latestSecond { return (latestSecond, 999_999) }
+        return (total, micro)
+    }
+
+    /// Formats `seconds` (within `earliestSecond...latestSecond`) as `YYYY-MM-DDTHH:MM:SS`
+    /// into `datePrefix`.
     private mutating func formatDate(_ seconds: Int) {
         var time = time_t(seconds)
         var parts = tm()
@@ -248,7 +274,7 @@ extension JSONBuffer {
                 var divisor = 1
                 for _ in 1..<width { divisor *= 10 }
                 while divisor > 0 {
-                    out[position] = UInt8(ascii: "0") + UInt8((value / divisor) % 10)
+                    out[position] = UInt8(ascii: "0") + UInt8((value.magnitude / divisor.magnitude) % 10)
                     position += 1
                     divisor /= 10
                 }

@@ -9,7 +9,8 @@ import Glibc
 /// Where the verdict log goes.
 public enum LogDestination: Sendable, Equatable {
     case standardOutput
-    /// A file opened for appending (created 0640 when missing).
+    /// A file opened for appending (created 0640 when missing), never through a planted
+    /// symlink (`OutputFile`).
     case file(String)
 }
 
@@ -17,8 +18,11 @@ public enum LogDestination: Sendable, Equatable {
 public struct LogOpenError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var errno: Int32
+    /// Set when the path was refused as unsafe (see `OutputFile`).
+    public var refusal: OutputFileError?
     public var description: String {
-        "cannot open log file \(path): \(String(cString: strerror(errno)))"
+        if let refusal, case .system = refusal.reason {} else if let refusal { return "log file: \(refusal)" }
+        return "cannot open log file \(path): \(String(cString: strerror(errno)))"
     }
 }
 
@@ -95,9 +99,12 @@ public final class JSONLinesWriter {
         case .standardOutput:
             return STDOUT_FILENO
         case .file(let path):
-            let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-            guard fd >= 0 else { throw LogOpenError(path: path, errno: Glibc.errno) }
-            return fd
+            do {
+                return try OutputFile.open(path, mode: .append, permissions: 0o640)
+            } catch {
+                let code: Int32 = if case .system(let code) = error.reason { code } else { EPERM }
+                throw LogOpenError(path: path, errno: code, refusal: error)
+            }
         }
     }
 
@@ -320,6 +327,23 @@ extension JSONLinesWriter {
             buffer.endArray()
         }
         end()
+    }
+
+    /// The `reopen` marker, the first line `SIGUSR1` writes into the new file: chained to the
+    /// last line of the old one, so `report --verify old new` runs across the rotation, and
+    /// the new file given first (or alone) shows where its chain was picked up.
+    public func writeReopen(queue: UInt16, pid: Int32) {
+        begin("reopen", queue: queue)
+        buffer.field("pid", pid)
+        end()
+        flush()
+    }
+
+    /// Continues the hash chain from `value`, the last line already in the file
+    /// (`replay --append`), instead of from the anchor.
+    public func continueChain(from value: ChainValue) {
+        chain.rewind(to: value)
+        flushedHead = value
     }
 
     /// The `capture` event: packet capture switched on (`mode` "drops" or "all"), to `file`,

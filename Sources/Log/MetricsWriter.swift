@@ -87,8 +87,10 @@ public struct MetricsWriter {
     @discardableResult
     public func write(_ snapshot: Snapshot) -> Bool {
         let temporary = "\(path).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return false }
+        // The temporary name is created afresh (a leftover is removed first, never followed);
+        // rename then replaces the target itself, even if it is a symlink.
+        unlink(temporary)
+        guard let fd = try? OutputFile.open(temporary, mode: .truncate, permissions: 0o644) else { return false }
         var text = Self.render(snapshot)
         let complete = text.withUTF8 { bytes -> Bool in
             var offset = 0

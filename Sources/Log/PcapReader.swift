@@ -2,11 +2,36 @@ import CPcap
 import Engine
 import Wire
 
-/// A capture file could not be opened or read (exit status 3 in the CLI).
-public struct PcapError: Error, CustomStringConvertible, Sendable {
+/// A capture file could not be opened, read or written (exit status 3 in the CLI).
+public struct PcapError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// libpcap could not open or read the file (its message).
+        case io
+        /// A record's timestamp is out of range (microseconds not below 1,000,000, or a time
+        /// before 1970 or after 9999); the frame is named.
+        case invalidTimestamp
+        /// An output path refused by `OutputFile` (a symlink, an unsafe directory).
+        case unsafePath
+    }
+
     public var path: String
     public var message: String
-    public var description: String { "\(path): \(message)" }
+    public var kind: Kind
+    /// The 1-based frame (Wireshark's numbering) the error is about, when it is about one.
+    public var frame: Int?
+
+    public init(path: String, message: String, kind: Kind = .io, frame: Int? = nil) {
+        self.path = path
+        self.message = message
+        self.kind = kind
+        self.frame = frame
+    }
+
+    public var description: String {
+        if let frame { return "\(path): frame \(frame): \(message)" }
+        if kind == .unsafePath { return message }
+        return "\(path): \(message)"
+    }
 }
 
 /// The link layers `replay` understands, by their libpcap DLT value.
@@ -118,15 +143,35 @@ public struct PcapReader: PacketSource {
                     bytes = trimmed
                     packetLength = trimmed.count
                 }
-                let time = header.pointee.ts
+                let timestamp = try Self.timestamp(header.pointee.ts, path: path, frame: counters.frames)
                 return SourcedPacket(
                     bytes: bytes,
                     metadata: PacketMetadata(queue: 0, packetID: UInt32(truncatingIfNeeded: counters.frames), packetLength: packetLength, context: context),
-                    timestamp: PacketTimestamp(seconds: Int(time.tv_sec), microseconds: Int(time.tv_usec)),
+                    timestamp: timestamp,
                     frame: counters.frames
                 )
             }
         }
+    }
+
+    /// Latest second a record may carry: 9999-12-31T23:59:59Z (RFC 3339 has four-digit years).
+    public static let latestSecond = 253_402_300_799
+
+    /// The record's time, or a located error when libpcap handed over an impossible one:
+    /// libpcap copies a classic pcap record's microseconds unchecked (tcpdump's
+    /// `timestamp_invalid_micro.pcap` has 1,000,000 and more), and a pcapng 64-bit timestamp
+    /// can lie past year 9999.
+    static func timestamp(_ time: timeval, path: String, frame: Int) throws(PcapError) -> PacketTimestamp {
+        let seconds = Int(time.tv_sec), microseconds = Int(time.tv_usec)
+        guard (0..<1_000_000).contains(microseconds) else {
+            throw PcapError(path: path, message: "timestamp microseconds \(microseconds) out of range (0 to 999999)",
+                            kind: .invalidTimestamp, frame: frame)
+        }
+        guard (0...latestSecond).contains(seconds) else {
+            throw PcapError(path: path, message: "timestamp seconds \(seconds) out of range (1970 to 9999)",
+                            kind: .invalidTimestamp, frame: frame)
+        }
+        return PacketTimestamp(seconds: seconds, microseconds: microseconds)
     }
 
     private enum Frame {

@@ -20,18 +20,34 @@ public final class PcapWriter {
     /// The snapshot length written in the file header: the largest IPv4 datagram.
     public static let snapshotLength: Int32 = 65_535
 
-    /// Creates (or truncates) `path`.
+    /// Creates (mode 0640: it holds packet payloads) or truncates `path`, refusing a
+    /// symlink or an unsafe directory as `OutputFile` does.
     public init(path: String) throws(PcapError) {
         self.path = path
+        let fd: Int32
+        do {
+            fd = try OutputFile.open(path, mode: .truncate, permissions: 0o640)
+        } catch {
+            throw PcapError(path: path, message: error.description, kind: .unsafePath)
+        }
+        // `self.pcap` is set last: once every stored property is set, a throw runs deinit,
+        // which closes it (closing it here too was a double free).
         guard let pcap = pcap_open_dead_with_tstamp_precision(pcs_dlt_raw(), Self.snapshotLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
+            Glibc.close(fd)
             throw PcapError(path: path, message: "libpcap could not start a capture file")
         }
-        self.pcap = pcap
-        guard let dumper = pcap_dump_open(pcap, path) else {
+        guard let stream = fdopen(fd, "w") else {
+            Glibc.close(fd)
+            pcap_close(pcap)
+            throw PcapError(path: path, message: String(cString: strerror(errno)))
+        }
+        guard let dumper = pcap_dump_fopen(pcap, stream) else {
             let message = String(cString: pcap_geterr(pcap))
+            fclose(stream)
             pcap_close(pcap)
             throw PcapError(path: path, message: message)
         }
+        self.pcap = pcap
         self.dumper = dumper
     }
 

@@ -28,6 +28,8 @@ public struct Report: Sendable {
     public private(set) var files: [String] = []
     public private(set) var lines = 0
     public private(set) var damagedLines = 0
+    /// Files whose reading ended in damage (`ReportReadError.isDamage`).
+    public private(set) var damagedFiles: [ReportReadError] = []
     /// Events by `event_type`, before filtering (verdict lines included).
     public private(set) var events: [String: Int] = [:]
     public private(set) var matched = ReportCount()
@@ -47,12 +49,18 @@ public struct Report: Sendable {
     /// Reads a whole log file into the report.
     public mutating func read(_ reader: ReportReader) throws(ReportReadError) {
         files.append(reader.path)
-        try reader.forEachLine { line in
-            guard let line, let record = ReportRecord(line: line) else {
-                readDamaged()
-                return
+        do {
+            try reader.forEachLine { line in
+                guard let line, let record = ReportRecord(line: line) else {
+                    readDamaged()
+                    return
+                }
+                add(record)
             }
-            add(record)
+        } catch where error.isDamage {
+            // Garbage after gzip data, a cut stream, a bomb: counted as one damaged line.
+            readDamaged()
+            damagedFiles.append(error)
         }
     }
 
@@ -149,7 +157,11 @@ public struct Timeline: Sendable {
     public func display(target: Int = 120) -> (width: Int64, buckets: [(start: Int64, count: ReportCount)]) {
         guard let low = buckets.keys.min(), let high = buckets.keys.max() else { return (width, []) }
         let span = high - low + width
-        let chosen = Self.widths.first { $0 >= width && span / $0 <= Int64(target) } ?? Self.widths.last!
+        // Past the widest width (a span of centuries, from damaged or forged times), whole
+        // weeks enough to stay near `target` buckets (found by the Report fuzz target).
+        let widest = Self.widths.last!
+        let chosen = Self.widths.first { $0 >= width && span / $0 <= Int64(target) }
+            ?? widest * max(1, span / Int64(max(target, 1)) / widest + 1)
         var copy = self
         if chosen > width { copy.coarsen(to: chosen) }
         let start = ReportTime.floorDivide(low, chosen).0 * chosen

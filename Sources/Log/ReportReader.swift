@@ -4,56 +4,91 @@ import CZlib
 import Glibc
 #endif
 
-/// A log file could not be opened or read (exit status 3 in the CLI).
+/// A log file could not be opened or read (exit status 3 in the CLI), or turned out damaged.
 public struct ReportReadError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// The file could not be opened, or a read failed.
+        case io
+        /// The bytes are not a whole log: trailing garbage after gzip data, a cut or corrupt
+        /// gzip stream, or more decompressed data than `ReportReader.Limits` allow.
+        case damaged
+    }
+
     public var path: String
     public var message: String
+    public var kind: Kind = .io
     public var description: String { "cannot read \(path): \(message)" }
+
+    /// Damage found part-way through (the lines before it were delivered).
+    public var isDamage: Bool { kind == .damaged }
 }
 
-/// Streams the lines of a verdict log, plain or gzip-compressed (zlib's `gzread` passes a
-/// plain file through unchanged), in constant memory: one read buffer and one line buffer.
+/// Streams the lines of a verdict log, plain or gzip-compressed (one or more gzip members,
+/// as `cat a.gz b.gz` makes), in constant memory: one input buffer, one output buffer, one
+/// line buffer of at most `Limits.maximumLineLength` bytes.
 ///
-/// A line longer than `maximumLineLength` is not kept: it is handed over as `nil` (damaged)
-/// once its end is reached. A last line without a newline is handed over too (a log cut
-/// mid-write), and the caller judges whether it parses.
+/// A line longer than the limit is not kept: it is handed over as `nil` (damaged) once its
+/// end is reached. A last line without a newline is handed over too (a log cut mid-write),
+/// and the caller judges whether it parses. Bytes after the last gzip member, a gzip stream
+/// cut short or corrupt, and decompressed output beyond the limits end the read with a
+/// `.damaged` error after every line before the damage was delivered.
 public final class ReportReader {
+    /// Bounds on what a log may make the reader do (documented in docs/logs.md).
+    public struct Limits: Sendable {
+        /// Longer lines are handed over as damaged; a verdict line is well under 2 KiB.
+        public var maximumLineLength = 1 << 20
+        /// Decompressed bytes one gzip file may produce (1 TiB).
+        public var maximumDecompressedBytes: UInt64 = 1 << 40
+        /// Past the first `expansionGrace` bytes, output may be at most this many times the
+        /// compressed input read. Verdict logs compress about 10:1 (the chain's hex digits
+        /// do not compress); a gzip bomb reaches 1000:1.
+        public var maximumExpansion: UInt64 = 100
+        public var expansionGrace: UInt64 = 16 << 20
+
+        public init() {}
+    }
+
     public let path: String
-    /// Longer lines are reported damaged; a verdict line is well under 2 KiB.
-    public static let maximumLineLength = 1 << 20
-    private let file: gzFile
-    private var chunk: UnsafeMutableRawBufferPointer
+    public let limits: Limits
+    /// The default longest line (`Limits.maximumLineLength`).
+    public static let maximumLineLength = Limits().maximumLineLength
+    private let descriptor: Int32
+    private var source: ReportSource
     private var line: [UInt8] = []
     private var overlong = false
 
-    public init(path: String) throws(ReportReadError) {
+    public init(path: String, limits: Limits = Limits()) throws(ReportReadError) {
         self.path = path
-        guard let file = gzopen(path, "rb") else {
+        self.limits = limits
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
             throw ReportReadError(path: path, message: String(cString: strerror(errno)))
         }
-        self.file = file
-        gzbuffer(file, 1 << 18)
-        chunk = .allocate(byteCount: 1 << 18, alignment: 16)
+        do throws(ReportReadError) {
+            source = try ReportSource(descriptor: descriptor, path: path, limits: limits)
+        } catch {
+            close(descriptor)
+            throw error
+        }
         line.reserveCapacity(4096)
     }
 
     deinit {
-        gzclose(file)
-        chunk.deallocate()
+        source.release()
+        close(descriptor)
     }
 
     /// Calls `body` with each line (without its newline; `nil` for an overlong one), in order.
     public func forEachLine(_ body: (UnsafeRawBufferPointer?) -> Void) throws(ReportReadError) {
-        while true {
-            let count = gzread(file, chunk.baseAddress, UInt32(chunk.count))
-            if count < 0 {
-                var code: Int32 = 0
-                let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
-                throw ReportReadError(path: path, message: message)
-            }
-            if count == 0 { break }
+        try forEachLine(while: { body($0); return true })
+    }
+
+    /// As `forEachLine`, stopping (without reading further) once `body` returns false.
+    public func forEachLine(while body: (UnsafeRawBufferPointer?) -> Bool) throws(ReportReadError) {
+        var going = true
+        func hand(_ line: UnsafeRawBufferPointer?) { if going { going = body(line) } }
+        while going, let bytes = try source.next(), !bytes.isEmpty {
             var start = 0
-            let bytes = UnsafeRawBufferPointer(rebasing: chunk[0..<Int(count)])
             while start < bytes.count {
                 guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
                     keep(bytes[start...])
@@ -61,20 +96,22 @@ public final class ReportReader {
                 }
                 if line.isEmpty, !overlong {
                     // The common case: the whole line is inside the chunk; no copy.
-                    body(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+                    hand(newline - start > limits.maximumLineLength ? nil : UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
                 } else {
                     keep(bytes[start..<newline])
-                    deliver(body)
+                    deliver(hand)
                 }
                 start = newline + 1
             }
         }
-        if !line.isEmpty || overlong { deliver(body) }
+        guard going else { return }
+        if !line.isEmpty || overlong { deliver(hand) }
+        if let damage = source.damage { throw damage }
     }
 
     private func keep(_ bytes: Slice<UnsafeRawBufferPointer>) {
         if overlong { return }
-        if line.count + bytes.count > Self.maximumLineLength {
+        if line.count + bytes.count > limits.maximumLineLength {
             overlong = true
             line.removeAll(keepingCapacity: false)
         } else {

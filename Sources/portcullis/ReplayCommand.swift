@@ -12,7 +12,9 @@ struct Replay: ParsableCommand {
             IPv4 total length is removed first, as the kernel does before NFQUEUE sees a packet.
             With --log, writes the verdict lines `run` would (as the ruleset's `log` mode \
             says), stamped with the capture's time, with "queue":0, "packet_id" and "frame" \
-            both the 1-based frame number as Wireshark shows it. Ends with a summary on \
+            both the 1-based frame number as Wireshark shows it. An existing non-empty log is \
+            refused unless --append. A frame with an impossible timestamp (microseconds of \
+            1,000,000 or more) stops the replay with an error naming the frame. Ends with a summary on \
             standard output (on standard error when the log goes to standard output).
             With --compare, judges every packet with both rulesets and prints one line per \
             packet whose verdict differs, naming what decided on each side.
@@ -29,6 +31,9 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Write the verdict log here; - for standard output.", valueName: "file"))
     var log: String?
 
+    @Flag(help: "With --log: add to an existing non-empty log (its hash chain continues) instead of refusing it.")
+    var append = false
+
     @Option(help: ArgumentHelp("Write the accepted packets, as rebuilt, to this pcap (raw IP link type).", valueName: "file"))
     var writeAccepted: String?
 
@@ -44,6 +49,7 @@ struct Replay: ParsableCommand {
     func validate() throws {
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
         if log?.isEmpty == true { throw ValidationError("--log needs a file name, or - for standard output") }
+        if append, log == nil || log == "-" { throw ValidationError("--append needs --log FILE") }
         if writeAccepted?.isEmpty == true { throw ValidationError("--write-accepted needs a file name") }
         if compare?.isEmpty == true { throw ValidationError("--compare needs a rules file") }
     }
@@ -52,7 +58,7 @@ struct Replay: ParsableCommand {
         do {
             let replayer = try Replayer(
                 capture: capture, rules: rules, compare: compare, log: log, writeAccepted: writeAccepted,
-                context: PacketContext(checksumNotReady: checksumOffload)
+                context: PacketContext(checksumNotReady: checksumOffload), append: append
             )
             try replayer.run()
         } catch {

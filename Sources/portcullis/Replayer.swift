@@ -3,6 +3,10 @@ import Log
 import Rules
 import Wire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The replay loop: a `PcapReader` feeding the engine (and a second engine with
 /// `--compare`), verdict lines to the log, accepted packets to a pcap, then a summary.
 final class Replayer {
@@ -18,7 +22,7 @@ final class Replayer {
     /// Loads the rules and opens every file; throws the operator-facing failure.
     init(
         capture: String, rules: String, compare: String?, log: String?, writeAccepted: String?,
-        context: PacketContext
+        context: PacketContext, append: Bool = false
     ) throws(Failure) {
         ruleset = try Self.loadRules(rules)
         engine = Engine(program: ruleset.program)
@@ -34,14 +38,7 @@ final class Replayer {
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }
-        let sha256 = ruleset.sha256
-        do {
-            writer = try log.map { path throws(LogOpenError) in
-                try JSONLinesWriter(destination: path == "-" ? .standardOutput : .file(path), ruleset: sha256)
-            }
-        } catch {
-            throw Failure(message: error.description, status: ExitStatus.io)
-        }
+        writer = try Self.openLog(log, ruleset: ruleset.sha256, append: append)
         // The summary must not mix into a log written to standard output.
         report = log == "-" ? { FileHandleStream.standardError.write($0 + "\n") } : { print($0) }
     }
@@ -128,6 +125,29 @@ final class Replayer {
         if let accepted { lines.append("accepted_written: \(accepted.packetsWritten) to \(accepted.path)") }
         if let other { lines.append("differences: \(differences) of \(seen.ipv4) packets (\(ruleset.path) vs \(other.ruleset.path))") }
         return lines
+    }
+
+    /// Opens `--log`. An existing non-empty file is refused unless `append`; appending
+    /// continues the file's hash chain from its last line, so the whole file verifies.
+    private static func openLog(_ log: String?, ruleset: String, append: Bool) throws(Failure) -> JSONLinesWriter? {
+        guard let log else { return nil }
+        guard log != "-" else {
+            do { return try JSONLinesWriter(destination: .standardOutput, ruleset: ruleset) } catch {
+                throw Failure(message: error.description, status: ExitStatus.io)
+            }
+        }
+        var status = stat()
+        let existing = lstat(log, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_size > 0
+        if existing, !append {
+            throw Failure(message: "refusing to add to \(log): it is not empty (give --append to add to it, or another file)", status: ExitStatus.io)
+        }
+        do {
+            let writer = try JSONLinesWriter(destination: .file(log), ruleset: ruleset)
+            if existing, let last = ChainVerifier.lastChainValue(queue: 0, inFileAt: log) { writer.continueChain(from: last) }
+            return writer
+        } catch {
+            throw Failure(message: error.description, status: ExitStatus.io)
+        }
     }
 
     private static func loadRules(_ path: String) throws(Failure) -> RulesetFile {

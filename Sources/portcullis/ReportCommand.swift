@@ -19,7 +19,13 @@ struct Report: ParsableCommand {
             FILE:LINE (FILE may be a path suffix) or a rule label.
             Text is a table per grouping (all of them unless --by); json is one object for \
             scripts; html is one self-contained page with a timeline and bar charts.
-            With --verify, report checks the logs' hash chain instead (give rotated files             oldest first) and names the first line that was altered, removed or inserted; it             exits 1 when the chain is broken.
+            With --verify, report checks the logs' hash chain instead (give rotated files \
+            oldest first) and names the first line that was altered, removed or inserted, \
+            or that belongs to no chain (only the first file's first line, or a reopen line \
+            there, may pick a chain up without its start line); a damaged gzip file \
+            (trailing garbage, cut short) is a break too. It exits 1 when the chain is broken.
+            Lines longer than 1 MiB are damaged; a gzip file may expand at most 100 times \
+            (past 16 MiB) and to at most 1 TiB (docs/logs.md, "Reading limits").
             Exits 0 on success, 2 on usage errors, 3 when a log cannot be read or the output written.
             """
     )
@@ -76,6 +82,9 @@ struct Report: ParsableCommand {
             for path in logs { try report.read(ReportReader(path: path)) }
         } catch {
             Failure(message: error.description, status: ExitStatus.io).exit()
+        }
+        for damage in report.damagedFiles {
+            FileHandleStream.standardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
         }
         let dimensions = by.map { [$0] } ?? ReportDimension.allCases
         let bytes: [UInt8] = switch format {
@@ -135,9 +144,11 @@ struct Report: ParsableCommand {
 
     /// Writes the whole output; a failure to report otherwise.
     private static func write(_ bytes: [UInt8], to path: String?) -> Failure? {
-        let fd = path.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? STDOUT_FILENO
-        guard fd >= 0 else {
-            return Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+        let fd: Int32
+        do {
+            fd = try path.map { path throws(OutputFileError) in try OutputFile.open(path, mode: .truncate, permissions: 0o644) } ?? STDOUT_FILENO
+        } catch {
+            return Failure(message: error.description, status: ExitStatus.io)
         }
         defer { if path != nil { close(fd) } }
         let complete = bytes.withUnsafeBytes { raw -> Bool in

@@ -214,6 +214,7 @@ final class Worker {
         writeSuppressionSummaries()
         do {
             try writer.reopen()
+            writer.writeReopen(queue: session.queue, pid: getpid())
         } catch {
             FileHandleStream.standardError.write("portcullis: \(error.description); still writing to the old log file\n")
         }

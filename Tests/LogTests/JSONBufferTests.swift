@@ -192,3 +192,29 @@ private func parse(_ buffer: JSONBuffer) throws -> [String: Any] {
         #expect(text(buffer) == expected)
     }
 }
+
+/// The timestamp writer never traps (issue 13: a pcap's microseconds of 1,000,000 killed
+/// replay with SIGILL in `padded`), whatever the integers.
+@Test(arguments: [
+    (Int.min, Int.min, "0000-01-01T00:00:00.000000Z"),
+    (Int.max, Int.max, "9999-12-31T23:59:59.999999Z"),
+    (-1, 0, "1969-12-31T23:59:59.000000Z"),
+    (0, -1, "1969-12-31T23:59:59.999999Z"),
+    (1_700_000_000, 1_000_000, "2023-11-14T22:13:21.000000Z"),
+    (1_700_000_000, 4_294_967_295, "2023-11-14T23:24:54.967295Z"),
+    (Int.max, -1, "9999-12-31T23:59:59.999999Z"),
+    (-62_167_219_200, 0, "0000-01-01T00:00:00.000000Z"),
+    (253_402_300_800, 0, "9999-12-31T23:59:59.999999Z"),
+])
+func timestampNeverTraps(seconds: Int, microseconds: Int, expected: String) {
+    var buffer = JSONBuffer(capacity: 64)
+    buffer.timestamp(seconds: seconds, microseconds: microseconds)
+    #expect(String(decoding: buffer.bytes, as: UTF8.self) == "\"\(expected)\"")
+}
+
+@Test(arguments: [(-5, 3, "005"), (Int.min, 6, "775808"), (1_234_567, 3, "567")])
+func paddedNeverTraps(value: Int, width: Int, expected: String) {
+    var buffer = JSONBuffer(capacity: 64)
+    buffer.padded(value, width: width)
+    #expect(String(decoding: buffer.bytes, as: UTF8.self) == expected)
+}

@@ -96,3 +96,47 @@ private func readAll(_ path: String) throws -> (packets: [([UInt8], PacketTimest
     }
     #expect(frames == [1] && engine.counters.packets == 1)
 }
+
+/// tcpdump's `timestamp_invalid_micro.pcap` case (issue 13): microseconds of 1,000,000 and
+/// more. The reader names the frame instead of handing an impossible time to the log.
+@Test(arguments: [UInt32(1_000_000), 4_294_967_295])
+func outOfRangeMicrosecondsAreRefusedByFrame(micros: UInt32) throws {
+    let path = try temporaryFile(pcapFile(linkType: 101, [(1_700_000_000, 999_999, ipv4()), (1_700_000_000, micros, ipv4())]))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var reader = try PcapReader(path: path)
+    #expect(try reader.nextPacket()?.timestamp == PacketTimestamp(seconds: 1_700_000_000, microseconds: 999_999))
+    #expect {
+        _ = try reader.nextPacket()
+    } throws: { error in
+        guard let error = error as? PcapError else { return false }
+        // libpcap reads the field as a signed 32-bit value: 4294967295 arrives as -1.
+        return error.kind == .invalidTimestamp && error.frame == 2
+            && error.description == "\(path): frame 2: timestamp microseconds \(Int32(bitPattern: micros)) out of range (0 to 999999)"
+    }
+}
+
+/// A pcapng timestamp past year 9999 (64-bit ticks) is refused by frame too.
+@Test func pcapngTimestampBeyondYear9999IsRefused() throws {
+    func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+    func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+    func block(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+        let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
+        let length = UInt32(12 + padded.count)
+        return le32(type) + le32(length) + padded + le32(length)
+    }
+    // Section header: byte-order magic | version 1.0 | section length -1.
+    let section = block(0x0A0D_0D0A, le32(0x1A2B_3C4D) + le16(1) + le16(0) + [UInt8](repeating: 0xFF, count: 8))
+    // Interface: link type raw (101) | reserved | snap length; default resolution (microseconds).
+    let interface = block(1, le16(101) + le16(0) + le32(65535))
+    // Enhanced packet: interface 0 | timestamp high | low | captured | original | data.
+    let packet = ipv4()
+    let enhanced = block(6, le32(0) + le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) + le32(UInt32(packet.count)) + le32(UInt32(packet.count)) + packet)
+    let path = try temporaryFile(section + interface + enhanced)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var reader = try PcapReader(path: path)
+    #expect {
+        _ = try reader.nextPacket()
+    } throws: { error in
+        (error as? PcapError)?.kind == .invalidTimestamp && (error as? PcapError)?.frame == 1
+    }
+}

@@ -25,3 +25,19 @@ import Engine
     #expect(reader.counters.truncated == 1)
     #expect(try reader.nextPacket() == nil)
 }
+
+/// A refused path throws a typed error, once (a failed open used to free libpcap's handle
+/// twice: the init's own clean-up and then deinit).
+@Test func aSymlinkedCaptureFileIsRefusedWithoutCrashing() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pcapwriter-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "precious".write(toFile: directory + "/victim", atomically: false, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: directory + "/capture.pcap", withDestinationPath: directory + "/victim")
+    #expect {
+        _ = try PcapWriter(path: directory + "/capture.pcap")
+    } throws: { error in
+        (error as? PcapError)?.kind == .unsafePath && "\(error)".contains("symbolic link")
+    }
+    #expect(try String(contentsOfFile: directory + "/victim", encoding: .utf8) == "precious")
+}
