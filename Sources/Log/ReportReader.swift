@@ -28,7 +28,9 @@ public final class ReportReader {
 
     public init(path: String) throws(ReportReadError) {
         self.path = path
-        guard let file = gzopen(path, "rb") else {
+        // "-" is standard input (`replay --log - | report -`); zlib reads a pipe as it comes.
+        let opened = path == "-" ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path, "rb")
+        guard let file = opened else {
             throw ReportReadError(path: path, message: String(cString: strerror(errno)))
         }
         self.file = file

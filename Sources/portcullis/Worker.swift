@@ -180,7 +180,7 @@ final class Worker {
             ruleset = next
             engine.swap(program: next.program)
             writer.ruleset = next.sha256
-            writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [])
+            writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [], program: next.program)
             health.reloadsSucceeded += 1
         } catch {
             health.reloadsFailed += 1
