@@ -17,7 +17,7 @@ extension Report {
             .grid{display:grid;grid-template-columns:1fr 1fr;gap:8px 28px}
             svg text{font-size:11px;fill:#1d2733}.axis{stroke:#889;stroke-width:1}
             .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
-            </style></head><body>
+            \(Self.historyCSS)</style></head><body>
             <h1>Portcullis verdict report</h1>
 
             """
@@ -30,7 +30,13 @@ extension Report {
         for (title, value) in [("verdicts", matched.total), ("accepted", matched.accepted), ("dropped", matched.dropped), ("damaged lines", damagedLines)] {
             page += "<div class=\"card\">\(title)<b>\(value)</b></div>"
         }
-        page += "</div>\n<h2>Verdicts over time</h2>\n" + timelineSVG()
+        let lostPackets = [ReportLoss.kernelQueueFull, .kernelDeliveryFailed, .packetIDGap].reduce(0) { $0 + (history.losses[$1]?.count ?? 0) }
+        let lostLines = [ReportLoss.logWriteFailed, .suppressed].reduce(0) { $0 + (history.losses[$1]?.count ?? 0) }
+        page += "<div class=\"card loss\">packets lost before judging<b>\(lostPackets)</b></div>"
+        page += "<div class=\"card loss\">verdict lines lost or suppressed<b>\(lostLines)</b></div>"
+        page += "<div class=\"card\">reloads (failed)<b>\(history.reloads.total) (\(history.reloadsFailed))</b></div>"
+        page += "</div>\n" + historyHTML()
+        page += "<h2>Verdicts over time</h2>\n" + timelineSVG()
         page += "<div class=\"grid\">\n"
         for dimension in ReportDimension.allCases {
             let (rows, groups) = self.top(dimension, n)
