@@ -30,8 +30,8 @@ extension Report {
         for (title, value) in [("verdicts", matched.total), ("accepted", matched.accepted), ("dropped", matched.dropped), ("damaged lines", damagedLines)] {
             page += "<div class=\"card\">\(title)<b>\(value)</b></div>"
         }
-        let lostPackets = [ReportLoss.kernelQueueFull, .kernelDeliveryFailed, .packetIDGap].reduce(0) { $0 + (history.losses[$1]?.count ?? 0) }
-        let lostLines = [ReportLoss.logWriteFailed, .suppressed].reduce(0) { $0 + (history.losses[$1]?.count ?? 0) }
+        let lostPackets = [ReportLoss.kernelQueueFull, .kernelDeliveryFailed, .packetIDGap].reduce(0) { $0 + history.lost($1) }
+        let lostLines = [ReportLoss.logWriteFailed, .suppressed].reduce(0) { $0 + history.lost($1) }
         page += "<div class=\"card loss\">packets lost before judging<b>\(lostPackets)</b></div>"
         page += "<div class=\"card loss\">verdict lines lost or suppressed<b>\(lostLines)</b></div>"
         page += "<div class=\"card\">reloads (failed)<b>\(history.reloads.total) (\(history.reloadsFailed))</b></div>"

@@ -35,12 +35,14 @@ extension Report {
 
     private func lossesHTML() -> String {
         var page = "<section id=\"losses\" class=\"loss\"><h2>Losses</h2>\n"
-        guard !history.losses.isEmpty else { return page + "<p>none recorded (no loss anomaly or suppressed line)</p></section>\n" }
-        let counters = history.counters?.sum
-        let rows = ReportLoss.allCases.compactMap { loss -> [String]? in
-            guard let tally = history.losses[loss] else { return nil }
+        let lossRows = history.lossRows
+        guard !lossRows.isEmpty else {
+            return page + "<p>none recorded (no loss anomaly, suppressed line or loss counter)</p></section>\n"
+        }
+        let rows = lossRows.map { loss, tally, counter -> [String] in
+            let tally = tally ?? ReportTally()
             return [loss.title, String(tally.count), loss.unit, String(tally.events), Self.time(tally.first),
-                    Self.time(tally.last), counters.flatMap { loss.counter($0) }.map(String.init) ?? ""]
+                    Self.time(tally.last), counter.map(String.init) ?? ""]
         }
         page += Self.htmlTable(["loss", "count", "unit", "events", "first", "last", "process counter"], rows)
         for (dimension, rows) in suppressedBreakdown() {

@@ -43,15 +43,13 @@ extension Report {
     private func lossesJSON(into out: inout JSONBuffer) {
         out.beginObject("losses")
         out.beginArray("totals")
-        let counters = history.counters?.sum
-        for loss in ReportLoss.allCases {
-            guard let tally = history.losses[loss] else { continue }
+        for (loss, tally, counter) in history.lossRows {
             out.beginObject()
             out.field("kind", loss.rawValue)
             out.field("title", loss.title)
             out.field("unit", loss.unit)
-            Self.tally(tally, into: &out)
-            if let counters, let total = loss.counter(counters) { out.field("process_counter", total) }
+            Self.tally(tally ?? ReportTally(), into: &out)
+            if let counter { out.field("process_counter", counter) }
             out.endObject()
         }
         out.endArray()

@@ -23,16 +23,17 @@ extension Report {
     }
 
     func lossesText() -> String {
-        guard !history.losses.isEmpty else { return "losses: none recorded (no loss anomaly or suppressed line)\n" }
+        let rows = history.lossRows
+        guard !rows.isEmpty else { return "losses: none recorded (no loss anomaly, suppressed line or loss counter)\n" }
         var out = "losses:\n"
-        let counters = history.counters?.sum
-        for loss in ReportLoss.allCases {
-            guard let tally = history.losses[loss] else { continue }
+        for (loss, tally, counter) in rows {
+            let tally = tally ?? ReportTally()
             out += "  \(loss.title): \(tally.count) \(loss.unit) in \(tally.events) event(s)"
             if let first = tally.first, let last = tally.last {
                 out += ", first \(ReportTime.format(microseconds: first)), last \(ReportTime.format(microseconds: last))"
             }
-            if let counters, let total = loss.counter(counters) { out += " (process counters: \(total))" }
+            if let counter { out += " (process counters: \(counter))" }
+            if (counter ?? 0) > tally.count { out += " -- the counters show more than the events did" }
             out += "\n"
         }
         for (dimension, rows) in suppressedBreakdown() {

@@ -46,7 +46,7 @@ public struct ReportHistory: Sendable {
             if control.success != true { reloadsFailed += 1 }
             if control.success == true, let mode = control.logMode { countMode(mode) }
         case "stats":
-            if let counters = control.counters { lastCounters[control.queue ?? -1] = counters }
+            if let counters = control.counters { overlay(counters, queue: control.queue ?? -1) }
         default:
             break
         }
@@ -94,8 +94,14 @@ public struct ReportHistory: Sendable {
             if let previous = lastCounters.removeValue(forKey: queue) { fold(previous) }
         } else {
             stops += 1
-            if let counters = control.counters { lastCounters[queue] = counters }
+            if let counters = control.counters { overlay(counters, queue: queue) }
         }
+    }
+
+    /// A stop line lacks some counters a stats line has (the kernel's): later values win,
+    /// missing ones keep the last value seen for this process.
+    private mutating func overlay(_ counters: ReportCounters, queue: Int) {
+        lastCounters[queue] = (lastCounters[queue] ?? ReportCounters()).overlaid(with: counters)
     }
 
     private mutating func countMode(_ mode: String) {
@@ -146,11 +152,35 @@ public struct ReportHistory: Sendable {
         return (lastCounters.values.reduce(foldedCounters) { $0.adding($1) }, runs)
     }
 
-    /// Whether anything was lost (by the log's own account).
-    public var hasLosses: Bool { losses.values.contains { $0.count > 0 } }
+    /// One row per kind of loss that the log records, by its events or by the processes'
+    /// own counters (a loss whose anomaly line is missing still shows through the counters).
+    public var lossRows: [(loss: ReportLoss, tally: ReportTally?, counter: Int?)] {
+        let sum = counters?.sum
+        return ReportLoss.allCases.compactMap { loss in
+            let counter = sum.flatMap { loss.counter($0) }
+            guard losses[loss] != nil || (counter ?? 0) > 0 else { return nil }
+            return (loss, losses[loss], counter)
+        }
+    }
+
+    /// The larger of the events' total and the processes' counter for `loss`.
+    public func lost(_ loss: ReportLoss) -> Int {
+        max(losses[loss]?.count ?? 0, counters.flatMap { loss.counter($0.sum) } ?? 0)
+    }
 }
 
 extension ReportCounters {
+    /// Each field from `newer`, or from `self` where `newer` has none.
+    func overlaid(with newer: ReportCounters) -> ReportCounters {
+        ReportCounters(
+            packets: newer.packets ?? packets, accepted: newer.accepted ?? accepted, dropped: newer.dropped ?? dropped,
+            socketOverflows: newer.socketOverflows ?? socketOverflows, packetIDGaps: newer.packetIDGaps ?? packetIDGaps,
+            kernelQueueDropped: newer.kernelQueueDropped ?? kernelQueueDropped,
+            kernelUserDropped: newer.kernelUserDropped ?? kernelUserDropped, logLinesLost: newer.logLinesLost ?? logLinesLost,
+            droppedLogUnavailable: newer.droppedLogUnavailable ?? droppedLogUnavailable,
+            droppedWhileBinding: newer.droppedWhileBinding ?? droppedWhileBinding)
+    }
+
     /// Field-wise sum; a field stays nil only when nil on both sides.
     func adding(_ other: ReportCounters) -> ReportCounters {
         func sum(_ a: Int?, _ b: Int?) -> Int? { a == nil && b == nil ? nil : (a ?? 0) + (b ?? 0) }

@@ -158,3 +158,32 @@ private func time(_ second: Int) -> Int64? { ReportTime.parse("2026-11-27T10:00:
     for value in 1...4 { short.append(value) }
     #expect(short.kept == [1, 2, 3, 4] && short.omitted == 0)
 }
+
+/// A loss the processes counted but no anomaly line reported (a flood in the first second,
+/// before the first reading of the kernel's counters) still shows, from the counters; a stop
+/// line without the kernel's counters keeps those of the last stats line.
+@Test func lossesSeenOnlyInTheCountersStillShow() {
+    let lines = [
+        line(0, "start", #""log":"drops""#),
+        line(1, "stats", #""interval":1,"counters":{"packets":1026,"kernel_queue_dropped":119552,"log_lines_lost":0}"#),
+        line(2, "stop", #""signal":"SIGTERM","counters":{"packets":1030,"socket_overflows":0}"#),
+    ]
+    let report = report(lines)
+    #expect(report.history.counters?.sum.kernelQueueDropped == 119_552 && report.history.counters?.sum.packets == 1030)
+    #expect(report.history.lossRows.map(\.loss) == [.kernelQueueFull])
+    #expect(report.history.lost(.kernelQueueFull) == 119_552)
+    let text = report.text(dimensions: [], top: 1)
+    #expect(text.contains("kernel queue drops: 0 packets in 0 event(s) (process counters: 119552) -- the counters show more"))
+    #expect(report.html(top: 1).contains("packets lost before judging<b>119552</b>"))
+}
+
+/// A second process on the same queue starts its counters from zero: the report sums the
+/// last counters of each process instead of taking the last line's.
+@Test func countersOfSuccessiveProcessesAreSummed() {
+    let lines = [
+        line(0, "start", ""), line(1, "stop", #""counters":{"packets":10}"#),
+        line(2, "start", ""), line(3, "stats", #""counters":{"packets":5}"#),
+    ]
+    let counters = report(lines).history.counters
+    #expect(counters?.sum.packets == 15 && counters?.processes == 2)
+}
