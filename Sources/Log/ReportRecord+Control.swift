@@ -86,11 +86,12 @@ extension JSONScanner {
     /// A top-level member of a non-verdict line; nil when `key` is not one of them.
     mutating func scanControl(_ key: Range<Int>, depth: Int, into record: inout ReportRecord) -> Bool? {
         let isString = peek == UInt8(ascii: "\"")
-        if equals(key, "queue") { return integer { record.control.queue = (0...65535).contains($0) ? $0 : nil } }
+        // A value of another type than expected is skipped (the line still counts), not damage.
+        if equals(key, "queue"), isNumberStart { return integer { record.control.queue = (0...65535).contains($0) ? $0 : nil } }
         if isString, let field = Self.stringField(self, key) {
             return string { Self.set(field, $0, in: &record.control) }
         }
-        if peek != UInt8(ascii: "\""), let field = Self.integerField(self, key) {
+        if isNumberStart, let field = Self.integerField(self, key) {
             return integer { Self.set(field, $0, in: &record.control) }
         }
         if equals(key, "success") { return boolean { record.control.success = $0 } }
@@ -112,21 +113,27 @@ extension JSONScanner {
             var test = record.control.selfTest ?? ReportSelfTest()
             defer { record.control.selfTest = test }
             if name == "passed" { return boolean { test.passed = $0 } }
-            if name == "known_answers" { return integer { test.knownAnswers = $0 } }
-            if name == "rule_probes" { return integer { test.ruleProbes = $0 } }
+            if name == "known_answers", isNumberStart { return integer { test.knownAnswers = $0 } }
+            if name == "rule_probes", isNumberStart { return integer { test.ruleProbes = $0 } }
         case .counters:
-            guard let first = peek, first == UInt8(ascii: "-") || (0x30...0x39).contains(first) else { return nil }
+            guard isNumberStart else { return nil }
             return integer {
                 var counters = record.control.counters ?? ReportCounters()
                 if counters.set(name, $0) { record.control.counters = counters }
             }
         case .counts(let dimension):
-            guard let first = peek, (0x30...0x39).contains(first) else { return nil }
+            guard isNumberStart else { return nil }
             return integer { Self.addBreakdown(dimension, name, $0, to: &record.control) }
         default:
             break
         }
         return nil
+    }
+
+    /// Whether the next value is a number (its first byte is `-` or a digit).
+    private var isNumberStart: Bool {
+        guard let first = peek else { return false }
+        return first == UInt8(ascii: "-") || (0x30...0x39).contains(first)
     }
 
     /// A `true` or `false`; any other value is skipped (validated) without keeping it.
@@ -242,11 +249,11 @@ extension JSONScanner {
             skipSpace()
             guard consume(UInt8(ascii: ":")) else { return nil }
             skipSpace()
-            if equals(name, "count"), peek != UInt8(ascii: "\"") {
+            if equals(name, "count"), isNumberStart {
                 guard integer({ count = $0 }) else { return nil }
             } else if peek == UInt8(ascii: "\"") {
                 guard string({ key = $0 }) else { return nil }
-            } else if let first = peek, (0x30...0x39).contains(first) {
+            } else if isNumberStart {
                 guard integer({ key = String($0) }) else { return nil }
             } else if !skipValue(depth: depth + 1) {
                 return nil

@@ -187,3 +187,18 @@ private func time(_ second: Int) -> Int64? { ReportTime.parse("2026-11-27T10:00:
     let counters = report(lines).history.counters
     #expect(counters?.sum.packets == 15 && counters?.processes == 2)
 }
+
+/// Fields of an unexpected type are skipped: the line still counts and is not damaged.
+@Test func unexpectedTypesAreSkippedNotDamage() {
+    let lines = [
+        #"{"event_type":"anomaly","queue":"zero","kind":7,"count":"many","message":null}"#,
+        #"{"event_type":"start","queue":0,"self_test":{"passed":"yes","known_answers":null},"counters":{"packets":"x"},"pid":true}"#,
+        #"{"event_type":"suppressed","count":3,"by_reason":{"policy":"two","rule":1},"by_src_net":[7,{"net":null,"count":2},{"count":1}]}"#,
+        #"{"event_type":"reload","success":null,"errors":[1,{"a":2},"e"]}"#,
+    ]
+    let report = report(lines)
+    #expect(report.damagedLines == 0 && report.lines == 4)
+    #expect(report.history.anomalies["(no kind)"]?.events == 1)
+    #expect(report.history.losses[.suppressed]?.count == 3 && report.history.suppressedBy["reason"] == ["rule": 1])
+    #expect(report.history.reloads.kept.first?.control.errors == ["e"] && report.history.reloadsFailed == 1)
+}
