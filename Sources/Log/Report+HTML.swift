@@ -71,13 +71,15 @@ extension Report {
                 svg += "<rect class=\"drop\" x=\"\(Self.number(x))\" y=\"\(Self.number(10 + plotHeight - accepted - dropped))\" width=\"\(w)\" height=\"\(Self.number(dropped))\">\(title)</rect>\n"
             }
         }
+        svg += lossMarkers(
+            from: buckets[0].start, bucketWidth: width, barWidth: barWidth, left: left, right: chartWidth - 10, bottom: 10 + plotHeight)
         // Up to six time labels along the axis.
         let step = max(1, buckets.count / 6)
         for index in stride(from: 0, to: buckets.count, by: step) where left + Double(index) * barWidth + 130 < chartWidth {
             let label = ReportTime.format(microseconds: buckets[index].start).prefix(19).replacingT()
             svg += "<text x=\"\(Self.number(left + Double(index) * barWidth))\" y=\"\(chartHeight - 8)\">\(label)</text>\n"
         }
-        svg += "</svg>\n<p class=\"legend meta\">bucket \(width / 1_000_000) s<span style=\"background:#3a9d5d\"></span>accepted<span style=\"background:#d0453a\"></span>dropped</p>\n"
+        svg += "</svg>\n<p class=\"legend meta\">bucket \(width / 1_000_000) s<span style=\"background:#3a9d5d\"></span>accepted<span style=\"background:#d0453a\"></span>dropped<span style=\"background:#6b2fb3\"></span>loss (kernel drops, overflows, lost or suppressed lines)</p>\n"
         return svg
     }
 

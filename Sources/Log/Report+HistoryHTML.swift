@@ -6,6 +6,7 @@ extension Report {
         th{color:#566;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}td:first-child{white-space:nowrap}
         .bad{color:#b3261e;font-weight:600}.ok{color:#2d7a46}.loss b{color:#b3261e}
         .errors{font-family:ui-monospace,monospace;font-size:12px;color:#b3261e;white-space:pre-wrap}
+        .lossmark{stroke:#6b2fb3;stroke-width:2;stroke-dasharray:4 3}
 
         """
 
@@ -105,6 +106,24 @@ extension Report {
             }
         }
         return page + "</table></section>\n"
+    }
+
+    /// A dashed vertical line on the timeline at each kept loss event, titled with what was
+    /// lost, so that gaps in the bars read as losses, not as quiet. Losses outside the span
+    /// of the verdicts are in the losses table only.
+    func lossMarkers(
+        from start: Int64, bucketWidth: Int64, barWidth: Double, left: Double, right: Double, bottom: Double
+    ) -> String {
+        var svg = ""
+        for incident in history.lossEvents.kept {
+            guard let time = incident.time, time >= start else { continue }
+            let x = left + Double(time - start) / Double(bucketWidth) * barWidth
+            guard x <= right else { continue }
+            let title = "\(ReportTime.format(microseconds: time)): \(ReportLoss(rawValue: incident.kind)?.title ?? incident.kind) \(incident.count)"
+            svg += "<line class=\"lossmark\" x1=\"\(Self.number(x))\" y1=\"10\" x2=\"\(Self.number(x))\" y2=\"\(Self.number(bottom))\">"
+                + "<title>\(Self.escape(title))</title></line>\n"
+        }
+        return svg
     }
 
     /// A table whose cells are text (escaped here); numeric-looking cells align right.
