@@ -28,7 +28,7 @@ extension Report {
         if !filter.description.isEmpty { page += "<br>filter: \(Self.escape(filter.description.joined(separator: ", ")))" }
         page += "</p>\n<div class=\"cards\">"
         for (title, value) in [("verdicts", matched.total), ("accepted", matched.accepted), ("dropped", matched.dropped), ("damaged lines", damagedLines)] {
-            page += "<div class=\"card\">\(title)<b>\(value)</b></div>"
+            page += "<div class=\"card\">\(title)<b>\(value)</b>\(title == "accepted" ? acceptedCaveat : "")</div>"
         }
         let lostPackets = [ReportLoss.kernelQueueFull, .kernelDeliveryFailed, .packetIDGap].reduce(0) { $0 + history.lost($1) }
         let lostLines = [ReportLoss.logWriteFailed, .suppressed].reduce(0) { $0 + history.lost($1) }
@@ -45,6 +45,13 @@ extension Report {
         }
         page += "</div>\n</body></html>\n"
         return page
+    }
+
+    /// Under the accepted count: what the log modes in force leave out of it.
+    private var acceptedCaveat: String {
+        let partial = history.logModes.keys.filter { $0 != "all" }.sorted()
+        guard !partial.isEmpty else { return "" }
+        return "<small>not all logged (log \(Self.escape(partial.joined(separator: ", "))))</small>"
     }
 
     /// Stacked bars (dropped over accepted) per time bucket, with a time axis.

@@ -118,6 +118,7 @@ private func time(_ second: Int) -> Int64? { ReportTime.parse("2026-11-27T10:00:
         #expect(page.contains("<section id=\"\(id)\""), "missing section \(id)")
     }
     #expect(page.contains("accepted: not logged (log drops)"))
+    #expect(page.contains("accepted<b>1</b><small>not all logged (log drops)</small>"))
     // The three losses fall inside the verdicts' span: one marker each on the timeline.
     #expect(page.components(separatedBy: "<line class=\"lossmark\"").count - 1 == 3)
     #expect(page.contains("<title>2026-11-27T10:00:02.000000Z: kernel queue drops 3529</title>"))
