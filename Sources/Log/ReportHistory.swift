@@ -118,6 +118,13 @@ public struct ReportHistory: Sendable {
     private mutating func track(_ record: ReportRecord, type: String) {
         guard let hash = record.control.ruleset else { return }
         let queue = record.control.queue ?? -1
+        // The common case, a verdict under the ruleset already in force: counted in place.
+        if type == "verdict", openRulesets[queue]?.ruleset == hash {
+            openRulesets[queue]?.lines += 1
+            openRulesets[queue]?.verdicts += 1
+            if let time = record.time { openRulesets[queue]?.to = time }
+            return
+        }
         if type == "start" || openRulesets[queue]?.ruleset != hash {
             if let current = openRulesets.removeValue(forKey: queue) { closedRulesets.append(current) }
             let named = type == "start" || (type == "reload" && record.control.success == true)

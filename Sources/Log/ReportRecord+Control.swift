@@ -147,17 +147,23 @@ extension JSONScanner {
     private enum StringField { case kind, message, cause, rulesFile, policy, logMode, version, signal, ruleset }
     private enum IntegerField { case count, total, ruleCount, pid }
 
+    // Built once, not per key: the scanner looks every unknown key of every line up here.
+    private static let stringFields: [(StaticString, StringField)] = [
+        ("ruleset", .ruleset), ("kind", .kind), ("message", .message), ("cause", .cause), ("rules_file", .rulesFile),
+        ("policy", .policy), ("log", .logMode), ("version", .version), ("signal", .signal),
+    ]
+    private static let integerFields: [(StaticString, IntegerField)] = [
+        ("count", .count), ("total", .total), ("rule_count", .ruleCount), ("pid", .pid),
+    ]
+
     private static func stringField(_ scanner: JSONScanner, _ key: Range<Int>) -> StringField? {
-        let table: [(StaticString, StringField)] = [
-            ("kind", .kind), ("message", .message), ("cause", .cause), ("rules_file", .rulesFile),
-            ("policy", .policy), ("log", .logMode), ("version", .version), ("signal", .signal), ("ruleset", .ruleset),
-        ]
-        return table.first { scanner.equals(key, $0.0) }?.1
+        for (name, field) in stringFields where scanner.equals(key, name) { return field }
+        return nil
     }
 
     private static func integerField(_ scanner: JSONScanner, _ key: Range<Int>) -> IntegerField? {
-        let table: [(StaticString, IntegerField)] = [("count", .count), ("total", .total), ("rule_count", .ruleCount), ("pid", .pid)]
-        return table.first { scanner.equals(key, $0.0) }?.1
+        for (name, field) in integerFields where scanner.equals(key, name) { return field }
+        return nil
     }
 
     private static func set(_ field: StringField, _ value: String, in control: inout ReportControlFields) {
