@@ -164,7 +164,8 @@ extension Engine {
             proto: datagram.ipv4.proto, source: datagram.ipv4.source,
             destination: datagram.ipv4.destination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
-            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: tcpFlags(of: datagram)
+            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: tcpFlags(of: datagram),
+            ttl: datagram.ipv4.ttl
         )
     }
 
@@ -176,11 +177,11 @@ extension Engine {
     /// What a packet that failed to decode claims about itself, for the log only: the
     /// addresses and protocol from a readable IPv4 header, never used for a decision.
     static func claimedSummary(_ bytes: UnsafeRawBufferPointer) -> PacketSummary? {
-        // IPv4 header: version/IHL at 0, protocol at 9, source at 12, destination at 16.
+        // IPv4 header: version/IHL at 0, TTL at 8, protocol at 9, source at 12, destination at 16.
         guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return nil }
         func address(_ at: Int) -> IPv4Address {
             IPv4Address(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3])
         }
-        return PacketSummary(proto: IPProtocol(rawValue: bytes[9]), source: address(12), destination: address(16))
+        return PacketSummary(proto: IPProtocol(rawValue: bytes[9]), source: address(12), destination: address(16), ttl: bytes[8])
     }
 }

@@ -33,13 +33,16 @@ public struct PacketSummary: Sendable, Equatable {
     public var icmpCode: UInt8?
     /// The TCP flags byte (FIN 0x01 ... CWR 0x80), for `log control`; nil unless TCP.
     public var tcpFlags: UInt8?
+    /// The IPv4 time to live, as received (what `ttl` rules match on); nil when no header.
+    public var ttl: UInt8?
 
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
         sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
-        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil
+        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil
     ) {
         self.tcpFlags = tcpFlags
+        self.ttl = ttl
         self.proto = proto
         self.source = source
         self.destination = destination

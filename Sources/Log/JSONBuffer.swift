@@ -129,6 +129,11 @@ struct JSONBuffer {
         bytes.append(byte)
     }
 
+    /// Raw ASCII we built ourselves (no escaping), in one append.
+    mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: raw.bindMemory(to: UInt8.self))
+    }
+
     /// A chain value as 64 lower-case hex digits, no quotes, in one append.
     mutating func hex(_ value: ChainValue) {
         var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)

@@ -190,6 +190,7 @@ public final class JSONLinesWriter {
         if let name = inInterface { buffer.field("in_iface", name) }
         if let name = outInterface { buffer.field("out_iface", name) }
         if let summary = event.summary { summaryFields(summary, into: &buffer) }
+        flowFields(event, into: &buffer)
         buffer.field("length", event.metadata.packetLength)
         if let error = event.decodeError {
             buffer.beginObject("decode_error")
@@ -316,11 +317,17 @@ public final class JSONLinesWriter {
 
 extension JSONLinesWriter {
     /// The `reload` event: success (no errors) with the new ruleset hash, or the errors
-    /// that kept the old ruleset in force.
-    public func writeReload(queue: UInt16, rulesFile: String, errors: [String]) {
+    /// that kept the old ruleset in force. `program`, the new rules on success, adds their
+    /// `policy`, `log` mode and `rule_count` (what `report` shows as in force).
+    public func writeReload(queue: UInt16, rulesFile: String, errors: [String], program: Program? = nil) {
         begin("reload", queue: queue)
         buffer.field("rules_file", rulesFile)
         buffer.field("success", errors.isEmpty)
+        if let program {
+            buffer.field("policy", program.policy.rawValue)
+            buffer.field("log", program.logMode.rawValue)
+            buffer.field("rule_count", program.rules.count)
+        }
         if !errors.isEmpty {
             buffer.beginArray("errors")
             for error in errors { buffer.element(error) }

@@ -17,7 +17,7 @@ extension Report {
             .grid{display:grid;grid-template-columns:1fr 1fr;gap:8px 28px}
             svg text{font-size:11px;fill:#1d2733}.axis{stroke:#889;stroke-width:1}
             .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
-            </style></head><body>
+            \(Self.historyCSS)</style></head><body>
             <h1>Portcullis verdict report</h1>
 
             """
@@ -28,9 +28,15 @@ extension Report {
         if !filter.description.isEmpty { page += "<br>filter: \(Self.escape(filter.description.joined(separator: ", ")))" }
         page += "</p>\n<div class=\"cards\">"
         for (title, value) in [("verdicts", matched.total), ("accepted", matched.accepted), ("dropped", matched.dropped), ("damaged lines", damagedLines)] {
-            page += "<div class=\"card\">\(title)<b>\(value)</b></div>"
+            page += "<div class=\"card\">\(title)<b>\(value)</b>\(title == "accepted" ? acceptedCaveat : "")</div>"
         }
-        page += "</div>\n<h2>Verdicts over time</h2>\n" + timelineSVG()
+        let lostPackets = [ReportLoss.kernelQueueFull, .kernelDeliveryFailed, .packetIDGap].reduce(0) { $0 + history.lost($1) }
+        let lostLines = [ReportLoss.logWriteFailed, .suppressed].reduce(0) { $0 + history.lost($1) }
+        page += "<div class=\"card loss\">packets lost before judging<b>\(lostPackets)</b></div>"
+        page += "<div class=\"card loss\">verdict lines lost or suppressed<b>\(lostLines)</b></div>"
+        page += "<div class=\"card\">reloads (failed)<b>\(history.reloads.total) (\(history.reloadsFailed))</b></div>"
+        page += "</div>\n" + historyHTML()
+        page += "<h2>Verdicts over time</h2>\n" + timelineSVG()
         page += "<div class=\"grid\">\n"
         for dimension in ReportDimension.allCases {
             let (rows, groups) = self.top(dimension, n)
@@ -39,6 +45,13 @@ extension Report {
         }
         page += "</div>\n</body></html>\n"
         return page
+    }
+
+    /// Under the accepted count: what the log modes in force leave out of it.
+    private var acceptedCaveat: String {
+        let partial = history.logModes.keys.filter { $0 != "all" }.sorted()
+        guard !partial.isEmpty else { return "" }
+        return "<small>not all logged (log \(Self.escape(partial.joined(separator: ", "))))</small>"
     }
 
     /// Stacked bars (dropped over accepted) per time bucket, with a time axis.
@@ -65,13 +78,15 @@ extension Report {
                 svg += "<rect class=\"drop\" x=\"\(Self.number(x))\" y=\"\(Self.number(10 + plotHeight - accepted - dropped))\" width=\"\(w)\" height=\"\(Self.number(dropped))\">\(title)</rect>\n"
             }
         }
+        svg += lossMarkers(
+            from: buckets[0].start, bucketWidth: width, barWidth: barWidth, left: left, right: chartWidth - 10, bottom: 10 + plotHeight)
         // Up to six time labels along the axis.
         let step = max(1, buckets.count / 6)
         for index in stride(from: 0, to: buckets.count, by: step) where left + Double(index) * barWidth + 130 < chartWidth {
             let label = ReportTime.format(microseconds: buckets[index].start).prefix(19).replacingT()
             svg += "<text x=\"\(Self.number(left + Double(index) * barWidth))\" y=\"\(chartHeight - 8)\">\(label)</text>\n"
         }
-        svg += "</svg>\n<p class=\"legend meta\">bucket \(width / 1_000_000) s<span style=\"background:#3a9d5d\"></span>accepted<span style=\"background:#d0453a\"></span>dropped</p>\n"
+        svg += "</svg>\n<p class=\"legend meta\">bucket \(width / 1_000_000) s<span style=\"background:#3a9d5d\"></span>accepted<span style=\"background:#d0453a\"></span>dropped<span style=\"background:#6b2fb3\"></span>loss (kernel drops, overflows, lost or suppressed lines)</p>\n"
         return svg
     }
 

@@ -26,6 +26,7 @@ extension Report {
         if let first { out.field("first", ReportTime.format(microseconds: first)) }
         if let last { out.field("last", ReportTime.format(microseconds: last)) }
         out.endObject()
+        historyJSON(into: &out)
         out.beginObject("groups")
         for dimension in dimensions {
             let (rows, groups) = self.top(dimension, top)

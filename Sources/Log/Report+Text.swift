@@ -10,6 +10,7 @@ extension Report {
             out += " from \(ReportTime.format(microseconds: first)) to \(ReportTime.format(microseconds: last))"
         }
         out += "\n"
+        out += historyText()
         for dimension in dimensions {
             let (rows, groups) = self.top(dimension, top)
             out += "\nby \(dimension.rawValue): top \(rows.count) of \(groups) \(dimension.title)\n"

@@ -41,6 +41,9 @@ public struct Report: Sendable {
     private var reasons: [String: ReportCount] = [:]
     private var ports: [String: ReportCount] = [:]
     public private(set) var timeline = Timeline()
+    /// Losses, anomalies, runs, reloads and rulesets, from every line (filters apply to
+    /// verdicts only).
+    public private(set) var history = ReportHistory()
 
     public init(filter: ReportFilter) {
         self.filter = filter
@@ -73,7 +76,8 @@ public struct Report: Sendable {
     /// Counts one parsed line.
     public mutating func add(_ record: ReportRecord) {
         lines += 1
-        events[record.eventType ?? "(none)", default: 0] += 1
+        countEvent(record.eventType)
+        history.add(record)
         guard record.eventType == "verdict", filter.matches(record) else { return }
         matched.add(record.verdict)
         if let time = record.time {
@@ -90,6 +94,15 @@ public struct Report: Sendable {
         } else if let proto = record.proto {
             ports[proto, default: ReportCount()].add(record.verdict)
         }
+    }
+
+    /// Event types are open-ended (a newer writer adds some): past `maximumEventTypes`
+    /// distinct names, the rest count as "(other)".
+    public static let maximumEventTypes = 64
+
+    private mutating func countEvent(_ type: String?) {
+        let key = type ?? "(none)"
+        events[events[key] != nil || events.count < Self.maximumEventTypes ? key : "(other)", default: 0] += 1
     }
 
     /// The `n` largest groups of `dimension` (all when `n` is nil), largest first, ties by key.

@@ -60,7 +60,8 @@ public final class ReportReader {
     public init(path: String, limits: Limits = Limits()) throws(ReportReadError) {
         self.path = path
         self.limits = limits
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // "-" is standard input (`replay --log - | report -`), read as it comes.
+        descriptor = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw ReportReadError(path: path, message: String(cString: strerror(errno)))
         }

@@ -19,6 +19,8 @@ public struct ReportRecord: Sendable, Equatable {
     public var proto: String?
     /// `decode_error.reason`, e.g. "bad-checksum".
     public var decodeReason: String?
+    /// What the other event types carry (start, stop, reload, anomaly, suppressed, ...).
+    public var control = ReportControlFields()
 
     public init() {}
 
@@ -46,7 +48,7 @@ struct JSONScanner {
         self.bytes = bytes
     }
 
-    private enum Parent { case top, rule, decodeError, other }
+    enum Parent: Equatable { case top, rule, decodeError, selfTest, counters, counts(String), other }
 
     mutating func scanRecord(into record: inout ReportRecord) -> Bool {
         skipSpace()
@@ -55,7 +57,7 @@ struct JSONScanner {
         return index == bytes.count
     }
 
-    private mutating func scanObject(_ parent: Parent, depth: Int, into record: inout ReportRecord) -> Bool {
+    mutating func scanObject(_ parent: Parent, depth: Int, into record: inout ReportRecord) -> Bool {
         guard depth < Self.maximumDepth, consume(UInt8(ascii: "{")) else { return false }
         skipSpace()
         if consume(UInt8(ascii: "}")) { return true }
@@ -97,6 +99,9 @@ struct JSONScanner {
             }
             if equals(key, "rule"), peek == UInt8(ascii: "{") { return scanObject(.rule, depth: depth + 1, into: &record) }
             if equals(key, "decode_error"), peek == UInt8(ascii: "{") { return scanObject(.decodeError, depth: depth + 1, into: &record) }
+            if let handled = scanControl(key, depth: depth, into: &record) { return handled }
+        case .selfTest, .counters, .counts:
+            if let handled = scanNested(key, parent, into: &record) { return handled }
         case .rule:
             if equals(key, "file") { return string { record.ruleFile = $0 } }
             if equals(key, "line") { return integer { record.ruleLine = $0 } }
@@ -109,7 +114,7 @@ struct JSONScanner {
         return skipValue(depth: depth + 1)
     }
 
-    private mutating func skipValue(depth: Int) -> Bool {
+    mutating func skipValue(depth: Int) -> Bool {
         guard depth < Self.maximumDepth, let byte = peek else { return false }
         switch byte {
         case UInt8(ascii: "{"):
@@ -136,19 +141,19 @@ struct JSONScanner {
 
     // MARK: values
 
-    private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func consume(_ byte: UInt8) -> Bool {
+    mutating func consume(_ byte: UInt8) -> Bool {
         guard peek == byte else { return false }
         index += 1
         return true
     }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
     }
 
-    private mutating func literal(_ word: StaticString) -> Bool {
+    mutating func literal(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
         let matches = word.withUTF8Buffer { $0.elementsEqual(bytes[index..<index + count]) }
@@ -157,7 +162,7 @@ struct JSONScanner {
     }
 
     /// The raw range of a string's contents (between the quotes), after checking its escapes.
-    private mutating func scanString() -> Range<Int>? {
+    mutating func scanString() -> Range<Int>? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
         while index < bytes.count {
@@ -182,20 +187,20 @@ struct JSONScanner {
         return nil
     }
 
-    private mutating func string(_ keep: (String) -> Void) -> Bool {
+    mutating func string(_ keep: (String) -> Void) -> Bool {
         guard let range = scanString() else { return false }
         keep(Self.decode(UnsafeRawBufferPointer(rebasing: bytes[range])))
         return true
     }
 
-    private mutating func integer(_ keep: (Int) -> Void) -> Bool {
+    mutating func integer(_ keep: (Int) -> Void) -> Bool {
         guard let value = scanNumber() else { return false }
         if let value { keep(value) }
         return true
     }
 
     /// Validates a number; its value when it is an integer that fits (`.some(nil)` otherwise).
-    private mutating func scanNumber() -> Int?? {
+    mutating func scanNumber() -> Int?? {
         let start = index
         _ = consume(UInt8(ascii: "-"))
         var value = 0
@@ -227,7 +232,7 @@ struct JSONScanner {
         return index > start
     }
 
-    private func equals(_ range: Range<Int>, _ key: StaticString) -> Bool {
+    func equals(_ range: Range<Int>, _ key: StaticString) -> Bool {
         key.withUTF8Buffer { $0.elementsEqual(bytes[range]) }
     }
 

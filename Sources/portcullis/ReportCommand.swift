@@ -10,7 +10,11 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarize verdict logs: filter, group, and rank what was accepted and dropped.",
         discussion: """
-            Reads each LOG line by line (gzip-rotated files too), in constant memory. Lines \
+            Reads each LOG line by line (gzip-rotated files too; - reads standard input), in \
+            constant memory. Besides the verdicts, the report shows what the other lines say: \
+            the log mode and what it means for the counts, losses (kernel queue drops, socket \
+            overflows, packet id gaps, lost and suppressed log lines) with their times, starts \
+            and stops with their self-test results, the rulesets in force and every reload. Lines \
             that are not one JSON object are counted as damaged and otherwise skipped. Filters \
             apply to verdict lines; every given filter must hold. Times are RFC 3339 \
             (2026-11-27, 2026-11-27T10:00, 2026-11-27T10:00:00.5+01:00; no zone is UTC); \
@@ -30,7 +34,7 @@ struct Report: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("Verdict log files (plain or .gz).", valueName: "log"))
+    @Argument(help: ArgumentHelp("Verdict log files (plain or .gz; - for standard input).", valueName: "log"))
     var logs: [String]
 
     @Option(help: ArgumentHelp("Only verdicts at or after this time.", valueName: "time"))

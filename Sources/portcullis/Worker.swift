@@ -199,7 +199,7 @@ final class Worker {
             engine.swap(program: next.program)
             gate.replace(limit: next.program.logLimit, now: VerdictLogGate.monotonicNow())
             writer.ruleset = next.sha256
-            writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [])
+            writer.writeReload(queue: session.queue, rulesFile: next.path, errors: [], program: next.program)
             health.reloadsSucceeded += 1
         } catch {
             health.reloadsFailed += 1

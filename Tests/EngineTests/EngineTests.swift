@@ -46,7 +46,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(event.metadata.packetID == 77 && event.metadata.queue == 3)
         #expect(event.summary == PacketSummary(
             proto: .tcp, source: IPv4Address(10, 1, 0, 2), destination: IPv4Address(10, 2, 0, 2),
-            sourcePort: 40000, destinationPort: 443, tcpFlags: 0x02))
+            sourcePort: 40000, destinationPort: 443, tcpFlags: 0x02, ttl: 64))
         #expect(!event.shouldLog, "log drops does not log an accept")
     }
 
@@ -138,10 +138,10 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(event.rule == nil)
         #expect(event.decodeError == DecodeError(
             layer: testCase.layer, field: testCase.field, offset: testCase.offset, reason: testCase.reason))
-        // What the raw header claims, for the log: addresses and protocol, never ports.
+        // What the raw header claims, for the log: addresses, protocol and TTL, never ports.
         #expect(event.summary == PacketSummary(
             proto: IPProtocol(rawValue: testCase.packet[Packets.Offset.proto]),
-            source: IPv4Address(10, 1, 0, 2), destination: IPv4Address(10, 2, 0, 2)))
+            source: IPv4Address(10, 1, 0, 2), destination: IPv4Address(10, 2, 0, 2), ttl: testCase.packet[8]))
         #expect(!event.shouldLog, "log none logs no decode drop")
         #expect(engine.counters.decodeErrors == 1)
         #expect(engine.counters.dropped == 1 && engine.counters.accepted == 0)

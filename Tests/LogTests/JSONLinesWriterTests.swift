@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Engine
-import Log
+@testable import Log
 import Rules
 import Wire
 
@@ -109,8 +109,55 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(line["length"] as? Int == 60)
         #expect(Set(line.keys) == [
             "timestamp", "event_type", "queue", "ruleset", "packet_id", "verdict", "reason", "rule",
-            "src_ip", "src_port", "dest_ip", "dest_port", "proto", "length", "chain",
+            "src_ip", "src_port", "dest_ip", "dest_port", "proto", "community_id", "length", "chain",
         ])
+    }
+
+    // MARK: what rules match on
+
+    @Test func tcpFlagsTTLStateMarkAndCommunityID() throws {
+        var summary = tcpSummary
+        summary.tcpFlags = 0x12
+        summary.ttl = 63
+        var verdict = event(rule: webRule, summary: summary)
+        verdict.metadata.connectionState = .established
+        verdict.metadata.mark = 0x2A
+        let line = try #require(try written { $0.writeVerdict(verdict) }.first)
+        let tcp = try #require(line["tcp"] as? [String: Any])
+        #expect(tcp["tcp_flags"] as? String == "12")
+        #expect(tcp["syn"] as? Bool == true && tcp["ack"] as? Bool == true)
+        #expect(Set(tcp.keys) == ["tcp_flags", "syn", "ack"], "clear flags are absent, as in EVE")
+        #expect(line["ttl"] as? Int == 63)
+        #expect(line["ct_state"] as? String == "established")
+        #expect(line["mark"] as? Int == 42)
+        // The same flow computed from the spec's rules by CommunityID (checked against the
+        // spec's baseline in CommunityIDTests), in the reverse direction.
+        let reverse = CommunityID.string(
+            source: IPv4Address(10, 2, 0, 2), destination: IPv4Address(10, 1, 0, 2), proto: 6,
+            ports: CommunityID.Ports(source: 443, destination: 40000))
+        #expect(line["community_id"] as? String == reverse)
+    }
+
+    static let flagCases: [(UInt8, [String])] = [
+        (0x01, ["fin"]), (0x04, ["rst"]), (0x08, ["psh"]), (0x20, ["urg"]), (0x40, ["ecn"]),
+        (0x80, ["cwr"]), (0xFF, ["fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"]), (0x00, []),
+    ]
+
+    @Test(arguments: flagCases)
+    func everyTCPFlagHasItsEVEName(flags: UInt8, names: [String]) throws {
+        var summary = tcpSummary
+        summary.tcpFlags = flags
+        let line = try #require(try written { $0.writeVerdict(event(summary: summary)) }.first)
+        let tcp = try #require(line["tcp"] as? [String: Any])
+        #expect(Set(tcp.keys.filter { $0 != "tcp_flags" }) == Set(names))
+        #expect(tcp["tcp_flags"] as? String == String(flags, radix: 16).leftPadded(to: 2))
+    }
+
+    @Test func noMarkNoStateAndNoHashWithoutDecodedPorts() throws {
+        let claimed = PacketSummary(proto: .tcp, source: IPv4Address(1, 2, 3, 4), destination: IPv4Address(5, 6, 7, 8), ttl: 9)
+        let line = try #require(try written { $0.writeVerdict(event(verdict: .drop, reason: .decode, summary: claimed)) }.first)
+        #expect(line["community_id"] == nil && line["mark"] == nil && line["ct_state"] == nil && line["tcp"] == nil)
+        #expect(line["ttl"] as? Int == 9)
     }
 
     @Test func keyOrderIsFixed() throws {
