@@ -97,7 +97,10 @@ class Filter:
     def events(self, event_type=None):
         if not self.log_path.exists():
             return []
-        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line]
+        # Read while the filter writes: a batch can be caught half-written, so only lines
+        # that already end in a newline count.
+        complete = self.log_path.read_text().rpartition("\n")[0]
+        lines = [json.loads(line) for line in complete.split("\n") if line]
         return [e for e in lines if event_type is None or e["event_type"] == event_type]
 
     def wait_for(self, predicate, timeout=5):
