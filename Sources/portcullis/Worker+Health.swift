@@ -26,6 +26,7 @@ struct HealthState {
     var reloadsFailed: UInt64 = 0
     var startTime = 0
     var metricsFailureReported = false
+    /// When free space is next compared with `--log-min-free`, and the lines written then.
     var nextDiskCheck = 0.0
     var linesAtDiskCheck: UInt64 = 0
 

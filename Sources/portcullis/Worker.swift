@@ -11,7 +11,8 @@ import Glibc
 struct WorkerOptions {
     /// Seconds between `stats` events; 0 turns them off.
     var statsInterval: Int = 60
-    /// Fail closed on the log: drop packets while verdict lines cannot be written.
+    /// Fail closed on the log: drop packets while verdict lines cannot be written, or while
+    /// the disk guard holds back the line of a packet that would be accepted.
     var requireLog = false
     /// Where to write Prometheus metrics (textfile collector), and how often.
     var metricsFile: String?
