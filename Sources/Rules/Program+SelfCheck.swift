@@ -10,7 +10,7 @@ import Wire
 /// and the probes are so many that the reference evaluator, whose cost per probe grows with
 /// the rules, does at most about `referenceWorkBudget` rule matches in all. The check's cost
 /// is then linear in the rules up to the budget and constant beyond: a few hundred probes for
-/// 100,000 rules, thousands for 10,000, every rule twice below about 2,000.
+/// 100,000 rules, about two thousand for 10,000, every rule twice below about 1,000.
 extension Program {
     /// What the check did and the first disagreement, if any.
     public struct SelfCheck: Sendable, Equatable {
@@ -22,7 +22,7 @@ extension Program {
 
     public static let maximumRuleProbes = 4096
     /// About the most rule matches the reference evaluator may do in one check.
-    public static let referenceWorkBudget = 20_000_000
+    public static let referenceWorkBudget = 10_000_000
     /// The fewest probes a check makes, whatever the size of the ruleset.
     static let minimumProbes = 64
 
