@@ -50,9 +50,9 @@ private func chain(_ depth: Int) -> [String: String] {
     #expect(errors("c0.rules", chain(17)) == ["c16.rules:2:1: error: includes nested more than 16 deep"])
 }
 
-/// 3,000 deep crashed the recursive loader with a stack overflow; 100,000 files would too.
-@Test func aChainOfAHundredThousandIncludesIsOneErrorNotACrash() {
-    #expect(errors("c0.rules", chain(100_000)) == ["c16.rules:2:1: error: includes nested more than 16 deep"])
+/// 3,000 deep crashed the recursive loader with a stack overflow.
+@Test func aChainOfTenThousandIncludesIsOneErrorNotACrash() {
+    #expect(errors("c0.rules", chain(10_000)) == ["c16.rules:2:1: error: includes nested more than 16 deep"])
 }
 
 @Test func aFileIncludedTwiceIsAnErrorNamingTheFirstInclude() {
@@ -145,13 +145,13 @@ private func chain(_ depth: Int) -> [String: String] {
     #expect(found.last == "x.rules:11:1: error: more than 10 errors in this file; no more are reported")
 }
 
-/// The parser holds one statement's tokens, not the file's: 2,000,000 blank lines and a rule
+/// The parser holds one statement's tokens, not the file's: 300,000 blank lines and a rule
 /// load (1.77 GB for 10 MB of blank lines before: an array of every token).
 @Test func manyBlankLinesLoad() {
-    let text = String(repeating: "\n", count: 2_000_000) + "accept tcp\n"
+    let text = String(repeating: "\n", count: 300_000) + "accept tcp\n"
     let loaded = Program.load(source: text, file: "blank.rules")
     #expect(loaded.diagnostics == [])
-    #expect(loaded.program?.rules.first?.location.line == 2_000_001)
+    #expect(loaded.program?.rules.first?.location.line == 300_001)
 }
 
 /// Past its work budget the shadowing analysis stops comparing, says so once, and still finds
