@@ -150,14 +150,14 @@ def test_check_refuses_includes_of_devices_directories_and_stdin(portcullis_bin,
         assert f"{rules}:1:1: error: cannot include {target}: not a regular file ({kind})" in result.stderr
 
 
-def test_check_of_ten_megabytes_of_blank_lines_stays_small(portcullis_bin, tmp_path):
+def test_check_of_four_megabytes_of_blank_lines_stays_small(portcullis_bin, tmp_path):
     rules = tmp_path / "blank.rules"
-    rules.write_text("\n" * 10_000_000 + "accept tcp\n")
+    rules.write_text("\n" * 4_000_000 + "accept tcp\n")
     result = subprocess.run(["/usr/bin/time", "-f", "%M", portcullis_bin, "check", str(rules)],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
     peak_kib = int(result.stderr.strip().splitlines()[-1])
-    assert peak_kib < 200 * 1024  # 1.77 GB before
+    assert peak_kib < 100 * 1024  # about 700 MB before (1.77 GB for 10 MB)
 
 
 def test_check_of_a_file_over_16_mib_is_refused(portcullis_bin, tmp_path):
