@@ -35,7 +35,8 @@ public enum Checker {
 
     /// Checks and resolves statements in evaluation order. `shadowing: false` leaves out the
     /// exact shadowing analysis (the "can never match" warnings), the one pass whose cost grows
-    /// faster than the ruleset: `run` and its reloads need errors, not warnings.
+    /// faster than the ruleset (up to its work budget, see `Shadowing`): `run` and its reloads
+    /// need errors, not warnings.
     /// A list that expands past `limits.maximumListItems`, or all lists together past
     /// `limits.maximumExpandedItems`, is an error at the `$set` that crossed the limit; the
     /// expansion stops there, so sets that double each other cost no more than the limit.
