@@ -35,13 +35,20 @@ public enum Checker {
 
     /// Checks and resolves statements in evaluation order. `shadowing: false` leaves out the
     /// exact shadowing analysis (the "can never match" warnings), the one pass whose cost grows
-    /// faster than the ruleset: `run` and its reloads need errors, not warnings.
-    public static func check(_ statements: [LocatedStatement], shadowing: Bool = true) -> CheckedRuleset {
-        var state = CheckerState()
+    /// faster than the ruleset (up to its work budget, see `Shadowing`): `run` and its reloads
+    /// need errors, not warnings.
+    /// A list that expands past `limits.maximumListItems`, or all lists together past
+    /// `limits.maximumExpandedItems`, is an error at the `$set` that crossed the limit; the
+    /// expansion stops there, so sets that double each other cost no more than the limit.
+    public static func check(
+        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard
+    ) -> CheckedRuleset {
+        var state = CheckerState(limits: limits)
         state.analyzeShadowing = shadowing
+        var files = Set<String>()
         for located in statements {
             state.file = located.file
-            if !state.fileOrder.contains(located.file) { state.fileOrder.append(located.file) }
+            if files.insert(located.file).inserted { state.fileOrder.append(located.file) }
             state.check(located.statement)
         }
         state.finish()
@@ -57,7 +64,11 @@ private struct DefinedSet {
 }
 
 private struct CheckerState {
+    let limits: RulesetLimits
     var result = CheckedRuleset()
+    /// Items produced by expanding `$sets` so far, against `limits.maximumExpandedItems`.
+    var expandedItems = 0
+    var expansionLimitReported = false
     var analyzeShadowing = true
     var file = ""
     var fileOrder: [String] = []
@@ -67,8 +78,28 @@ private struct CheckerState {
     var setOrder: [String] = []
     var options = DecodeOptions()
 
+    /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
+    var reported: [String: (errors: Int, warnings: Int)] = [:]
+
+    /// Adds a diagnostic in the current file; past `limits.maximumErrorsPerFile` errors (or
+    /// as many warnings) in one file, one more says so and the rest are dropped, so that a
+    /// long list of bad items cannot turn into gigabytes of messages.
     mutating func report(_ message: Diagnostic.Message, at position: SourcePosition) {
-        result.diagnostics.append(Diagnostic(message, at: SourceLocation(file: file, position: position)))
+        let limit = limits.maximumErrorsPerFile
+        var counts = reported[file, default: (0, 0)]
+        let count: Int
+        if message.severity == .error {
+            counts.errors += 1
+            count = counts.errors
+        } else {
+            counts.warnings += 1
+            count = counts.warnings
+        }
+        reported[file] = counts
+        guard count <= limit + 1 else { return }
+        let shown: Diagnostic.Message = count <= limit ? message
+            : message.severity == .error ? .tooManyErrors(limit: limit) : .tooManyWarnings(limit: limit)
+        result.diagnostics.append(Diagnostic(shown, at: SourceLocation(file: file, position: position)))
     }
 
     mutating func check(_ statement: StatementSyntax) {
@@ -113,13 +144,27 @@ private struct CheckerState {
         if let negation = set.items.negation {
             report(.negationInsideList, at: negation.start)
         }
-        sets[name] = DefinedSet(items: expand(set.items), location: SourceLocation(file: file, position: set.name.range.start))
+        var items = expand(set.items)
+        // An undefined or broken set inside (already reported) leaves this one empty too, so
+        // that a list over a limit is not copied on by the sets built from it.
+        if items.contains(where: { if case .variable = $0.kind { true } else { false } }) { items = [] }
+        sets[name] = DefinedSet(items: items, location: SourceLocation(file: file, position: set.name.range.start))
         setOrder.append(name)
     }
 
+    init(limits: RulesetLimits) {
+        self.limits = limits
+    }
+
     /// The list's items with every `$name` replaced by the set's items; an undefined name is
-    /// reported, and replaced by an item no context accepts silently.
+    /// reported, and replaced by an item no context accepts silently. A list that would break
+    /// an expansion limit is reported and becomes that one silent item (before anything is
+    /// copied), so its uses add neither errors nor memory.
     mutating func expand(_ list: ListSyntax) -> [ItemSyntax] {
+        guard list.items.count <= limits.maximumListItems else {
+            report(.listTooLarge(limit: limits.maximumListItems), at: list.range.start)
+            return [ItemSyntax(kind: .variable(""), range: list.range)]
+        }
         var items: [ItemSyntax] = []
         for item in list.items {
             guard case .variable(let name) = item.kind else {
@@ -132,8 +177,19 @@ private struct CheckerState {
                 continue
             }
             sets[name]!.used = true
+            let count = sets[name]!.items.count
             // A set whose definition had an error (no items) poisons the list silently.
-            if sets[name]!.items.isEmpty { items.append(ItemSyntax(kind: .variable(name), range: item.range)) }
+            if count == 0 { items.append(ItemSyntax(kind: .variable(name), range: item.range)) }
+            guard items.count + count <= limits.maximumListItems else {
+                report(.listTooLarge(limit: limits.maximumListItems), at: item.range.start)
+                return [ItemSyntax(kind: .variable(name), range: item.range)]
+            }
+            guard expandedItems + count <= limits.maximumExpandedItems else {
+                if !expansionLimitReported { report(.expansionTooLarge(limit: limits.maximumExpandedItems), at: item.range.start) }
+                expansionLimitReported = true
+                return [ItemSyntax(kind: .variable(name), range: item.range)]
+            }
+            expandedItems += count
             items += sets[name]!.items
         }
         return items
@@ -286,13 +342,14 @@ private struct CheckerState {
 
     mutating func interfaces(_ list: ListSyntax) -> InterfaceSet? {
         var names: [InterfaceName] = []
+        var seen = Set<InterfaceName>()
         var valid = true
         var any = false
         for item in expand(list) {
             switch item.kind {
             case .name(let text):
                 if let name = InterfaceName(Substring(text)) {
-                    if !names.contains(name) { names.append(name) }
+                    if seen.insert(name).inserted { names.append(name) }
                 } else {
                     report(.unknownName(.interface, text), at: item.range.start)
                     valid = false

@@ -8,6 +8,7 @@ extension Diagnostic {
         case unexpectedCharacter(String)
         case unterminatedString
         case invalidEscape(String)
+        case tokenTooLong(limit: Int)
         // Parser
         case unknownKeyword(String)
         case expected(Expectation, found: String)
@@ -25,9 +26,16 @@ extension Diagnostic {
         case negationInsideList
         case emptyList
         case limitOutOfRange(Keyword, UInt64)
+        case tooManyErrors(limit: Int)
+        case tooManyWarnings(limit: Int)
         // Loader
         case includeCycle(String)
         case includeUnreadable(String, reason: String)
+        case includeTooDeep(limit: Int)
+        case includedTwice(String, first: SourceLocation)
+        case tooManyFiles(limit: Int)
+        case fileTooLarge(String, limit: Int)
+        case rulesetTooLarge(limit: Int)
         // Checker: errors
         case duplicateDirective(Keyword, firstLine: Int)
         case portNeedsTCPOrUDP
@@ -39,6 +47,9 @@ extension Diagnostic {
         case valueOutOfRange(ItemContext, UInt64)
         case unknownName(ItemContext, String)
         case sourceRouteNeverAllowed(String)
+        case listTooLarge(limit: Int)
+        case expansionTooLarge(limit: Int)
+        case tooManyRules(limit: Int)
         // Checker: warnings
         case hostBitsSet(IPv4Address, prefix: UInt8)
         case reversedRange(low: UInt64, high: UInt64)
@@ -47,6 +58,7 @@ extension Diagnostic {
         case unreachableRule(coveredBy: [RuleReference], catchAll: Bool)
         case duplicateRule(of: RuleReference)
         case flagsNeverSet(String)
+        case shadowingNotAnalyzed(rules: Int, budget: Int)
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
@@ -114,7 +126,8 @@ extension Diagnostic {
 
         public var severity: Severity {
             switch self {
-            case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet:
+            case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet,
+                 .shadowingNotAnalyzed, .tooManyWarnings:
                 .warning
             default:
                 .error
@@ -129,6 +142,12 @@ extension Diagnostic {
                 "unterminated string"
             case .invalidEscape(let text):
                 "invalid escape '\(text)' in string; only \\\" and \\\\ are allowed"
+            case .tokenTooLong(let limit):
+                "word or string longer than \(RulesetLimits.describe(bytes: limit))"
+            case .tooManyErrors(let limit):
+                "more than \(limit) errors in this file; no more are reported"
+            case .tooManyWarnings(let limit):
+                "more than \(limit) warnings in this file; no more are reported"
             case .unknownKeyword(let word):
                 "unknown keyword '\(word)'"
             case .expected(let expectation, let found):
@@ -165,6 +184,16 @@ extension Diagnostic {
                 "include cycle: \(path) is already being read"
             case .includeUnreadable(let path, let reason):
                 "cannot include \(path): \(reason)"
+            case .includeTooDeep(let limit):
+                "includes nested more than \(limit) deep"
+            case .includedTwice(let path, let first):
+                "\(path) is already included at \(first); a ruleset reads each file once"
+            case .tooManyFiles(let limit):
+                "more than \(limit) files in one ruleset"
+            case .fileTooLarge(let path, let limit):
+                "\(path) is larger than \(RulesetLimits.describe(bytes: limit))"
+            case .rulesetTooLarge(let limit):
+                "the ruleset's files together are larger than \(RulesetLimits.describe(bytes: limit))"
             case .duplicateDirective(let keyword, let firstLine):
                 "duplicate '\(keyword.rawValue)' directive (first given on line \(firstLine))"
             case .portNeedsTCPOrUDP:
@@ -185,6 +214,12 @@ extension Diagnostic {
                 "unknown \(context.rawValue) '\(name)'"
             case .sourceRouteNeverAllowed(let name):
                 "source-route option '\(name)' can never be accepted"
+            case .listTooLarge(let limit):
+                "list expands to more than \(limit) items"
+            case .expansionTooLarge(let limit):
+                "the ruleset's lists expand to more than \(limit) items in all"
+            case .tooManyRules(let limit):
+                "more than \(limit) rules in one ruleset"
             case .hostBitsSet(let address, let prefix):
                 "\(dottedQuad(address))/\(prefix) has host bits set; it means "
                     + "\(dottedQuad(AddressMatch(network: address, prefix: prefix).network))/\(prefix)"
@@ -202,6 +237,9 @@ extension Diagnostic {
                 "rule can never match: the rules on \(RuleReference.list(rules)) together match all of its packets first"
             case .duplicateRule(let rule):
                 "rule duplicates the rule on \(RuleReference.list([rule])); it can never match"
+            case .shadowingNotAnalyzed(let rules, let budget):
+                "this rule and the \(rules - 1) after it are not checked for being hidden by earlier rules: "
+                    + "the analysis stops after \(budget) rule comparisons (duplicates and rules after a catch-all are still found)"
             case .flagsNeverSet(let text):
                 "flags \(text) asks for flags outside its mask; it can never match"
             }

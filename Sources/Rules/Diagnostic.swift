@@ -47,7 +47,8 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
     /// `diagnostics` by file (in `fileOrder`, unknown files last), then line, then column;
     /// diagnostics at the same place keep their order.
     static func sorted(_ diagnostics: [Diagnostic], fileOrder: [String] = []) -> [Diagnostic] {
-        func rank(_ file: String) -> Int { fileOrder.firstIndex(of: file) ?? fileOrder.count }
+        let ranks = Dictionary(fileOrder.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        func rank(_ file: String) -> Int { ranks[file] ?? fileOrder.count }
         return diagnostics.enumerated()
             .sorted { lhs, rhs in
                 (rank(lhs.element.location.file), lhs.element.location.line, lhs.element.location.column, lhs.offset)

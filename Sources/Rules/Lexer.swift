@@ -4,15 +4,18 @@
 /// and the token stream always ends with `.endOfFile`. Positions count UTF-8 bytes: `column` is
 /// the byte offset within the line plus one (as clang and Go report them). `#` starts a comment
 /// that runs to the end of the line, and `\r` is a blank so that CRLF files read the same.
+/// A word, number or string longer than `maximumTokenBytes` is an `.invalid` token.
 struct Lexer {
     private let bytes: [UInt8]
+    private let maximumTokenBytes: Int
     private var offset = 0
     private var line = 1
     private var lineStart = 0
 
     /// A lexer positioned at the start of `source`.
-    init(_ source: String) {
+    init(_ source: String, maximumTokenBytes: Int = RulesetLimits.standard.maximumTokenBytes) {
         bytes = Array(source.utf8)
+        self.maximumTokenBytes = maximumTokenBytes
     }
 
     /// Every token of `source`, ending with exactly one `.endOfFile`.
@@ -32,6 +35,13 @@ struct Lexer {
 
     /// The next token; `.endOfFile` once the text is exhausted (and on every later call).
     mutating func next() -> Token {
+        let token = nextUnbounded()
+        guard token.range.end.offset - token.range.start.offset > maximumTokenBytes else { return token }
+        // Not kept as text: a diagnostic names the limit, not sixteen megabytes of word.
+        return Token(kind: .invalid(.tokenTooLong(limit: maximumTokenBytes)), text: "", range: token.range)
+    }
+
+    private mutating func nextUnbounded() -> Token {
         skipBlanksAndComments()
         let start = position
         guard offset < bytes.count else {

@@ -12,7 +12,7 @@ import Wire
 /// (default 0). TCP and UDP need both ports; ICMP has none.
 public enum PacketDescription {
     public static func parse(_ text: String) -> Result<PacketFields, Diagnostic> {
-        var parser = ParserState(tokens: Lexer.tokenize(text), file: "packet")
+        var parser = ParserState(source: text, file: "packet")
         do throws(ParseFailure) {
             let packet = try parser.parsePacket()
             return .success(packet)

@@ -4,10 +4,14 @@ import Wire
 public enum Parser {
     /// Parses all of `source`. Never stops at the first problem: a line with an error gets
     /// one diagnostic, is left out of the tree, and parsing resumes on the next line, so the
-    /// diagnostics list every bad line (in source order). `file` is only used in locations.
-    public static func parse(_ source: String, file: String) -> (RulesetSyntax, [Diagnostic]) {
-        var parser = ParserState(tokens: Lexer.tokenize(source), file: file)
-        return parser.parseRuleset()
+    /// diagnostics list every bad line (in source order), up to `limits.maximumErrorsPerFile`
+    /// of them. `file` is only used in locations.
+    public static func parse(_ source: String, file: String, limits: RulesetLimits = .standard) -> (RulesetSyntax, [Diagnostic]) {
+        var parser = ParserState(source: source, file: file, limits: limits)
+        var statements: [StatementSyntax] = []
+        var diagnostics: [Diagnostic] = []
+        while let statement = parser.nextStatement(diagnostics: &diagnostics) { statements.append(statement) }
+        return (RulesetSyntax(file: file, statements: statements), diagnostics)
     }
 }
 
@@ -17,28 +21,52 @@ struct ParseFailure: Error {
     var position: SourcePosition
 }
 
-/// A recursive-descent parser over the whole token array, one statement per line.
+/// A recursive-descent parser, one statement per line, pulling tokens from the lexer as it
+/// goes: it holds the current token and at most one more, so its memory does not grow with
+/// the file (a file of ten million blank lines costs what one line does).
 struct ParserState {
-    let tokens: [Token]
+    private var lexer: Lexer
     let file: String
-    var index = 0
+    let limits: RulesetLimits
+    private(set) var current: Token
+    /// The token after `current`, once `peek()` has read it.
+    private var peeked: Token?
     /// End of the last token consumed, so a node's range ends at its last word.
     var previousEnd: SourcePosition
+    private var errorCount = 0
+    /// Set once the error limit is reached: the rest of the file is not read.
+    private var abandoned = false
 
-    init(tokens: [Token], file: String) {
-        precondition(tokens.last?.kind == .endOfFile, "the lexer ends every stream with endOfFile")
-        self.tokens = tokens
+    init(source: String, file: String, limits: RulesetLimits = .standard) {
+        lexer = Lexer(source, maximumTokenBytes: limits.maximumTokenBytes)
         self.file = file
-        previousEnd = tokens[0].range.start
+        self.limits = limits
+        current = lexer.next()
+        previousEnd = current.range.start
     }
 
-    var current: Token { tokens[index] }
-
+    /// Consumes `current` and returns it; at the end of the file, stays there.
     @discardableResult
     mutating func advance() -> Token {
-        let token = tokens[index]
-        if token.kind != .endOfFile { index += 1 }
+        let token = current
+        if token.kind != .endOfFile {
+            if let peeked {
+                current = peeked
+                self.peeked = nil
+            } else {
+                current = lexer.next()
+            }
+        }
         previousEnd = token.range.end
+        return token
+    }
+
+    /// The token after `current`, without consuming anything.
+    mutating func peek() -> Token {
+        if current.kind == .endOfFile { return current }
+        if let peeked { return peeked }
+        let token = lexer.next()
+        peeked = token
         return token
     }
 
@@ -46,35 +74,41 @@ struct ParserState {
         SourceRange(start: start, end: previousEnd)
     }
 
-    /// Parses every statement; see `Parser.parse`.
-    mutating func parseRuleset() -> (RulesetSyntax, [Diagnostic]) {
-        var statements: [StatementSyntax] = []
-        var diagnostics: [Diagnostic] = []
-        while current.kind != .endOfFile {
+    /// The next statement of the file, or nil at its end. A line with an error adds one
+    /// diagnostic and is skipped (see `Parser.parse`); after `limits.maximumErrorsPerFile`
+    /// errors, one more says so and the rest of the file is not read.
+    mutating func nextStatement(diagnostics: inout [Diagnostic]) -> StatementSyntax? {
+        while current.kind != .endOfFile && !abandoned {
             if current.kind == .newline {
                 advance()
                 continue
             }
-            let startIndex = index
+            let setName: Token? = current.kind == .keyword(.set) ? peek() : nil
             do throws(ParseFailure) {
                 let statement = try parseStatement()
                 guard current.kind == .newline || current.kind == .endOfFile else {
                     throw failure(otherwise: .trailingTokens(found: current.foundDescription))
                 }
-                statements.append(statement)
+                return statement
             } catch {
-                diagnostics.append(Diagnostic(error.message, at: SourceLocation(file: file, position: error.position)))
+                errorCount += 1
+                let location = SourceLocation(file: file, position: error.position)
+                guard errorCount <= limits.maximumErrorsPerFile else {
+                    diagnostics.append(Diagnostic(.tooManyErrors(limit: limits.maximumErrorsPerFile), at: location))
+                    abandoned = true
+                    return nil
+                }
+                diagnostics.append(Diagnostic(error.message, at: location))
+                while current.kind != .newline && current.kind != .endOfFile { advance() }
                 // A set whose definition failed stays known, with no items, so that its uses
                 // do not add "undefined set" errors to the one that matters.
-                if tokens[startIndex].kind == .keyword(.set), tokens[startIndex + 1].kind == .identifier {
-                    let name = tokens[startIndex + 1]
+                if let name = setName, name.kind == .identifier {
                     let empty = ListSyntax(items: [], range: name.range)
-                    statements.append(.set(SetSyntax(name: Located(name.text, range: name.range), items: empty, range: name.range)))
+                    return .set(SetSyntax(name: Located(name.text, range: name.range), items: empty, range: name.range))
                 }
-                while current.kind != .newline && current.kind != .endOfFile { advance() }
             }
         }
-        return (RulesetSyntax(file: file, statements: statements), diagnostics)
+        return nil
     }
 
     /// The failure for the current token: its own message when the lexer could not read it,
@@ -158,7 +192,7 @@ struct ParserState {
 
     /// `accept fragments`, `accept ip-options LIST`, or a rule.
     mutating func parseRuleOrAllowance() throws(ParseFailure) -> StatementSyntax {
-        let next = tokens[index + 1].kind
+        let next = peek().kind
         guard next == .keyword(.fragments) || next == .keyword(.ipOptions) else { return .rule(try parseRule()) }
         let action = try parseAction(expected: .statement)
         guard action.value == .accept else {
@@ -268,6 +302,10 @@ struct ParserState {
             }
             guard current.kind != .endOfFile else { throw failure(expected: .closingBrace) }
             items.append(try parseItem())
+            // Checked here too, so that one list cannot hold the whole file as syntax.
+            if items.count > limits.maximumListItems {
+                throw ParseFailure(message: .listTooLarge(limit: limits.maximumListItems), position: start)
+            }
             guard current.kind == .comma || current.kind == .rightBrace || current.kind == .newline else {
                 throw failure(expected: .closingBrace)
             }

@@ -5,8 +5,12 @@ import Wire
 ///
 /// Probes are packets built to hit each rule: one at the low end and one at the high end
 /// of every range the rule constrains (the interfaces by the first name it lists), plus a
-/// fixed set of seeded random packets. Bounded so that a very large ruleset still starts in
-/// reasonable time: at most `maximumRuleProbes` rules are probed, evenly spread.
+/// fixed set of seeded random packets. Bounded so that a very large ruleset still starts (and
+/// reloads) in reasonable time: at most `maximumRuleProbes` rules are probed, evenly spread,
+/// and the probes are so many that the reference evaluator, whose cost per probe grows with
+/// the rules, does at most about `referenceWorkBudget` rule matches in all. The check's cost
+/// is then linear in the rules up to the budget and constant beyond: a few hundred probes for
+/// 100,000 rules, about two thousand for 10,000, every rule twice below about 1,000.
 extension Program {
     /// What the check did and the first disagreement, if any.
     public struct SelfCheck: Sendable, Equatable {
@@ -17,11 +21,18 @@ extension Program {
     }
 
     public static let maximumRuleProbes = 4096
+    /// About the most rule matches the reference evaluator may do in one check.
+    public static let referenceWorkBudget = 10_000_000
+    /// The fewest probes a check makes, whatever the size of the ruleset.
+    static let minimumProbes = 64
 
     /// Runs the check. Allocates, so it belongs at start-up and before a reload is swapped in.
     public func selfCheck(randomProbes: Int = 256, seed: UInt64 = 0x5EED_C0DE) -> SelfCheck {
         var probes = 0
-        let stride = Swift.max(1, (rules.count + Self.maximumRuleProbes - 1) / Self.maximumRuleProbes)
+        let affordable = Swift.max(Self.minimumProbes, Self.referenceWorkBudget / Swift.max(1, rules.count))
+        let randomProbes = Swift.min(randomProbes, affordable / 4)
+        let probedRules = Swift.max(1, Swift.min(Self.maximumRuleProbes, (affordable - randomProbes) / 2))
+        let stride = Swift.max(1, (rules.count + probedRules - 1) / probedRules)
         for index in Swift.stride(from: 0, to: rules.count, by: stride) {
             for end in [false, true] {
                 let packet = Self.probe(for: rules[index].match, highEnd: end)

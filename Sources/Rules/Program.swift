@@ -81,19 +81,24 @@ public struct Program: Sendable {
 
     /// Parse (following includes through `loader`), check and compile. `program` is nil when
     /// any diagnostic is an error; the diagnostics come sorted by file, line and column.
-    public static func load(source: String, file: String, loader: some RuleSourceLoader) -> LoadedProgram {
-        finish(RulesetLoader.load(source: source, file: file, loader: loader))
+    public static func load(
+        source: String, file: String, loader: some RuleSourceLoader, limits: RulesetLimits = .standard
+    ) -> LoadedProgram {
+        finish(RulesetLoader.load(source: source, file: file, loader: loader, limits: limits), limits: limits)
     }
 
     /// Reads `path` through `loader`, then as `load(source:file:loader:)`; fails only when the
     /// top-level file cannot be read.
-    /// `shadowing: false` skips the shadowing warnings (see `Checker.check`).
-    public static func load(path: String, loader: some RuleSourceLoader, shadowing: Bool = true) -> Result<LoadedProgram, LoadError> {
-        RulesetLoader.load(path, loader: loader).map { finish($0, shadowing: shadowing) }
+    /// `shadowing: false` skips the shadowing warnings (see `Checker.check`). Every limit of
+    /// `limits` that is hit is an error diagnostic (see `RulesetLimits`).
+    public static func load(
+        path: String, loader: some RuleSourceLoader, shadowing: Bool = true, limits: RulesetLimits = .standard
+    ) -> Result<LoadedProgram, LoadError> {
+        RulesetLoader.load(path, loader: loader, limits: limits).map { finish($0, shadowing: shadowing, limits: limits) }
     }
 
-    private static func finish(_ loaded: LoadedSyntax, shadowing: Bool = true) -> LoadedProgram {
-        let checked = Checker.check(loaded.statements, shadowing: shadowing)
+    private static func finish(_ loaded: LoadedSyntax, shadowing: Bool = true, limits: RulesetLimits) -> LoadedProgram {
+        let checked = Checker.check(loaded.statements, shadowing: shadowing, limits: limits)
         let diagnostics = Diagnostic.sorted(loaded.diagnostics + checked.diagnostics, fileOrder: loaded.files.map(\.path))
         let failed = diagnostics.contains { $0.severity == .error }
         return LoadedProgram(program: failed ? nil : Compiler.compile(checked), diagnostics: diagnostics, files: loaded.files)

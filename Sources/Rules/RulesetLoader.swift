@@ -79,51 +79,138 @@ public struct LoadedSyntax: Sendable {
     public var diagnostics: [Diagnostic]
 }
 
-/// Reads a top-level rules file and, recursively, what it includes.
+/// Reads a top-level rules file and what it includes, within `RulesetLimits`.
+///
+/// Includes are expanded in place with an explicit stack of open files, not by recursion, so
+/// no include chain can overflow the call stack; the stack is at most
+/// `maximumIncludeDepth + 1` files deep. A file is read at most once per ruleset: including it
+/// again is an error (a second copy of its sets would be redefinitions, of its rules dead
+/// duplicates), which also makes a diamond of includes cost its files, not 2^depth of them.
 public enum RulesetLoader {
-    /// Fails only when the top-level file cannot be read; an include that cannot be read, or
-    /// that would read a file already being read (a cycle), is a diagnostic at its statement.
-    public static func load(_ path: String, loader: some RuleSourceLoader) -> Result<LoadedSyntax, LoadError> {
+    /// Fails only when the top-level file cannot be read or is larger than
+    /// `limits.maximumFileBytes`; an include that cannot be read, that would read a file
+    /// already being read (a cycle) or already read, or that breaks a limit is a diagnostic
+    /// at its statement.
+    public static func load(
+        _ path: String, loader: some RuleSourceLoader, limits: RulesetLimits = .standard
+    ) -> Result<LoadedSyntax, LoadError> {
         switch loader.load(path, relativeTo: nil) {
         case .failure(let error):
             return .failure(error)
         case .success(let root):
-            var result = LoadedSyntax(files: [], statements: [], diagnostics: [])
-            expand(root, loader: loader, reading: [], into: &result)
-            return .success(result)
+            guard root.text.utf8.count <= limits.maximumFileBytes else {
+                return .failure(LoadError(reason: "larger than \(RulesetLimits.describe(bytes: limits.maximumFileBytes))"))
+            }
+            var expansion = IncludeExpansion(loader: loader, limits: limits)
+            expansion.run(root)
+            return .success(expansion.result)
         }
     }
 
     /// Parses text that is not in any file (`Program.load(source:file:)`); includes resolve
     /// through `loader`.
-    static func load(source: String, file: String, loader: some RuleSourceLoader) -> LoadedSyntax {
-        var result = LoadedSyntax(files: [], statements: [], diagnostics: [])
-        expand((file, source), loader: loader, reading: [], into: &result)
-        return result
+    static func load(
+        source: String, file: String, loader: some RuleSourceLoader, limits: RulesetLimits = .standard
+    ) -> LoadedSyntax {
+        var expansion = IncludeExpansion(loader: loader, limits: limits)
+        expansion.run((file, source))
+        return expansion.result
+    }
+}
+
+/// One expansion of a ruleset's includes; see `RulesetLoader`.
+private struct IncludeExpansion<Loader: RuleSourceLoader> {
+    /// A file being read: its parser holds its position.
+    struct OpenFile {
+        var path: String
+        var parser: ParserState
     }
 
-    private static func expand(
-        _ file: (path: String, text: String), loader: some RuleSourceLoader, reading: [String],
-        into result: inout LoadedSyntax
-    ) {
-        result.files.append(SourceFile(path: file.path, text: file.text))
-        let (syntax, diagnostics) = Parser.parse(file.text, file: file.path)
-        result.diagnostics += diagnostics
-        let reading = reading + [file.path]
-        for statement in syntax.statements {
-            guard case .include(let target, let range) = statement else {
-                result.statements.append(LocatedStatement(file: file.path, statement: statement))
+    let loader: Loader
+    let limits: RulesetLimits
+    var result = LoadedSyntax(files: [], statements: [], diagnostics: [])
+    /// The include stack: the top-level file first, the file being read last.
+    var stack: [OpenFile] = []
+    /// Where each file read so far (but the top-level one) was included.
+    var includedAt: [String: SourceLocation] = [:]
+    var totalBytes = 0
+    var ruleCount = 0
+    /// Set by a limit that ends the whole load (files, bytes, rules).
+    var stopped = false
+
+    init(loader: Loader, limits: RulesetLimits) {
+        self.loader = loader
+        self.limits = limits
+    }
+
+    mutating func run(_ root: (path: String, text: String)) {
+        open(root)
+        while let top = stack.indices.last, !stopped {
+            guard let statement = stack[top].parser.nextStatement(diagnostics: &result.diagnostics) else {
+                stack.removeLast()
                 continue
             }
-            let location = SourceLocation(file: file.path, position: range.start)
-            switch loader.load(target.value, relativeTo: file.path) {
-            case .failure(let error):
-                result.diagnostics.append(Diagnostic(.includeUnreadable(target.value, reason: error.reason), at: location))
-            case .success(let included) where reading.contains(included.path):
-                result.diagnostics.append(Diagnostic(.includeCycle(included.path), at: location))
-            case .success(let included):
-                expand(included, loader: loader, reading: reading, into: &result)
+            let file = stack[top].path
+            switch statement {
+            case .include(let target, let range):
+                include(target.value, at: SourceLocation(file: file, position: range.start))
+            case .rule(let rule):
+                ruleCount += 1
+                guard ruleCount <= limits.maximumRules else {
+                    report(.tooManyRules(limit: limits.maximumRules), at: SourceLocation(file: file, position: rule.range.start))
+                    stopped = true
+                    continue
+                }
+                result.statements.append(LocatedStatement(file: file, statement: statement))
+            default:
+                result.statements.append(LocatedStatement(file: file, statement: statement))
             }
+        }
+    }
+
+    mutating func open(_ file: (path: String, text: String)) {
+        totalBytes += file.text.utf8.count
+        result.files.append(SourceFile(path: file.path, text: file.text))
+        stack.append(OpenFile(path: file.path, parser: ParserState(source: file.text, file: file.path, limits: limits)))
+    }
+
+    mutating func report(_ message: Diagnostic.Message, at location: SourceLocation) {
+        result.diagnostics.append(Diagnostic(message, at: location))
+    }
+
+    /// Checks every limit that can be checked before opening `target`, then reads it and
+    /// pushes it on the stack.
+    mutating func include(_ target: String, at location: SourceLocation) {
+        let resolved = Loader.resolve(target, relativeTo: location.file)
+        if stack.contains(where: { $0.path == resolved }) {
+            return report(.includeCycle(resolved), at: location)
+        }
+        if let first = includedAt[resolved] {
+            return report(.includedTwice(resolved, first: first), at: location)
+        }
+        guard stack.count <= limits.maximumIncludeDepth else {
+            return report(.includeTooDeep(limit: limits.maximumIncludeDepth), at: location)
+        }
+        guard result.files.count < limits.maximumFiles else {
+            stopped = true
+            return report(.tooManyFiles(limit: limits.maximumFiles), at: location)
+        }
+        switch loader.load(target, relativeTo: location.file) {
+        case .failure(let error):
+            report(.includeUnreadable(target, reason: error.reason), at: location)
+        case .success(let included) where stack.contains(where: { $0.path == included.path }):
+            report(.includeCycle(included.path), at: location)
+        case .success(let included):
+            let size = included.text.utf8.count
+            guard size <= limits.maximumFileBytes else {
+                return report(.fileTooLarge(included.path, limit: limits.maximumFileBytes), at: location)
+            }
+            guard totalBytes + size <= limits.maximumTotalBytes else {
+                stopped = true
+                return report(.rulesetTooLarge(limit: limits.maximumTotalBytes), at: location)
+            }
+            includedAt[included.path] = location
+            open(included)
         }
     }
 }

@@ -67,13 +67,21 @@ struct InterfaceTable: Sendable {
 /// remainder splits into more than `pieceLimit` boxes, R is given the benefit of the doubt
 /// (no warning). So a warning is always exact, and only a rule overlapped by very many earlier
 /// rules can escape it; this keeps `check` of 10,000 rules to seconds, not hours.
+///
+/// The whole analysis is bounded too: comparing a rule with the earlier ones costs one unit
+/// per earlier rule, and once `workBudget` units are spent (about 14,000 rules in), the later
+/// rules are only checked for the cheap cases (matches nothing, follows a catch-all, duplicates
+/// an earlier rule), and one warning at the first of them says that the rest were not
+/// analysed. So `check` stays near linear on 100,000 rules, and exact up to the budget.
 enum Shadowing {
     static let pieceLimit = 64
     static let overlapLimit = 64
+    /// Units of work (one per pair of rules compared) before the analysis stops comparing.
+    static let workBudget = 100_000_000
 
     /// `quickDisproof: false` skips the witness shortcut (for the test that proves it changes
     /// no warning).
-    static func analyze(_ rules: [Rule], quickDisproof: Bool = true) -> [Diagnostic] {
+    static func analyze(_ rules: [Rule], quickDisproof: Bool = true, workBudget: Int = workBudget) -> [Diagnostic] {
         let table = InterfaceTable(rules)
         let spaces = rules.map { table.space($0.match) }
         let fullSpace = Field.allCases.map { ValueSet([table.domain(of: $0)]) }
@@ -90,6 +98,8 @@ enum Shadowing {
         var diagnostics: [Diagnostic] = []
         var firstWithSpace: [[ValueSet]: Int] = [:]
         var catchAll: Int?
+        var work = 0
+        var budgetSpent = false
         for (index, rule) in rules.enumerated() {
             let space = spaces[index]
             func reference(_ other: Int) -> RuleReference {
@@ -113,6 +123,12 @@ enum Shadowing {
             }
             if let duplicate = firstWithSpace[space] {
                 warn(.duplicateRule(of: reference(duplicate)))
+                continue
+            }
+            work += index
+            if work > workBudget {
+                if !budgetSpent { warn(.shadowingNotAnalyzed(rules: rules.count - index, budget: workBudget)) }
+                budgetSpent = true
                 continue
             }
             var remaining = [space]

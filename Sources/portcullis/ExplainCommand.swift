@@ -39,6 +39,6 @@ struct Explain: ParsableCommand {
             error.exit()
         }
         let program = ruleset.program
-        print(program.render(program.explain(fields), packet: fields, sourceLine: ruleset.line(at:)))
+        print(program.render(program.explain(fields), packet: fields, sourceLine: ruleset.lines()))
     }
 }

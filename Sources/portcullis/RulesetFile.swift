@@ -24,9 +24,10 @@ struct RulesetFile {
     /// the check fails, or status 1, with every diagnostic rendered, when the rules have errors.
     /// `warnings: false` (for `run`, its reloads and `replay`) skips the shadowing analysis,
     /// which on 10,000 rules takes seconds that a reload would spend not judging packets.
-    static func load(path: String, warnings: Bool = true) throws(Failure) -> RulesetFile {
+    static func load(path: String, warnings: Bool = true, limits: RulesetLimits = .standard) throws(Failure) -> RulesetFile {
         let loaded: LoadedProgram
-        switch Program.load(path: path, loader: FileRuleSources(), shadowing: warnings) {
+        let sources = FileRuleSources(maximumBytes: limits.maximumFileBytes)
+        switch Program.load(path: path, loader: sources, shadowing: warnings, limits: limits) {
         case .success(let result): loaded = result
         case .failure(let error):
             throw Failure(message: "cannot read rules file \(path): \(error.reason)", status: ExitStatus.io)
@@ -73,13 +74,14 @@ struct RulesetFile {
 
     /// The text of line `location.line` of its file, if it was read.
     func line(at location: SourceLocation) -> String? {
-        guard let text = files.first(where: { $0.path == location.file })?.text else { return nil }
-        var current = 1
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == location.line { return String(line) }
-            current += 1
-        }
-        return nil
+        lines()(location)
+    }
+
+    /// A lookup of lines of the files read, each file split into lines once, not once per
+    /// line asked for (`explain` of a packet near many of 100,000 rules asks for each).
+    func lines() -> (SourceLocation) -> String? {
+        let split = Dictionary(files.map { ($0.path, SourceLines($0.text)) }, uniquingKeysWith: { first, _ in first })
+        return { location in split[location.file]?[location.line].map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Reads a whole file, with the operator-facing error on failure.
@@ -103,14 +105,61 @@ struct RulesetFile {
 }
 
 /// Rule sources read from the file system, includes resolved beside the including file.
+///
+/// Only regular files are read, and at most `maximumBytes` of each: a FIFO (or a symlink to
+/// one, `/dev/stdin`, `/proc/self/fd/N` on a pipe), a directory or a device such as
+/// `/dev/zero` is refused with a reason, without blocking and without reading it.
 struct FileRuleSources: RuleSourceLoader {
+    var maximumBytes = RulesetLimits.standard.maximumFileBytes
+
     func load(_ path: String, relativeTo including: String?) -> Result<(path: String, text: String), LoadError> {
         let resolved = Self.resolve(path, relativeTo: including)
         do {
-            let bytes = try RulesetFile.readFile(resolved)
+            let bytes = try Self.readRegularFile(resolved, maximumBytes: maximumBytes)
             return .success((resolved, String(decoding: bytes, as: UTF8.self)))
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// Reads the whole of `path` if it is a regular file of at most `maximumBytes`.
+    /// Never blocks: the file is opened with `O_NONBLOCK` (a FIFO with no writer would
+    /// otherwise block `open` forever), and its type is checked on the open descriptor with
+    /// `fstat` before anything is read, so nothing can be swapped in between.
+    static func readRegularFile(_ path: String, maximumBytes: Int) throws(LoadError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw LoadError(reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw LoadError(reason: String(cString: strerror(errno))) }
+        if let kind = nonRegularKind(status.st_mode) { throw LoadError(reason: "not a regular file (\(kind))") }
+        // st_size is only a hint (files in /proc say 0): the cap is enforced on what is read.
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return result }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw LoadError(reason: String(cString: strerror(errno)))
+            }
+            guard result.count + count <= maximumBytes else {
+                throw LoadError(reason: "larger than \(RulesetLimits.describe(bytes: maximumBytes))")
+            }
+            result.append(contentsOf: chunk[0..<count])
+        }
+    }
+
+    /// "a FIFO", "a directory", ... for a file type that is not regular; nil for a regular file.
+    static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFIFO: "a FIFO"
+        case S_IFDIR: "a directory"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "of an unknown type"
         }
     }
 }
