@@ -54,7 +54,7 @@ import Testing
         let datagram = try B.parse(bytes, options: options)
         #expect(datagram.normalizations.isEmpty)
         #expect(B.emit(datagram, from: bytes) == bytes)
-        #expect(try IPDatagram(parsing: bytes.span.bytes, options: options) == .ipv6(datagram))
+        #expect(try Self.family(bytes, options: options) == .ipv6(datagram))
     }
 
     @Test(arguments: 0..<canonical.count) func everyStrictPrefixThrows(_ index: Int) {
@@ -121,16 +121,21 @@ import Testing
         #expect(Array(rebuilt[48...]) == Array(whole.prefix(32)))
     }
 
+    static func family(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(DecodeError) -> IPDatagram {
+        try IPDatagram(parsing: bytes.span.bytes, options: options)
+    }
+
     @Test func theFamilyIsChosenByTheVersionNibble() throws {
-        #expect(try IPDatagram(parsing: DatagramTests.goldenTCP.span.bytes) == .ipv4(try PacketBuilder.parse(DatagramTests.goldenTCP)))
+        let v4 = try Self.family(DatagramTests.goldenTCP)
+        #expect(v4 == .ipv4(try PacketBuilder.parse(DatagramTests.goldenTCP)))
         // Anything else goes to the IPv4 decoder, which refuses it exactly as before.
         var v5 = DatagramTests.goldenTCP
         v5[0] = 0x55
         #expect(throws: DecodeError(layer: .ipv4, field: .version, offset: 0, reason: .badVersion)) {
-            _ = try IPDatagram(parsing: v5.span.bytes)
+            _ = try Self.family(v5)
         }
         #expect(throws: DecodeError(layer: .ipv4, field: .header, offset: 0, reason: .truncated)) {
-            _ = try IPDatagram(parsing: [UInt8]().span.bytes)
+            _ = try Self.family([])
         }
         // And the IPv4 decoder still refuses IPv6 as it always did.
         #expect(PacketBuilder.error(IPv6Tests.goldenTCP) == DecodeError(layer: .ipv4, field: .version, offset: 0, reason: .badVersion))

@@ -15,7 +15,7 @@ import Testing
         020405b4                          MSS 1460
         """.split(separator: "\n").map { String($0.prefix(34)) }.joined())
     /// UDP [fd00::1]:5353 → [fd00::2]:53, "abcd".
-    static let goldenUDP = PacketBuilder.hex("6000000000141140fd000000000000000000000000000001fd000000000000000000000000000002"
+    static let goldenUDP = PacketBuilder.hex("60000000000c1140fd000000000000000000000000000001fd000000000000000000000000000002"
                                              + "14e90035000c2bed61626364")
     /// ICMPv6 echo request fd00::1 → fd00::2, id 7 seq 1, "ping".
     static let goldenICMP = PacketBuilder.hex("60000000000c3a40fd000000000000000000000000000001fd000000000000000000000000000002"
