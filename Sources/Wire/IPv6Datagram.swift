@@ -59,47 +59,59 @@ public struct IPv6Datagram: Equatable, Sendable {
         let extensions = try IPv6.ExtensionHeaders(parsing: bytes, options: options, normalizations: &normalizations)
         let start = IPv6.headerLength + extensions.length
         let segment = bytes.extracting(start..<bytes.byteCount)
-        let upper = extensions.upperLayer
         if let fragment = extensions.fragment, fragment.fragmentOffset != 0 {
             try Self.checkLaterFragment(fragment, at: start - 8)
             self.init(ipv6: ipv6, extensions: extensions, transport: .fragment, payloadOffset: start,
                       payloadLength: segment.byteCount, normalizations: normalizations)
             return
         }
-        if upper == IPv6.NextHeader.noNextHeader {
+        if extensions.upperLayer == IPv6.NextHeader.noNextHeader {
             self.init(ipv6: ipv6, extensions: extensions, transport: .noNextHeader, payloadOffset: start,
                       payloadLength: 0, normalizations: normalizations)
             return
         }
+        let (transport, headerLength) = try Self.parseUpperLayer(
+            segment, at: start, ipv6: ipv6, extensions: extensions, context: context,
+            packetLength: bytes.byteCount, normalizations: &normalizations)
+        self.init(ipv6: ipv6, extensions: extensions, transport: transport, payloadOffset: start + headerLength,
+                  payloadLength: segment.byteCount - headerLength, normalizations: normalizations)
+    }
+
+    /// Decodes the TCP, UDP or ICMPv6 header of `segment` (which starts at `start` of the
+    /// packet) and returns it with its length. The checksum covers the pseudo-header of the
+    /// final destination (RFC 8200 §8.1); it is not verified for a first fragment or a checksum
+    /// the kernel marked not ready.
+    private static func parseUpperLayer(
+        _ segment: RawSpan, at start: Int, ipv6: IPv6.Header, extensions: IPv6.ExtensionHeaders,
+        context: PacketContext, packetLength: Int, normalizations: inout Normalizations
+    ) throws(DecodeError) -> (Transport, Int) {
+        let upper = extensions.upperLayer
         let firstFragment = extensions.isFirstFragment
         let verify = !context.checksumNotReady && !firstFragment
         let pseudo = Checksum.pseudoHeaderSum(
             source: ipv6.source, destination: extensions.finalDestination(ipv6.destination), proto: upper,
             length: UInt32(segment.byteCount))
-        let transport: Transport
-        let headerLength: Int
         do throws(DecodeError) {
             switch upper {
             case .tcp:
                 let tcp = try TCP.View(validating: segment, at: start)
-                transport = .tcp(try TCP.Header(parsing: tcp, pseudoHeaderSum: verify ? pseudo : nil, normalizations: &normalizations))
-                headerLength = tcp.headerLength
+                return (.tcp(try TCP.Header(parsing: tcp, pseudoHeaderSum: verify ? pseudo : nil, normalizations: &normalizations)),
+                        tcp.headerLength)
             case .udp:
                 let udp = try UDP.View(validating: segment, at: start, firstFragment: firstFragment)
                 // RFC 8200 §8.1: unlike IPv4, the UDP checksum is not optional over IPv6.
                 if udp.checksum == 0 && !context.checksumNotReady {
                     throw .make(.udp, .checksum, at: start + UDP.Offset.checksum, .zeroChecksum)
                 }
-                transport = .udp(try UDP.Header(parsing: udp, pseudoHeaderSum: verify ? pseudo : nil))
-                headerLength = UDP.headerLength
+                return (.udp(try UDP.Header(parsing: udp, pseudoHeaderSum: verify ? pseudo : nil)), UDP.headerLength)
             default:
                 let icmp = try ICMPv6.View(validating: segment, at: start)
                 let icmpContext = ICMPv6.Context(
                     pseudoHeaderSum: verify ? pseudo : nil, hopLimit: ipv6.hopLimit, source: ipv6.source,
-                    destination: ipv6.destination, packetLength: bytes.byteCount,
+                    destination: ipv6.destination, packetLength: packetLength,
                     hasFragmentHeader: extensions.fragment != nil, routerAlert: extensions.hopByHop?.routerAlert)
-                transport = .icmpv6(try ICMPv6.Header(parsing: icmp, context: icmpContext, normalizations: &normalizations))
-                headerLength = ICMPv6.headerLength
+                return (.icmpv6(try ICMPv6.Header(parsing: icmp, context: icmpContext, normalizations: &normalizations)),
+                        ICMPv6.headerLength)
             }
         } catch {
             // RFC 7112 §5: a first fragment must hold the whole upper-layer header.
@@ -108,8 +120,6 @@ public struct IPv6Datagram: Equatable, Sendable {
             }
             throw error
         }
-        self.init(ipv6: ipv6, extensions: extensions, transport: transport, payloadOffset: start + headerLength,
-                  payloadLength: segment.byteCount - headerLength, normalizations: normalizations)
     }
 
     /// A later fragment carries part of a TCP, UDP or ICMPv6 packet, never another header the
