@@ -141,3 +141,46 @@ import Testing
         #expect(PacketBuilder.error(IPv6Tests.goldenTCP) == DecodeError(layer: .ipv4, field: .version, offset: 0, reason: .badVersion))
     }
 }
+
+@Suite struct IPv6FinalDestinationTests {
+    typealias B = IPv6PacketBuilder
+
+    /// RFC 8200 §8.1: behind a type 2 routing header, TCP and ICMPv6 checksums cover the home
+    /// address, not the care-of address in the fixed header; the rebuild computes the same.
+    @Test(arguments: [6, 58] as [UInt8]) func checksumCoversTheHomeAddress(_ next: UInt8) throws {
+        let upper = next == 6 ? B.tcp(flags: 0x10, payload: [1, 2, 3]) : B.icmpv6(type: 128, rest: 0x0001_0002, body: [9])
+        var bytes = B.ipv6(next: 43, payload: B.routingType2(next: next) + upper)
+        bytes.replaceSubrange(24..<40, with: B.linkLocal2)
+        let datagram = try B.parse(bytes, options: B.everything)
+        #expect(datagram.extensions.finalDestination(datagram.ipv6.destination) == IPv6Address("fd00::2"))
+        #expect(B.emit(datagram, from: bytes) == bytes)
+        // Recomputed from scratch (checksum zeroed, `.compute`), the rebuild writes the same checksum.
+        var zeroed = datagram
+        switch zeroed.transport {
+        case .tcp(var header): header.checksum = 0; zeroed.transport = .tcp(header)
+        case .icmpv6(var header): header.checksum = 0; zeroed.transport = .icmpv6(header)
+        default: Issue.record("unexpected transport")
+        }
+        #expect(B.emit(zeroed, from: bytes) == bytes)
+        // A type 2 header always has one segment left (RFC 6275 §6.4), so its home address is final.
+        var direct = bytes
+        direct[43] = 0
+        #expect(B.error(direct, options: B.everything)
+                == DecodeError(layer: .ipv6Routing, field: .segmentsLeft, offset: 43, reason: .badRoutingHeader))
+    }
+
+    /// A valid checksum sent as 0xFFFF (one's complement negative zero) is rewritten as 0x0000.
+    @Test func negativeZeroICMPv6ChecksumIsRewritten() throws {
+        // Find an echo whose computed checksum is 0x0000 by choosing the identifier.
+        let target = B.icmpv6(type: 128, rest: 0, body: [])
+        let sum = UInt32(target[2]) << 8 | UInt32(target[3])
+        // Adding `sum` to the identifier lowers the complement by `sum`, to 0 (mod 0xFFFF).
+        let bytes = B.icmpPacket(type: 128, rest: sum << 16)
+        #expect(bytes[42] == 0 && bytes[43] == 0)
+        var negative = bytes
+        negative[42] = 0xFF; negative[43] = 0xFF
+        let datagram = try B.parse(negative)
+        #expect(datagram.normalizations == .transportChecksum)
+        #expect(B.emit(datagram, from: negative) == bytes)
+    }
+}
