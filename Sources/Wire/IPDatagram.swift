@@ -51,6 +51,64 @@ public enum IPDatagram: Equatable, Sendable {
         }
     }
 
+    /// The packet's source address.
+    public var source: IPAddress {
+        switch self {
+        case .ipv4(let datagram): .v4(datagram.ipv4.source)
+        case .ipv6(let datagram): .v6(datagram.ipv6.source)
+        }
+    }
+
+    /// The packet's destination field (for IPv6 not the final destination of a routing header:
+    /// the rules judge the packet as it travels).
+    public var destination: IPAddress {
+        switch self {
+        case .ipv4(let datagram): .v4(datagram.ipv4.destination)
+        case .ipv6(let datagram): .v6(datagram.ipv6.destination)
+        }
+    }
+
+    /// IPv4 TTL or IPv6 hop limit.
+    public var hopLimit: UInt8 {
+        switch self {
+        case .ipv4(let datagram): datagram.ipv4.ttl
+        case .ipv6(let datagram): datagram.ipv6.hopLimit
+        }
+    }
+
+    /// The packet's length in bytes as received (IPv4 total length; IPv6 40 + payload length).
+    public var length: Int {
+        switch self {
+        case .ipv4(let datagram): Int(datagram.ipv4.totalLength)
+        case .ipv6(let datagram): IPv6.headerLength + Int(datagram.ipv6.payloadLength)
+        }
+    }
+
+    /// The ICMP or ICMPv6 type; nil for other protocols.
+    public var icmpType: UInt8? {
+        switch self {
+        case .ipv4(let datagram): datagram.icmpType
+        case .ipv6(let datagram): datagram.icmpType
+        }
+    }
+
+    /// The ICMP or ICMPv6 code; nil for other protocols.
+    public var icmpCode: UInt8? {
+        switch self {
+        case .ipv4(let datagram): datagram.icmpCode
+        case .ipv6(let datagram): datagram.icmpCode
+        }
+    }
+
+    /// The TCP header, for flags; nil for other protocols.
+    public var tcpHeader: TCP.Header? {
+        switch self {
+        case .ipv4(let datagram): if case .tcp(let header) = datagram.transport { header } else { nil }
+        case .ipv6(let datagram): if case .tcp(let header) = datagram.transport { header } else { nil }
+        }
+    }
+
+    /// The TCP or UDP source port; nil otherwise.
     public var sourcePort: UInt16? {
         switch self {
         case .ipv4(let datagram): datagram.sourcePort
@@ -58,6 +116,7 @@ public enum IPDatagram: Equatable, Sendable {
         }
     }
 
+    /// The TCP or UDP destination port; nil otherwise.
     public var destinationPort: UInt16? {
         switch self {
         case .ipv4(let datagram): datagram.destinationPort
