@@ -184,26 +184,3 @@ import Testing
         #expect(B.emit(datagram, from: negative) == bytes)
     }
 }
-
-@Suite struct IPDatagramTests {
-    @Test func fieldsOfEitherFamily() throws {
-        let v4 = try IPv6DatagramTests.family(DatagramTests.goldenTCP)
-        #expect(v4.source == .v4(IPv4Address(10, 1, 0, 2)) && v4.destination == IPAddress("10.2.0.2"))
-        #expect(v4.proto == .tcp && v4.hopLimit == 64 && v4.length == 48 && v4.tcpHeader?.flags == .syn)
-        #expect(v4.sourcePort == 40000 && v4.destinationPort == 443 && v4.icmpType == nil && v4.normalizations.isEmpty)
-        let v6 = try IPv6DatagramTests.family(IPv6Tests.goldenICMP)
-        #expect(v6.source == IPAddress("fd00::1") && v6.destination == .v6(IPv6Address("fd00::2")!))
-        #expect(v6.proto == .icmpv6 && v6.hopLimit == 64 && v6.length == 52 && v6.tcpHeader == nil)
-        #expect(v6.icmpType == 128 && v6.icmpCode == 0 && v6.sourcePort == nil)
-        #expect(v6.description == "icmp6 fd00::1 -> fd00::2 type echo-request code 0")
-        #expect(v6.encodedLength == 52)
-    }
-
-    @Test func addressesOfEitherFamily() {
-        #expect(IPAddress("10.0.0.1") == .v4(IPv4Address(10, 0, 0, 1)))
-        #expect(IPAddress("::ffff:10.0.0.1") == .v6(IPv6Address(high: 0, low: 0xFFFF_0A00_0001)))
-        #expect(IPAddress("10.0.0") == nil && IPAddress("fd00:::1") == nil && IPAddress("") == nil)
-        #expect(IPAddress("255.255.255.255")! < IPAddress("::")!)
-        #expect(IPAddress("fd00::1")!.description == "fd00::1")
-    }
-}
