@@ -102,6 +102,12 @@ extension DecodeError.Layer {
         case .tcp: "tcp"
         case .udp: "udp"
         case .icmp: "icmp"
+        case .ipv6: "ipv6"
+        case .ipv6HopByHop: "ipv6_hop_by_hop"
+        case .ipv6Routing: "ipv6_routing"
+        case .ipv6Fragment: "ipv6_fragment"
+        case .ipv6DestinationOptions: "ipv6_destination_options"
+        case .icmpv6: "icmpv6"
         }
     }
 }

@@ -107,4 +107,22 @@ public enum Checksum {
             + UInt64(destination.rawValue >> 16) + UInt64(destination.rawValue & 0xFFFF)
             + UInt64(proto.rawValue) + UInt64(length)
     }
+
+    /// The unfolded sum of the IPv6 upper-layer pseudo-header (RFC 8200 §8.1): source address,
+    /// destination address (the final one when there is a routing header), the 32-bit
+    /// upper-layer packet length, three zero bytes and the next header value.
+    public static func pseudoHeaderSum(
+        source: IPv6Address, destination: IPv6Address, proto: IPProtocol, length: UInt32
+    ) -> UInt64 {
+        words(source.rawValue) + words(destination.rawValue)
+            + UInt64(length >> 16) + UInt64(length & 0xFFFF) + UInt64(proto.rawValue)
+    }
+
+    /// The sum of the eight 16-bit words of a 128-bit value.
+    @inline(__always)
+    static func words(_ value: UInt128) -> UInt64 {
+        let high = UInt64(truncatingIfNeeded: value >> 64), low = UInt64(truncatingIfNeeded: value)
+        return (high >> 48) + (high >> 32 & 0xFFFF) + (high >> 16 & 0xFFFF) + (high & 0xFFFF)
+            + (low >> 48) + (low >> 32 & 0xFFFF) + (low >> 16 & 0xFFFF) + (low & 0xFFFF)
+    }
 }

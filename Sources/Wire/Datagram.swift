@@ -217,7 +217,7 @@ public struct Datagram: Equatable, Sendable {
     /// RFC 1624 eqn. 3: when a TCP header of unchanged length was rewritten, its checksum is
     /// HC' = ~(~HC + ~m + m'), with m and m' the old and new header sums without the checksum
     /// field. Left alone when the header did not change, so an unchanged fragment is unchanged.
-    private static func adjustChecksum(of header: inout MutableRawSpan, from received: RawSpan) {
+    static func adjustChecksum(of header: inout MutableRawSpan, from received: RawSpan) {
         if let adjusted = adjustedChecksum(emitted: header.bytes, received: received) {
             header.store(adjusted, at: TCP.Offset.checksum)
         }
@@ -238,7 +238,7 @@ public struct Datagram: Equatable, Sendable {
     }
 
     /// Copies `source` into `out` at `offset`, bounds checked once by the two span extractions.
-    private static func copy(_ source: RawSpan, into out: inout MutableRawSpan, at offset: Int) {
+    static func copy(_ source: RawSpan, into out: inout MutableRawSpan, at offset: Int) {
         var destination = out._mutatingExtracting(offset..<offset + source.byteCount)
         destination.withUnsafeMutableBytes { target in
             source.withUnsafeBytes { bytes in

@@ -5,6 +5,15 @@ public struct DecodeError: Error, Equatable, Sendable {
     /// The protocol layer whose bytes broke a rule.
     public enum Layer: String, Sendable, CaseIterable {
         case ipv4, tcp, udp, icmp
+        /// The IPv6 fixed header (RFC 8200 §3).
+        case ipv6
+        /// IPv6 extension headers (RFC 8200 §4), each its own layer so the log names it.
+        case ipv6HopByHop = "ipv6_hop_by_hop"
+        case ipv6Routing = "ipv6_routing"
+        case ipv6Fragment = "ipv6_fragment"
+        case ipv6DestinationOptions = "ipv6_destination_options"
+        /// ICMP for IPv6 (RFC 4443), neighbor discovery (RFC 4861) and MLD (RFC 3810) included.
+        case icmpv6
     }
 
     /// The offending field, with snake_case raw values as logged.
@@ -27,6 +36,21 @@ public struct DecodeError: Error, Equatable, Sendable {
         case ttl
         /// The IPv4 header (and first 8 bytes) an ICMP error message quotes (RFC 792).
         case embeddedHeader = "embedded_header"
+        /// IPv6 fixed header (RFC 8200 §3).
+        case payloadLength = "payload_length"
+        case nextHeader = "next_header"
+        case hopLimit = "hop_limit"
+        case sourceAddress = "source_address"
+        case destinationAddress = "destination_address"
+        /// Routing header (RFC 8200 §4.4).
+        case routingType = "routing_type"
+        case segmentsLeft = "segments_left"
+        /// ICMPv6 packet too big (RFC 4443 §3.2).
+        case mtu
+        /// The target address of a neighbor solicitation, advertisement or redirect (RFC 4861).
+        case targetAddress = "target_address"
+        /// An option of a neighbor discovery message (RFC 4861 §4.6).
+        case ndOption = "nd_option"
     }
 
     /// Stable, hyphenated reason codes.
@@ -61,6 +85,47 @@ public struct DecodeError: Error, Equatable, Sendable {
         case ipOptionRouterAlert = "ip-option-router-alert"
         case ipOptionSecurity = "ip-option-security"
         case ipOptionUnknown = "ip-option-unknown"
+        /// IPv6 payload length 0 with bytes after the header, or a jumbo payload option (RFC 2675).
+        case jumbogram
+        /// IPv6 hop limit 0 (RFC 8200 §3).
+        case hopLimitZero = "hop-limit-zero"
+        /// A multicast IPv6 source address (RFC 4291 §2.7).
+        case multicastSource = "multicast-source"
+        /// The unspecified address as IPv6 destination (RFC 4291 §2.5.2).
+        case unspecifiedDestination = "unspecified-destination"
+        /// An IPv4-mapped address (::ffff:0:0/96) on the wire (RFC 4291 §2.5.5.2, RFC 5156 §2.2).
+        case ipv4MappedAddress = "ipv4-mapped-address"
+        /// Extension headers out of the order of RFC 8200 §4.1, or repeated.
+        case badExtensionOrder = "bad-extension-order"
+        /// An IPv6 option with an impossible length or value, or repeated.
+        case badIPv6Option = "bad-ipv6-option"
+        /// IPv6 padding that is not zero, longer than 7 bytes, or all a header holds (RFC 4942 §2.1.9.5).
+        case badIPv6Padding = "bad-ipv6-padding"
+        /// An IPv6 option type Portcullis does not know in this header.
+        case ipv6OptionUnknown = "ipv6-option-unknown"
+        /// A well-formed hop-by-hop options header the rules do not accept.
+        case ipv6HopByHop = "ipv6-hop-by-hop"
+        /// A well-formed destination options header the rules do not accept.
+        case ipv6DestinationOptions = "ipv6-destination-options"
+        /// A well-formed routing header of a type the rules do not accept.
+        case ipv6Routing = "ipv6-routing"
+        /// A type 0 routing header: always refused (RFC 5095 §3).
+        case ipv6RoutingType0 = "ipv6-routing-type-0"
+        /// A malformed routing header, or one whose final destination cannot be known.
+        case badRoutingHeader = "bad-routing-header"
+        /// A fragment whose length is not a multiple of 8 with more to come, or that ends past 65535 (RFC 8200 §4.5).
+        case badFragmentLength = "bad-fragment-length"
+        /// A first fragment without the whole header chain (RFC 7112 §5).
+        case incompleteHeaderChain = "incomplete-header-chain"
+        /// A UDP checksum of 0 over IPv6 (RFC 8200 §8.1).
+        case zeroChecksum = "zero-checksum"
+        /// A packet too big message with an MTU below 1280 (RFC 8200 §5).
+        case badMTU = "bad-mtu"
+        /// An ICMPv6 error message longer than 1280 bytes (RFC 4443 §2.4 (c)).
+        case icmpv6TooLong = "icmpv6-too-long"
+        /// A neighbor discovery or MLD message that breaks RFC 4861 §6.1, §7.1, §8.1 or RFC 3810 §5.
+        case badNeighborDiscovery = "bad-neighbor-discovery"
+        case badMLD = "bad-mld"
     }
 
     public var layer: Layer
@@ -111,11 +176,19 @@ extension DecodeError: CustomStringConvertible {
             case .totalLength: part("the IPv4 total length is greater than the bytes received")
             case .dataOffset: part("the TCP data offset reaches past the end of the segment")
             case .length: part("the "); part(name); part(" length field is greater than the IP payload")
-            case .embeddedHeader: part("the ICMP error quotes less than an IPv4 header and 8 bytes")
+            case .embeddedHeader:
+                part(layer == .icmpv6 ? "the ICMPv6 error quotes less than an IPv6 header" : "the ICMP error quotes less than an IPv4 header and 8 bytes")
+            case .payloadLength: part("the IPv6 payload length is greater than the bytes received")
+            case .nextHeader: part("the first fragment ends inside the "); part(name); part(" header")
             default: part("the "); part(name); part(" "); part(field.staticDisplayName); part(" reaches past the bytes received")
             }
         case .badVersion:
-            part(field == .embeddedHeader ? "the IP header quoted by the ICMP error is not version 4" : "the IP version is not 4")
+            switch (layer, field) {
+            case (.icmpv6, _): part("the IP header quoted by the ICMPv6 error is not version 6")
+            case (_, .embeddedHeader): part("the IP header quoted by the ICMP error is not version 4")
+            case (.ipv6, _): part("the IP version is not 6")
+            default: part("the IP version is not 4")
+            }
         case .badHeaderLength:
             switch field {
             case .dataOffset: part("the TCP data offset is below the minimum of 5 words")
@@ -131,6 +204,10 @@ extension DecodeError: CustomStringConvertible {
         case .trailingBytes:
             if field == .length {
                 part("the "); part(name); part(" length field is shorter than the IP payload")
+            } else if layer == .ipv6 {
+                part("bytes remain after the IPv6 payload length")
+            } else if field == .nextHeader {
+                part("bytes follow a no-next-header (59)")
             } else {
                 part("bytes remain after the IPv4 total length")
             }
@@ -140,14 +217,15 @@ extension DecodeError: CustomStringConvertible {
             } else {
                 part("the "); part(name); part(" "); part(field.staticDisplayName); part(" does not match the bytes")
             }
-        case .unknownProtocol: part("the IP protocol is not ICMP, TCP or UDP")
+        case .unknownProtocol:
+            if layer == .ipv4 { part("the IP protocol is not ICMP, TCP or UDP") } else { part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header") }
         case .ipOptions: part("the IPv4 header carries options, which are not accepted")
         case .badFlags: part("don't-fragment is set on a fragment")
         case .fragment: part("the datagram is a fragment, which the rules do not accept")
         case .badLength: part("the "); part(name); part(" length field is below the minimum header size")
         case .badTCPOption: part("a TCP option has an impossible length or value, or is not allowed without SYN")
-        case .unknownICMPType: part("the ICMP type is not one that is accepted")
-        case .badICMPCode: part("the ICMP code is not defined for its type")
+        case .unknownICMPType: part("the "); part(name); part(" type is not one that is accepted")
+        case .badICMPCode: part("the "); part(name); part(" code is not defined for its type")
         case .ttlZero: part("the IPv4 time to live is 0")
         case .illegalFlags: part("the TCP flags are an impossible combination")
         case .badIPOption: part("an IPv4 option has an impossible length or pointer")
@@ -157,6 +235,27 @@ extension DecodeError: CustomStringConvertible {
         case .ipOptionRouterAlert: part("the IPv4 header carries a router alert option, which the rules do not accept")
         case .ipOptionSecurity: part("the IPv4 header carries a security option, which the rules do not accept")
         case .ipOptionUnknown: part("the IPv4 header carries an option of unknown type, which the rules do not accept")
+        case .jumbogram: part("the IPv6 packet is a jumbogram (RFC 2675), which is not accepted")
+        case .hopLimitZero: part("the IPv6 hop limit is 0")
+        case .multicastSource: part("the IPv6 source address is multicast")
+        case .unspecifiedDestination: part("the IPv6 destination address is the unspecified address")
+        case .ipv4MappedAddress: part("an IPv6 address is IPv4-mapped (::ffff:0:0/96), which never belongs on the wire")
+        case .badExtensionOrder: part("the "); part(name); part(" header is repeated or out of the order of RFC 8200")
+        case .badIPv6Option: part("an option of the "); part(name); part(" header has an impossible length or value, or is repeated")
+        case .badIPv6Padding: part("the padding of the "); part(name); part(" header is not zero, longer than 7 bytes, or all the header holds")
+        case .ipv6OptionUnknown: part("the "); part(name); part(" header carries an option of a type not accepted in it")
+        case .ipv6HopByHop: part("the packet carries a hop-by-hop options header, which the rules do not accept")
+        case .ipv6DestinationOptions: part("the packet carries a destination options header, which the rules do not accept")
+        case .ipv6Routing: part("the packet carries a routing header of a type the rules do not accept")
+        case .ipv6RoutingType0: part("the packet carries a type 0 routing header, which is never accepted")
+        case .badRoutingHeader: part("the routing header is malformed, or its final destination cannot be known")
+        case .badFragmentLength: part("the fragment is not a multiple of 8 bytes with more to come, or ends past 65535 bytes")
+        case .incompleteHeaderChain: part("the first fragment does not hold the whole header chain")
+        case .zeroChecksum: part("the UDP checksum is 0, which IPv6 does not allow")
+        case .badMTU: part("the packet too big message gives an MTU below 1280")
+        case .icmpv6TooLong: part("the ICMPv6 error message is longer than 1280 bytes")
+        case .badNeighborDiscovery: part("the neighbor discovery message breaks a validity check of RFC 4861")
+        case .badMLD: part("the MLD message breaks a validity check of RFC 3810")
         }
     }
 }
@@ -169,6 +268,12 @@ extension DecodeError.Layer {
         case .tcp: "TCP"
         case .udp: "UDP"
         case .icmp: "ICMP"
+        case .ipv6: "IPv6"
+        case .ipv6HopByHop: "hop-by-hop options"
+        case .ipv6Routing: "routing"
+        case .ipv6Fragment: "fragment"
+        case .ipv6DestinationOptions: "destination options"
+        case .icmpv6: "ICMPv6"
         }
     }
 }
@@ -193,6 +298,16 @@ extension DecodeError.Field {
         case .code: "code"
         case .ttl: "time to live"
         case .embeddedHeader: "embedded header"
+        case .payloadLength: "payload length"
+        case .nextHeader: "next header"
+        case .hopLimit: "hop limit"
+        case .sourceAddress: "source address"
+        case .destinationAddress: "destination address"
+        case .routingType: "routing type"
+        case .segmentsLeft: "segments left"
+        case .mtu: "MTU"
+        case .targetAddress: "target address"
+        case .ndOption: "option"
         }
     }
 }

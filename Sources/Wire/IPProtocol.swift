@@ -11,6 +11,8 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public static let icmp = Self(rawValue: 1)
     public static let tcp = Self(rawValue: 6)
     public static let udp = Self(rawValue: 17)
+    /// ICMP for IPv6 (RFC 4443); "IPv6-ICMP" in the IANA registry.
+    public static let icmpv6 = Self(rawValue: 58)
 
     /// The lower-case keyword used in rules and logs ("icmp", "tcp", "udp"), or nil for others.
     public var name: String? {
@@ -18,6 +20,7 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case .icmp: "icmp"
         case .tcp: "tcp"
         case .udp: "udp"
+        case .icmpv6: "icmp6"
         default: nil
         }
     }

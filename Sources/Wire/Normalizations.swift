@@ -28,6 +28,13 @@ public struct Normalizations: OptionSet, Hashable, Sendable {
     /// written as 0x0000, and a partial checksum (kernel CSUMNOTREADY) is completed by the
     /// engine when the packet changed and the kernel can no longer complete it.
     public static let transportChecksum = Self(rawValue: 1 << 7)
+    /// The reserved fields of an IPv6 fragment header were not zero; they are cleared (RFC 8200 §4.5).
+    public static let ipv6FragmentReserved = Self(rawValue: 1 << 8)
+    /// The reserved field of a type 2 routing header was not zero; it is cleared (RFC 6275 §6.4).
+    public static let ipv6RoutingReserved = Self(rawValue: 1 << 9)
+    /// Unused or reserved bits in bytes 4–7 of an ICMPv6 message were not zero; they are
+    /// cleared (RFC 4443 §3.1, §3.3; RFC 4861 §4.1, §4.3–§4.5; RFC 2710 §3; RFC 3810 §5.2).
+    public static let icmpv6Reserved = Self(rawValue: 1 << 10)
 
     /// Names as logged, in a fixed order.
     public static let names: [(Normalizations, String)] = [
@@ -39,5 +46,8 @@ public struct Normalizations: OptionSet, Hashable, Sendable {
         (.tcpUnknownOptions, "tcp_unknown_options"),
         (.tcpAfterEOL, "tcp_after_eol"),
         (.transportChecksum, "transport_checksum"),
+        (.ipv6FragmentReserved, "ipv6_fragment_reserved"),
+        (.ipv6RoutingReserved, "ipv6_routing_reserved"),
+        (.icmpv6Reserved, "icmpv6_reserved"),
     ]
 }

@@ -351,7 +351,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(counters.decodeErrors == 2 && counters.internalErrors == 1)
         #expect(counters.rebuilt == 1)
         // Both decode errors are IPv4's (protocol 47, a 10-byte header); layers in allCases order.
-        #expect(counters.decodeErrorsByLayer == [2, 0, 0, 0])
+        #expect(counters.decodeErrorsByLayer == [2] + Array(repeating: 0, count: DecodeError.Layer.allCases.count - 1))
         // siteEngine's four rules each decided one packet (the internal error reached none).
         #expect(counters.ruleHits == [1, 1, 1, 1])
         #expect(counters.accepted + counters.dropped == counters.packets)

@@ -10,6 +10,12 @@ import Wire
             "bad-tcp-option", "unknown-icmp-type", "bad-icmp-code", "ttl-zero", "illegal-flags", "bad-ip-option",
             "ip-option-source-route", "ip-option-record-route", "ip-option-timestamp", "ip-option-router-alert",
             "ip-option-security", "ip-option-unknown",
+            // IPv6, extension headers, ICMPv6 (docs/decoding.md).
+            "jumbogram", "hop-limit-zero", "multicast-source", "unspecified-destination", "ipv4-mapped-address",
+            "bad-extension-order", "bad-ipv6-option", "bad-ipv6-padding", "ipv6-option-unknown", "ipv6-hop-by-hop",
+            "ipv6-destination-options", "ipv6-routing", "ipv6-routing-type-0", "bad-routing-header",
+            "bad-fragment-length", "incomplete-header-chain", "zero-checksum", "bad-mtu", "icmpv6-too-long",
+            "bad-neighbor-discovery", "bad-mld",
         ])
     }
 
@@ -17,11 +23,16 @@ import Wire
         #expect(DecodeError.Field.allCases.map(\.rawValue) == [
             "header", "version", "ihl", "total_length", "header_checksum", "flags", "fragment_offset",
             "options", "protocol", "data_offset", "checksum", "length", "type", "code", "ttl", "embedded_header",
+            "payload_length", "next_header", "hop_limit", "source_address", "destination_address", "routing_type",
+            "segments_left", "mtu", "target_address", "nd_option",
         ])
     }
 
     @Test func layerCodesAreStable() {
-        #expect(DecodeError.Layer.allCases.map(\.rawValue) == ["ipv4", "tcp", "udp", "icmp"])
+        #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
+            "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
+            "ipv6_destination_options", "icmpv6",
+        ])
     }
 
     @Test func everyCombinationHasASentence() {
@@ -41,5 +52,9 @@ import Wire
         #expect(error.description == "udp length @24: trailing-bytes (the UDP length field is shorter than the IP payload)")
         let checksum = DecodeError(layer: .ipv4, field: .headerChecksum, offset: 10, reason: .badChecksum)
         #expect(checksum.message == "the IPv4 header checksum does not match the bytes")
+        let order = DecodeError(layer: .ipv6Routing, field: .nextHeader, offset: 40, reason: .badExtensionOrder)
+        #expect(order.description == "ipv6_routing next_header @40: bad-extension-order (the routing header is repeated or out of the order of RFC 8200)")
+        let payload = DecodeError(layer: .ipv6, field: .payloadLength, offset: 4, reason: .trailingBytes)
+        #expect(payload.message == "bytes remain after the IPv6 payload length")
     }
 }
