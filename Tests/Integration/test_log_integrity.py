@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import ROOT
+from conftest import ROOT, background, nettool
 from pcaps import LINKTYPE_RAW, pcap, udp
 from test_log import assert_valid
 from topology import SERVER_IP
@@ -146,3 +146,42 @@ def test_rotation_marker_lets_verify_cross_the_rotation_without_warning(topology
     forged.write_text(rotated.read_text() + log.read_text() + line + "\n")
     broken = subprocess.run([portcullis_bin, "report", "--verify", str(forged)], capture_output=True, text=True)
     assert broken.returncode == 1 and f"{forged}:{total + 1}: this line belongs to no chain" in broken.stdout
+
+
+def test_rotation_with_two_workers_marks_each_queue(topology, start_filter, portcullis_bin, tmp_path):
+    topology.exec(topology.firewall, "iptables", "-F", "FORWARD")
+    topology.exec(topology.firewall, "iptables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-balance", "0:1")
+    rules = tmp_path / "mq.rules"
+    rules.write_text("policy drop\nlog all\naccept udp to any port 5353\naccept udp from any port 5353\n")
+    background(topology, topology.server, "udp-echo", "5353")
+    log = tmp_path / "verdicts.jsonl"
+    flt = start_filter(rules, log_path=log, extra=["--queue", "1"])
+    deadline = time.monotonic() + 10
+    while len(flt.events("start")) < 2:
+        assert time.monotonic() < deadline, "two workers never started"
+        time.sleep(0.05)
+    sources = [f"10.99.1.{n}" for n in range(10, 18)]
+    for source in sources:
+        topology.exec(topology.client, "ip", "addr", "add", f"{source}/24", "dev", "eth0")
+
+    def exchange():
+        for source in sources:
+            nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "2", source)
+
+    exchange()
+    rotated = tmp_path / "verdicts.jsonl.1"
+    log.rename(rotated)
+    flt.process.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 10
+    while {e["queue"] for e in flt.events("reopen")} != {0, 1}:
+        assert time.monotonic() < deadline, "each worker writes its reopen line"
+        time.sleep(0.05)
+    exchange()
+    assert flt.stop() == 0
+
+    both = subprocess.run([portcullis_bin, "report", "--verify", str(rotated), str(log)], capture_output=True, text=True)
+    assert both.returncode == 0 and both.stderr == "", both.stdout + both.stderr
+    assert both.stdout.startswith("chain intact:") and "2 start anchors, 2 files" in both.stdout
+    alone = subprocess.run([portcullis_bin, "report", "--verify", str(log)], capture_output=True, text=True)
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert alone.stderr.count("chain picked up") == 2
