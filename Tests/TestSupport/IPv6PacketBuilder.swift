@@ -106,22 +106,13 @@ public enum IPv6PacketBuilder {
     }
 
     public static func error(_ bytes: [UInt8], context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()) -> DecodeError? {
-        do {
-            _ = try parse(bytes, context: context, options: options)
-            return nil
-        } catch {
-            return error
-        }
+        PacketBuilder.error { () throws(DecodeError) in try parse(bytes, context: context, options: options) }
     }
 
     public static func emit(_ datagram: IPv6Datagram, from original: [UInt8], mode: ChecksumMode = .compute) -> [UInt8] {
-        var out = [UInt8](repeating: 0xAA, count: datagram.encodedLength)
-        do {
-            var span = out.mutableSpan
-            var bytes = span.mutableBytes
-            datagram.emit(payloadFrom: original.span.bytes, into: &bytes, transportChecksum: mode)
+        PacketBuilder.emitHeader(length: datagram.encodedLength) { out in
+            datagram.emit(payloadFrom: original.span.bytes, into: &out, transportChecksum: mode)
         }
-        return out
     }
 
     /// Every extension header accepted, fragments too.

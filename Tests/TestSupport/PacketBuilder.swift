@@ -115,8 +115,13 @@ public enum PacketBuilder {
     public static func error(
         _ bytes: [UInt8], context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) -> DecodeError? {
+        error { () throws(DecodeError) in try parse(bytes, context: context, options: options) }
+    }
+
+    /// The error `parse` throws, or nil when it returns.
+    public static func error<Parsed>(of parse: () throws(DecodeError) -> Parsed) -> DecodeError? {
         do {
-            _ = try parse(bytes, context: context, options: options)
+            _ = try parse()
             return nil
         } catch {
             return error
@@ -125,16 +130,13 @@ public enum PacketBuilder {
 
     /// Emits `datagram` into a fresh buffer prefilled with 0xAA, so unwritten bytes show.
     public static func emit(_ datagram: Datagram, from original: [UInt8], mode: ChecksumMode = .compute) -> [UInt8] {
-        var out = [UInt8](repeating: 0xAA, count: datagram.encodedLength)
-        do {
-            var span = out.mutableSpan
-            var bytes = span.mutableBytes
-            datagram.emit(payloadFrom: original.span.bytes, into: &bytes, transportChecksum: mode)
+        emitHeader(length: datagram.encodedLength) { out in
+            datagram.emit(payloadFrom: original.span.bytes, into: &out, transportChecksum: mode)
         }
-        return out
     }
 
-    /// Emits one header through `emit(into:)` into a buffer of `length` bytes.
+    /// Runs `body` (one `emit(into:)`, or a whole datagram's) on a buffer of `length` bytes
+    /// prefilled with 0xAA, so unwritten bytes show, and returns the bytes.
     public static func emitHeader(length: Int, _ body: (inout MutableRawSpan) -> Void) -> [UInt8] {
         var out = [UInt8](repeating: 0xAA, count: length)
         do {
