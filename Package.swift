@@ -51,6 +51,12 @@ let package = Package(
             dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL"],
             swiftSettings: strict
         ),
+        // Reads what Log wrote: `report` (summary, history, filters) and `report --verify`.
+        .target(
+            name: "Reporting",
+            dependencies: ["Log", "Engine", "Wire", "Rules", "CZlib"],
+            swiftSettings: strict
+        ),
         .target(
             name: "QueueIO",
             dependencies: ["CNetfilterQueue", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
@@ -59,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
+                "QueueIO", "Engine", "Log", "Reporting", "Rules", "Wire", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -78,7 +84,8 @@ let package = Package(
         ),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "LogTests", dependencies: ["Log", "Reporting", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
