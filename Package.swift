@@ -15,6 +15,8 @@ let package = Package(
         // The layers as libraries, for the benchmark package in Benchmarks/ (not a public API).
         .library(name: "PortcullisLayers", targets: ["Wire", "Rules", "Engine", "Log", "QueueIO"]),
         .library(name: "CNetfilterQueue", targets: ["CNetfilterQueue"]),
+        // Packet builders and the reference checksum, for the benchmark package (not a public API).
+        .library(name: "PortcullisTestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +51,12 @@ let package = Package(
             dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL"],
             swiftSettings: strict
         ),
+        // Reads what Log wrote: `report` (summary, history, filters) and `report --verify`.
+        .target(
+            name: "Reporting",
+            dependencies: ["Log", "Engine", "Wire", "Rules", "CZlib"],
+            swiftSettings: strict
+        ),
         .target(
             name: "QueueIO",
             dependencies: ["CNetfilterQueue", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
@@ -57,15 +65,27 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
+                "QueueIO", "Engine", "Log", "Reporting", "Rules", "Wire", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire"], swiftSettings: strict),
-        .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
+        // Shared by the test targets and the benchmarks: packet builders with an independent
+        // RFC 1071 checksum, and the seeded generator. Not a test target itself, so it can be linked.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Wire", "Rules"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
+        ),
+        .testTarget(
+            name: "WireTests", dependencies: ["Wire", "TestSupport"],
+            swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
+        ),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LogTests", dependencies: ["Log", "Reporting", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

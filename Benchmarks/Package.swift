@@ -19,6 +19,7 @@ let package = Package(
             dependencies: [
                 .product(name: "PortcullisLayers", package: "portcullis"),
                 .product(name: "CNetfilterQueue", package: "portcullis"),
+                .product(name: "PortcullisTestSupport", package: "portcullis"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "PortcullisBenchmarks",

@@ -2,6 +2,7 @@ import Benchmark
 import Glibc
 import Engine
 import Rules
+import TestSupport
 import Wire
 
 /// The benchmark suite. Each benchmark's figures are printed by `swift package --package-path Benchmarks benchmark`;
@@ -32,7 +33,7 @@ func fixedIterations() -> Int? {
 /// A valid TCP SYN 10.1.0.2:40000 -> 10.2.0.2:443 with MSS, SACK-permitted, timestamps,
 /// NOP and window scale options (the typical first packet of a connection).
 func typicalSYN() -> [UInt8] {
-    var packet: [UInt8] = [
+    let packet: [UInt8] = [
         // IPv4: version 4 IHL 5, TOS 0, total length 60, id 0x1c46, DF, TTL 64, TCP, checksum 0
         0x45, 0x00, 0x00, 0x3C, 0x1C, 0x46, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
         10, 1, 0, 2, 10, 2, 0, 2,
@@ -41,28 +42,7 @@ func typicalSYN() -> [UInt8] {
         // options: MSS 1460, SACK permitted, timestamps, NOP, window scale 7
         0x02, 0x04, 0x05, 0xB4, 0x04, 0x02, 0x08, 0x0A, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0x03, 0x03, 0x07,
     ]
-    func checksum(_ bytes: ArraySlice<UInt8>, initial: UInt32 = 0) -> UInt16 {
-        var sum = initial
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            let high = UInt32(bytes[index]) << 8
-            let low = index + 1 < bytes.endIndex ? UInt32(bytes[index + 1]) : 0
-            sum += high | low
-            index += 2
-        }
-        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return ~UInt16(sum)
-    }
-    let ip = checksum(packet[0..<20])
-    packet[10] = UInt8(ip >> 8)
-    packet[11] = UInt8(ip & 0xFF)
-    // Pseudo-header: source, destination, zero, protocol 6, TCP length 40.
-    var pseudo: UInt32 = 0x0A01 + 0x0002 + 0x0A02 + 0x0002 + 6 + 40
-    pseudo = (pseudo & 0xFFFF) + (pseudo >> 16)
-    let tcp = checksum(packet[20...], initial: pseudo)
-    packet[36] = UInt8(tcp >> 8)
-    packet[37] = UInt8(tcp & 0xFF)
-    return packet
+    return resealed(packet)
 }
 
 /// A valid ACK|PSH segment 10.1.0.2:40000 -> 10.2.0.2:443 with NOP, NOP, timestamps, NOP,
@@ -79,27 +59,16 @@ func typicalSegment() -> [UInt8] {
     return resealed(packet)
 }
 
-/// Recomputes the IPv4 and TCP checksums of a 20-byte-IPv4-header TCP datagram.
+/// Recomputes the IPv4 and TCP checksums of a 20-byte-IPv4-header TCP datagram, with the
+/// reference checksum of the test support (written independently of `Wire.Checksum`).
 func resealed(_ original: [UInt8]) -> [UInt8] {
     var packet = original
-    func checksum(_ bytes: ArraySlice<UInt8>, initial: UInt32 = 0) -> UInt16 {
-        var sum = initial
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            sum += UInt32(bytes[index]) << 8 | (index + 1 < bytes.endIndex ? UInt32(bytes[index + 1]) : 0)
-            index += 2
-        }
-        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return ~UInt16(sum)
-    }
     packet[10] = 0; packet[11] = 0
-    let ip = checksum(packet[0..<20])
-    packet[10] = UInt8(ip >> 8); packet[11] = UInt8(ip & 0xFF)
+    PacketBuilder.put(PacketBuilder.checksum(packet[0..<20]), at: 10, in: &packet)
     packet[36] = 0; packet[37] = 0
-    let length = UInt32(packet.count - 20)
-    let pseudo: UInt32 = 0x0A01 + 0x0002 + 0x0A02 + 0x0002 + 6 + length
-    let tcp = checksum(packet[20...], initial: pseudo)
-    packet[36] = UInt8(tcp >> 8); packet[37] = UInt8(tcp & 0xFF)
+    let pseudo = PacketBuilder.pseudoHeader(
+        source: Array(packet[12..<16]), destination: Array(packet[16..<20]), proto: 6, length: packet.count - 20)
+    PacketBuilder.put(PacketBuilder.checksum(pseudo + packet[20...]), at: 36, in: &packet)
     return packet
 }
 

@@ -5,6 +5,7 @@
 // limits (libFuzzer's -rss_limit_mb catches a leak or an unbounded buffer).
 import CZlib
 import Log
+import Reporting
 
 #if canImport(Glibc)
 import Glibc

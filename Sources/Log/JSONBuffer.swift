@@ -8,77 +8,77 @@ import Glibc
 ///
 /// Capacity is reserved up front; appending within it allocates nothing. Keys are
 /// `StaticString`s, so the schema is fixed in code; values are escaped per RFC 8259 §7.
-struct JSONBuffer {
-    private(set) var bytes: [UInt8]
+package struct JSONBuffer {
+    package private(set) var bytes: [UInt8]
     private var needsComma = false
     /// The second whose date and time (`2026-11-27T10:12:05`, 19 bytes) is in `datePrefix`,
     /// so that lines within one second skip `gmtime_r` and re-use the formatted text.
     private var dateSecond = Int.min
     private var datePrefix: (UInt64, UInt64, UInt64) = (0, 0, 0)
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    var count: Int { bytes.count }
+    package var count: Int { bytes.count }
 
-    mutating func removeAll() {
+    package mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         needsComma = false
     }
 
-    mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func beginObject(_ key: StaticString) {
+    package mutating func beginObject(_ key: StaticString) {
         self.key(key)
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func beginArray(_ key: StaticString) {
+    package mutating func beginArray(_ key: StaticString) {
         self.key(key)
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Ends the current line (one JSON object per line).
-    mutating func endLine() {
+    package mutating func endLine() {
         bytes.append(UInt8(ascii: "\n"))
         needsComma = false
     }
 
-    mutating func field(_ key: StaticString, _ value: String) {
+    package mutating func field(_ key: StaticString, _ value: String) {
         self.key(key)
         string(value)
     }
 
-    mutating func field(_ key: StaticString, _ value: StaticString) {
+    package mutating func field(_ key: StaticString, _ value: StaticString) {
         self.key(key)
         string(value)
     }
 
-    mutating func field<I: BinaryInteger>(_ key: StaticString, _ value: I) {
+    package mutating func field<I: BinaryInteger>(_ key: StaticString, _ value: I) {
         self.key(key)
         integer(value)
     }
 
     /// A dotted-quad IPv4 address as a JSON string, written digit by digit (no String).
-    mutating func field(_ key: StaticString, _ address: IPv4Address) {
+    package mutating func field(_ key: StaticString, _ address: IPv4Address) {
         self.key(key)
         bytes.append(UInt8(ascii: "\""))
         let value = address.rawValue
@@ -90,13 +90,13 @@ struct JSONBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func field(_ key: StaticString, _ value: Bool) {
+    package mutating func field(_ key: StaticString, _ value: Bool) {
         self.key(key)
         append(value ? "true" : "false")
     }
 
     /// A decode error's `message` sentence, written from its static pieces (no String).
-    mutating func field(_ key: StaticString, messageOf error: DecodeError) {
+    package mutating func field(_ key: StaticString, messageOf error: DecodeError) {
         self.key(key)
         bytes.append(UInt8(ascii: "\""))
         error.forEachMessagePart { part in part.withUTF8Buffer { escape($0) } }
@@ -104,14 +104,14 @@ struct JSONBuffer {
     }
 
     /// An array element that is a string.
-    mutating func element(_ value: String) {
+    package mutating func element(_ value: String) {
         separate()
         string(value)
         needsComma = true
     }
 
     /// Writes `key:` with the comma that precedes it when needed.
-    mutating func key(_ key: StaticString) {
+    package mutating func key(_ key: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         append(key)
@@ -121,21 +121,21 @@ struct JSONBuffer {
     }
 
     /// Raw ASCII for fixed text we build ourselves (numbers, timestamps).
-    mutating func append(_ text: StaticString) {
+    package mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func appendByte(_ byte: UInt8) {
+    package mutating func appendByte(_ byte: UInt8) {
         bytes.append(byte)
     }
 
     /// Raw ASCII we built ourselves (no escaping), in one append.
-    mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+    package mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
         bytes.append(contentsOf: raw.bindMemory(to: UInt8.self))
     }
 
     /// A chain value as 64 lower-case hex digits, no quotes, in one append.
-    mutating func hex(_ value: ChainValue) {
+    package mutating func hex(_ value: ChainValue) {
         var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         let table: StaticString = "0123456789abcdef"
         withUnsafeMutableBytes(of: &digits) { out in
@@ -151,7 +151,7 @@ struct JSONBuffer {
         }
     }
 
-    mutating func integer<I: BinaryInteger>(_ value: I) {
+    package mutating func integer<I: BinaryInteger>(_ value: I) {
         var magnitude = UInt64(value.magnitude)
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         // Up to 20 digits, written right to left into a fixed scratch tuple.
@@ -171,7 +171,7 @@ struct JSONBuffer {
     /// Zero-padded decimal of the last `width` digits (1 to 19) of `value`'s magnitude
     /// (timestamps). Never traps: a negative value writes its magnitude, a wider one its
     /// low digits (`timestamp` clamps first, so neither happens there).
-    mutating func padded(_ value: Int, width: Int) {
+    package mutating func padded(_ value: Int, width: Int) {
         var divisor: UInt = 1
         for _ in 1..<max(1, min(width, 19)) { divisor *= 10 }
         let rest = value.magnitude
@@ -237,7 +237,7 @@ extension JSONBuffer {
     /// seconds (floor), and a time outside 0000-01-01T00:00:00Z ... 9999-12-31T23:59:59.999999Z
     /// (what four RFC 3339 year digits can say) is clamped to that range. The readers refuse
     /// such times with a located error first (`PcapReader`), so clamping is a last guard.
-    mutating func timestamp(seconds rawSeconds: Int, microseconds rawMicroseconds: Int) {
+    package mutating func timestamp(seconds rawSeconds: Int, microseconds rawMicroseconds: Int) {
         let (seconds, microseconds) = Self.clamped(seconds: rawSeconds, microseconds: rawMicroseconds)
         if seconds != dateSecond { formatDate(seconds) }
         bytes.append(UInt8(ascii: "\""))
@@ -249,10 +249,10 @@ extension JSONBuffer {
     }
 
     /// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch.
-    static let earliestSecond = -62_167_219_200, latestSecond = 253_402_300_799
+    package static let earliestSecond = -62_167_219_200, latestSecond = 253_402_300_799
 
     /// (seconds, 0...999_999) within the four-digit-year range, without overflow.
-    static func clamped(seconds: Int, microseconds: Int) -> (Int, Int) {
+    package static func clamped(seconds: Int, microseconds: Int) -> (Int, Int) {
         var carry = microseconds / 1_000_000
         var micro = microseconds % 1_000_000
         if micro < 0 {

@@ -209,8 +209,19 @@ private struct CheckerState {
     mutating func resolve(_ syntax: RuleSyntax) -> Rule? {
         var match = RuleMatch()
         let proto = syntax.proto.proto
-        var valid = true
         if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
+        let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
+        guard endpointsValid && optionsValid else { return nil }
+        return Rule(
+            action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
+            location: SourceLocation(file: file, position: syntax.range.start))
+    }
+
+    /// The source and destination addresses and ports into `match`; false when one is invalid
+    /// (reported).
+    private mutating func resolveEndpoints(_ syntax: RuleSyntax, proto: IPProtocol?, into match: inout RuleMatch) -> Bool {
+        var valid = true
         for (endpoint, addressField, portField) in [
             (syntax.source, Field.source, Field.sourcePort), (syntax.destination, .destination, .destinationPort),
         ] {
@@ -227,7 +238,14 @@ private struct CheckerState {
             }
             if let set = values(port, .port) { match[portField] = set } else { valid = false }
         }
-        for option in syntax.options {
+        return valid
+    }
+
+    /// The options (flags, ICMP type and code, state, length, ttl, mark, interfaces) into
+    /// `match`; false when one is invalid (reported).
+    private mutating func resolveOptions(_ options: [OptionSyntax], proto: IPProtocol?, into match: inout RuleMatch) -> Bool {
+        var valid = true
+        for option in options {
             switch (option.keyword, option.value) {
             case (.flags, .flags(let bits, let mask)):
                 if proto != .tcp {
@@ -268,10 +286,7 @@ private struct CheckerState {
                 valid = false
             }
         }
-        guard valid else { return nil }
-        return Rule(
-            action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
-            location: SourceLocation(file: file, position: syntax.range.start))
+        return valid
     }
 
     static func flagsText(_ bits: UInt8, _ mask: UInt8) -> String {

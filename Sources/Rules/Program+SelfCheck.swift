@@ -95,10 +95,12 @@ extension Program {
         return packet
     }
 
-    /// A small, fast, seeded generator (SplitMix64) so the check is the same every run.
-    public struct SplitMix: Sendable {
+    /// A small, fast, seeded generator (SplitMix64) so the check is the same every run. Public so
+    /// that tests (through TestSupport) seed their generators with the same one.
+    public struct SplitMix: RandomNumberGenerator, Sendable {
         var state: UInt64
-        mutating func next() -> UInt64 {
+        public init(state: UInt64) { self.state = state }
+        public mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -92,13 +92,34 @@ struct RuleIndex: Sendable {
         let interfaces = InterfaceTable(rules)
         let domains = Field.allCases.map { interfaces.domain(of: $0) }
         let spaces = rules.map { interfaces.space($0.match) }
+        let (choices, firstCatchAll) = Self.keyChoices(spaces, domains: domains)
+        // Rules after a catch-all can never be the first match: they are left out.
+        var filing = Filing(considered: min(rules.count, firstCatchAll), choices: choices, domains: domains, spaces: spaces)
+        filing.fileWithinLimits()
+        filing.dissolveSmallTables()
+        let fallback = filing.fallback
+        (ruleConditions, conditions, ranges) = Self.remainingTests(
+            ruleCount: rules.count, filedUnder: filing.key, choices: choices, spaces: spaces)
+
+        ruleCount = rules.count
+        tables = filing.tables
+        self.firstCatchAll = firstCatchAll
+        self.fallback = fallback.isEmpty ? nil : BitsetIndex(fallback.map { rules[$0] })
+        fallbackRules = fallback.map { Int32($0) }
+        self.interfaces = interfaces
+    }
+
+    /// Each rule's narrowed fields (those not accepting the whole domain), narrowest first: the
+    /// key fields it may be filed under, in order of preference; and the first rule that
+    /// narrows none (it matches every packet), or `Int.max`.
+    private static func keyChoices(
+        _ spaces: [[ValueSet]], domains: [ClosedRange<UInt64>]
+    ) -> (choices: [[Field]], firstCatchAll: Int) {
         func share(_ set: ValueSet, _ field: Field) -> Double {
             let domain = domains[field.rawValue]
             let size = set.ranges.reduce(0.0) { $0 + Double($1.upperBound - $1.lowerBound) + 1 }
             return size / (Double(domain.upperBound - domain.lowerBound) + 1)
         }
-        // Each rule's narrowed fields (those not accepting the whole domain), narrowest first:
-        // the key fields it may be filed under, in order of preference.
         var choices: [[Field]] = []
         var firstCatchAll = Int.max
         for (rule, space) in spaces.enumerated() {
@@ -113,68 +134,21 @@ struct RuleIndex: Sendable {
             if narrowed.isEmpty, firstCatchAll == Int.max { firstCatchAll = rule }
             choices.append(narrowed)
         }
-        // Rules after a catch-all can never be the first match: they are left out.
-        let considered = min(rules.count, firstCatchAll)
+        return (choices, firstCatchAll)
+    }
 
-        // File every rule under its narrowest field, then re-file the rules that break a
-        // limit under their next choice, until none does. Moving rules out of a table only
-        // merges its segments and shortens its lists, so after a last round that sends every
-        // rule still breaking a limit to the fallback, no table breaks one.
-        // key[r]: the raw value of the field rule r is filed under; nil for the bitset part.
-        var key: [Int?] = (0..<considered).map { choices[$0].first?.rawValue }
-        var built: [Int: KeyTable] = [:]
-        // (Re)builds the table of `field` from the rules filed under it; returns the rules
-        // that must leave it.
-        func build(_ field: Int) -> [Int] {
-            let members = (0..<considered).filter { key[$0] == field }
-            guard !members.isEmpty else {
-                built[field] = nil
-                return []
-            }
-            let result = Self.table(Field.allCases[field], domain: domains[field], rules: members, sets: members.map { spaces[$0][field] })
-            built[field] = result.table
-            return result.overflowing
-        }
-        var round = 0
-        while true {
-            round += 1
-            let lastRound = round > Field.allCases.count + 2
-            let overflowing = Field.allCases.indices.flatMap { build($0) }
-            if overflowing.isEmpty { break }
-            for rule in overflowing {
-                let next = choices[rule].firstIndex { $0.rawValue == key[rule] }.map { $0 + 1 } ?? choices[rule].count
-                key[rule] = lastRound || next == choices[rule].count ? nil : choices[rule][next].rawValue
-            }
-        }
-
-        // Fewer tables, fewer lookups per packet: a table of at most `dissolveLimit` rules is
-        // dissolved when each of its rules can be filed under another field that has a table
-        // already (the narrowest such) with no list growing past `listLimit`. This matters
-        // for small, varied rulesets (a bastion host's: one rule per ICMP type, state, ...).
-        for field in built.keys.sorted(by: { (built[$0]!.members.count, $0) < (built[$1]!.members.count, $1) }) {
-            let members = (0..<considered).filter { key[$0] == field }
-            guard built.count > 1, !members.isEmpty, members.count <= Self.dissolveLimit else { continue }
-            let targets = members.map { rule in
-                choices[rule].first { $0.rawValue != field && built[$0.rawValue] != nil }?.rawValue
-            }
-            guard !targets.contains(nil) else { continue }
-            let saved = (key, built)
-            for (rule, target) in zip(members, targets) { key[rule] = target }
-            var overflowing = build(field)
-            for target in Set(targets.compactMap { $0 }) { overflowing += build(target) }
-            if !overflowing.isEmpty { (key, built) = saved }
-        }
-        let tables = built.keys.sorted().map { built[$0]! }
-        let fallback = (0..<considered).filter { key[$0] == nil }
-
-        // The tests each filed rule still needs: its narrowed fields but the key, narrowest first.
-        let keyOf = (0..<rules.count).map { $0 < considered ? key[$0] ?? -1 : -1 }
+    /// The tests each filed rule still needs: its narrowed fields but the key, narrowest first,
+    /// as `ruleConditions`, `conditions` and `ranges` (see those properties). Rules in the
+    /// fallback and rules after a catch-all (beyond `filedUnder`) get none.
+    private static func remainingTests(
+        ruleCount: Int, filedUnder key: [Int?], choices: [[Field]], spaces: [[ValueSet]]
+    ) -> ([Int32], [Condition], [ClosedRange<UInt64>]) {
         var ruleConditions: [Int32] = [0]
         var conditions: [Condition] = []
         var ranges: [ClosedRange<UInt64>] = []
-        for rule in rules.indices {
-            if rule < considered, keyOf[rule] >= 0 {
-                for field in choices[rule] where field.rawValue != keyOf[rule] {
+        for rule in 0..<ruleCount {
+            if rule < key.count, let keyField = key[rule] {
+                for field in choices[rule] where field.rawValue != keyField {
                     let set = spaces[rule][field.rawValue]
                     conditions.append(Condition(field: Int32(field.rawValue), firstRange: Int32(ranges.count), rangeCount: Int32(set.ranges.count)))
                     ranges += set.ranges
@@ -182,16 +156,83 @@ struct RuleIndex: Sendable {
             }
             ruleConditions.append(Int32(conditions.count))
         }
+        return (ruleConditions, conditions, ranges)
+    }
 
-        ruleCount = rules.count
-        self.tables = tables
-        self.ruleConditions = ruleConditions
-        self.conditions = conditions
-        self.ranges = ranges
-        self.firstCatchAll = firstCatchAll
-        self.fallback = fallback.isEmpty ? nil : BitsetIndex(fallback.map { rules[$0] })
-        fallbackRules = fallback.map { Int32($0) }
-        self.interfaces = interfaces
+    /// Which key field each considered rule is filed under, and the tables that makes.
+    private struct Filing {
+        let considered: Int
+        let choices: [[Field]]
+        let domains: [ClosedRange<UInt64>]
+        let spaces: [[ValueSet]]
+        /// key[r]: the raw value of the field rule r is filed under; nil for the bitset part.
+        var key: [Int?]
+        var built: [Int: KeyTable] = [:]
+
+        /// Every rule filed under its narrowest field, no table built yet.
+        init(considered: Int, choices: [[Field]], domains: [ClosedRange<UInt64>], spaces: [[ValueSet]]) {
+            self.considered = considered
+            self.choices = choices
+            self.domains = domains
+            self.spaces = spaces
+            key = (0..<considered).map { choices[$0].first?.rawValue }
+        }
+
+        /// The tables in field order.
+        var tables: [KeyTable] { built.keys.sorted().map { built[$0]! } }
+        /// The rules no key field took, ascending.
+        var fallback: [Int] { (0..<considered).filter { key[$0] == nil } }
+
+        /// (Re)builds the table of `field` from the rules filed under it; returns the rules
+        /// that must leave it.
+        mutating func build(_ field: Int) -> [Int] {
+            let members = (0..<considered).filter { key[$0] == field }
+            guard !members.isEmpty else {
+                built[field] = nil
+                return []
+            }
+            let result = RuleIndex.table(Field.allCases[field], domain: domains[field], rules: members, sets: members.map { spaces[$0][field] })
+            built[field] = result.table
+            return result.overflowing
+        }
+
+        /// Builds every table, then re-files the rules that break a limit under their next
+        /// choice, until none does. Moving rules out of a table only merges its segments and
+        /// shortens its lists, so after a last round that sends every rule still breaking a
+        /// limit to the fallback, no table breaks one.
+        mutating func fileWithinLimits() {
+            var round = 0
+            while true {
+                round += 1
+                let lastRound = round > Field.allCases.count + 2
+                let overflowing = Field.allCases.indices.flatMap { build($0) }
+                if overflowing.isEmpty { break }
+                for rule in overflowing {
+                    let next = choices[rule].firstIndex { $0.rawValue == key[rule] }.map { $0 + 1 } ?? choices[rule].count
+                    key[rule] = lastRound || next == choices[rule].count ? nil : choices[rule][next].rawValue
+                }
+            }
+        }
+
+        /// Fewer tables, fewer lookups per packet: a table of at most `dissolveLimit` rules is
+        /// dissolved when each of its rules can be filed under another field that has a table
+        /// already (the narrowest such) with no list growing past `listLimit`. This matters
+        /// for small, varied rulesets (a bastion host's: one rule per ICMP type, state, ...).
+        mutating func dissolveSmallTables() {
+            for field in built.keys.sorted(by: { (built[$0]!.members.count, $0) < (built[$1]!.members.count, $1) }) {
+                let members = (0..<considered).filter { key[$0] == field }
+                guard built.count > 1, !members.isEmpty, members.count <= RuleIndex.dissolveLimit else { continue }
+                let targets = members.map { rule in
+                    choices[rule].first { $0.rawValue != field && built[$0.rawValue] != nil }?.rawValue
+                }
+                guard !targets.contains(nil) else { continue }
+                let saved = (key, built)
+                for (rule, target) in zip(members, targets) { key[rule] = target }
+                var overflowing = build(field)
+                for target in Set(targets.compactMap { $0 }) { overflowing += build(target) }
+                if !overflowing.isEmpty { (key, built) = saved }
+            }
+        }
     }
 
     /// Cuts `domain` into segments at the boundaries of `sets` (the key sets of `rules`, in
@@ -199,6 +240,18 @@ struct RuleIndex: Sendable {
     /// the rules to file elsewhere so that no segment lists more than `listLimit`: in each
     /// segment over the limit, those spanning the most segments.
     private static func table(_ field: Field, domain: ClosedRange<UInt64>, rules: [Int], sets: [ValueSet]) -> (table: KeyTable, overflowing: [Int]) {
+        let events = boundaryEvents(sets, domain: domain)
+        let cut = segments(events, domain: domain, rules: rules, spans: segmentSpans(sets, events: events))
+        let (buckets, shift) = bucketIndex(cut.starts, domain: domain)
+        let table = KeyTable(
+            field: field, lower: domain.lowerBound, shift: shift, buckets: buckets, starts: cut.starts,
+            listStarts: cut.listStarts, members: cut.members)
+        return (table, cut.overflowing)
+    }
+
+    /// Where each set's intervals begin and end (one past), sorted by position; `slot` is the
+    /// set's index in `sets`.
+    private static func boundaryEvents(_ sets: [ValueSet], domain: ClosedRange<UInt64>) -> [(position: UInt64, slot: Int)] {
         var events: [(position: UInt64, slot: Int)] = []
         for (slot, set) in sets.enumerated() {
             for range in set.ranges {
@@ -207,7 +260,11 @@ struct RuleIndex: Sendable {
             }
         }
         events.sort { $0.position < $1.position }
-        // How many segments each rule spans: one per interval, plus one per boundary inside it.
+        return events
+    }
+
+    /// How many segments each set spans: one per interval, plus one per boundary inside it.
+    private static func segmentSpans(_ sets: [ValueSet], events: [(position: UInt64, slot: Int)]) -> [Int] {
         var boundaries = events.map(\.position)
         boundaries.removeDuplicates()
         func boundariesUpTo(_ value: UInt64) -> Int {
@@ -219,9 +276,16 @@ struct RuleIndex: Sendable {
             }
             return low
         }
-        let spans = sets.map { set in
+        return sets.map { set in
             set.ranges.reduce(0) { $0 + 1 + boundariesUpTo($1.upperBound) - boundariesUpTo($1.lowerBound) }
         }
+    }
+
+    /// Sweeps `domain` through `events`: a segment starts wherever the listed rules change.
+    /// Where more than `listLimit` rules cover a position, the widest (by `spans`) overflow.
+    private static func segments(
+        _ events: [(position: UInt64, slot: Int)], domain: ClosedRange<UInt64>, rules: [Int], spans: [Int]
+    ) -> (starts: [UInt64], listStarts: [Int32], members: [Int32], overflowing: [Int]) {
         // The slots covering the current position, ascending (slot order is rule order). A
         // set's intervals never touch, so each event toggles its slot exactly.
         var active: [Int] = []
@@ -261,8 +325,12 @@ struct RuleIndex: Sendable {
             position = events[next].position
         }
         let overflowing = rules.indices.filter { overflow[$0] }.map { rules[$0] }
+        return (starts, listStarts, members, overflowing)
+    }
 
-        // Buckets: about two per segment (at most 65,536), each the size of a power of two.
+    /// Buckets over `starts`: about two per segment (at most 65,536), each the size of a power
+    /// of two; none for a table of at most 8 segments.
+    private static func bucketIndex(_ starts: [UInt64], domain: ClosedRange<UInt64>) -> (buckets: [Int32], shift: UInt64) {
         var buckets: [Int32] = []
         var shift: UInt64 = 0
         if starts.count > 8 {
@@ -279,8 +347,7 @@ struct RuleIndex: Sendable {
             }
             buckets.append(Int32(starts.count - 1))
         }
-        let table = KeyTable(field: field, lower: domain.lowerBound, shift: shift, buckets: buckets, starts: starts, listStarts: listStarts, members: members)
-        return (table, overflowing)
+        return (buckets, shift)
     }
 
     /// The index of the first rule that matches `packet`, or nil. Allocates nothing.

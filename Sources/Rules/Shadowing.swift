@@ -1,60 +1,3 @@
-/// Interface names numbered for one ruleset: 1...count for the names its rules mention, 0 for
-/// any other name and for "no interface". Turns `in`/`out` into numeric sets like every field.
-struct InterfaceTable: Sendable {
-    let codes: [InterfaceName: UInt64]
-    /// The same names in code order (code i + 1 at index i), for a lookup per packet that
-    /// hashes nothing.
-    private let names: [InterfaceName]
-
-    init(_ rules: [Rule]) {
-        var names = Set<InterfaceName>()
-        for rule in rules {
-            names.formUnion(rule.match.inInterfaces?.names ?? [])
-            names.formUnion(rule.match.outInterfaces?.names ?? [])
-        }
-        self.names = names.sorted()
-        codes = Dictionary(uniqueKeysWithValues: self.names.enumerated().map { ($0.element, UInt64($0.offset + 1)) })
-    }
-
-    var domain: ClosedRange<UInt64> { 0...UInt64(codes.count) }
-
-    /// The code of a packet's interface: binary search over the sorted names.
-    @inline(__always)
-    func code(_ name: InterfaceName?) -> UInt64 {
-        guard let name else { return 0 }
-        return names.withUnsafeBufferPointer { names in
-            var low = 0
-            var high = names.count
-            while low < high {
-                let middle = (low + high) >> 1
-                if names[middle] < name { low = middle + 1 } else { high = middle }
-            }
-            return low < names.count && names[low] == name ? UInt64(low + 1) : 0
-        }
-    }
-
-    func values(_ set: InterfaceSet) -> ValueSet {
-        let named = ValueSet(set.names.compactMap { codes[$0] }.map { $0...$0 })
-        return set.negated ? named.complement(in: domain) : named
-    }
-
-    func domain(of field: Field) -> ClosedRange<UInt64> {
-        field == .inInterface || field == .outInterface ? domain : field.domain
-    }
-
-    /// A rule's match as one set per field, the unconstrained ones as their whole domain: the
-    /// rule matches exactly the packets in the product of these sets.
-    func space(_ match: RuleMatch) -> [ValueSet] {
-        Field.allCases.map { field in
-            switch field {
-            case .inInterface: match.inInterfaces.map(values) ?? ValueSet([domain])
-            case .outInterface: match.outInterfaces.map(values) ?? ValueSet([domain])
-            default: match[field] ?? ValueSet([field.domain])
-            }
-        }
-    }
-}
-
 /// The "can never match" warnings, computed exactly over the match space.
 ///
 /// A rule matches the product of one set per field (a box whose sides are unions of
@@ -85,16 +28,7 @@ enum Shadowing {
         let table = InterfaceTable(rules)
         let spaces = rules.map { table.space($0.match) }
         let fullSpace = Field.allCases.map { ValueSet([table.domain(of: $0)]) }
-        // Bounding interval of each rule on each field, flattened for a tight prefilter loop.
-        let fieldCount = Field.allCases.count
-        var lows = [UInt64](repeating: 0, count: rules.count * fieldCount)
-        var highs = [UInt64](repeating: 0, count: rules.count * fieldCount)
-        for (index, space) in spaces.enumerated() {
-            for (field, set) in space.enumerated() {
-                lows[index * fieldCount + field] = set.ranges.first?.lowerBound ?? 1
-                highs[index * fieldCount + field] = set.ranges.last?.upperBound ?? 0
-            }
-        }
+        let bounds = Bounds(spaces)
         var diagnostics: [Diagnostic] = []
         var firstWithSpace: [[ValueSet]: Int] = [:]
         var catchAll: Int?
@@ -113,16 +47,8 @@ enum Shadowing {
                 if firstWithSpace[space] == nil { firstWithSpace[space] = index }
                 if catchAll == nil, space == fullSpace { catchAll = index }
             }
-            if space.contains(where: \.isEmpty) {
-                warn(.matchesNothing)
-                continue
-            }
-            if let catchAll {
-                warn(.unreachableRule(coveredBy: [reference(catchAll)], catchAll: true))
-                continue
-            }
-            if let duplicate = firstWithSpace[space] {
-                warn(.duplicateRule(of: reference(duplicate)))
+            if let finding = cheapFinding(space, catchAll: catchAll, duplicate: firstWithSpace[space], reference: reference) {
+                warn(finding)
                 continue
             }
             work += index
@@ -131,9 +57,47 @@ enum Shadowing {
                 budgetSpent = true
                 continue
             }
-            var remaining = [space]
-            var covering: [Int] = []
-            let overlapping = (0..<index).filter { other in
+            let overlapping = bounds.overlapping(index)
+            if quickDisproof, hasUncoveredWitness(space, overlapping: overlapping, spaces: spaces) { continue }
+            if let covering = coveringRules(space, overlapping: overlapping, spaces: spaces) {
+                warn(.unreachableRule(coveredBy: covering.map(reference), catchAll: false))
+            }
+        }
+        return diagnostics
+    }
+
+    /// The findings that need no comparison with other rules, in the order they are tried: a
+    /// field that matches nothing, an earlier catch-all, an earlier rule with the same match.
+    private static func cheapFinding(
+        _ space: [ValueSet], catchAll: Int?, duplicate: Int?, reference: (Int) -> RuleReference
+    ) -> Diagnostic.Message? {
+        if space.contains(where: \.isEmpty) { return .matchesNothing }
+        if let catchAll { return .unreachableRule(coveredBy: [reference(catchAll)], catchAll: true) }
+        if let duplicate { return .duplicateRule(of: reference(duplicate)) }
+        return nil
+    }
+
+    /// Bounding interval of each rule on each field, flattened for a tight prefilter loop.
+    private struct Bounds {
+        let fieldCount = Field.allCases.count
+        var lows: [UInt64]
+        var highs: [UInt64]
+
+        init(_ spaces: [[ValueSet]]) {
+            let fieldCount = Field.allCases.count
+            lows = [UInt64](repeating: 0, count: spaces.count * fieldCount)
+            highs = [UInt64](repeating: 0, count: spaces.count * fieldCount)
+            for (index, space) in spaces.enumerated() {
+                for (field, set) in space.enumerated() {
+                    lows[index * fieldCount + field] = set.ranges.first?.lowerBound ?? 1
+                    highs[index * fieldCount + field] = set.ranges.last?.upperBound ?? 0
+                }
+            }
+        }
+
+        /// The rules before `index` whose bounding box meets that of rule `index`.
+        func overlapping(_ index: Int) -> [Int] {
+            (0..<index).filter { other in
                 lows.withUnsafeBufferPointer { lows in
                     highs.withUnsafeBufferPointer { highs in
                         for field in 0..<fieldCount {
@@ -145,34 +109,40 @@ enum Shadowing {
                     }
                 }
             }
-            // A quick disproof before the costly one: a packet of the rule that no earlier
-            // rule matches means the rule can match. Most rules that overlap others are
-            // settled here, by one of a few corner and middle packets of their box.
-            if quickDisproof, witnesses(space).contains(where: { point in
-                !overlapping.contains { other in zip(point, spaces[other]).allSatisfy { $1.contains($0) } }
-            }) {
-                continue
-            }
-            for other in overlapping {
-                var next: [[ValueSet]] = []
-                var touched = false
-                for piece in remaining {
-                    guard zip(piece, spaces[other]).allSatisfy({ $0.intersects($1) }) else {
-                        next.append(piece)
-                        continue
-                    }
-                    touched = true
-                    next += subtract(spaces[other], from: piece)
-                }
-                if touched { covering.append(other) }
-                remaining = next
-                if remaining.isEmpty || remaining.count > pieceLimit || covering.count > overlapLimit { break }
-            }
-            if remaining.isEmpty {
-                warn(.unreachableRule(coveredBy: covering.map(reference), catchAll: false))
-            }
         }
-        return diagnostics
+    }
+
+    /// A quick disproof before the costly one: a packet of the rule that no earlier rule
+    /// matches means the rule can match. Most rules that overlap others are settled here, by
+    /// one of a few corner and middle packets of their box.
+    private static func hasUncoveredWitness(_ space: [ValueSet], overlapping: [Int], spaces: [[ValueSet]]) -> Bool {
+        witnesses(space).contains { point in
+            !overlapping.contains { other in zip(point, spaces[other]).allSatisfy { $1.contains($0) } }
+        }
+    }
+
+    /// The earlier rules that together cover all of `space` (those that took a piece of it),
+    /// or nil when some of it is left, or when the work cap (`pieceLimit`, `overlapLimit`)
+    /// is reached first.
+    private static func coveringRules(_ space: [ValueSet], overlapping: [Int], spaces: [[ValueSet]]) -> [Int]? {
+        var remaining = [space]
+        var covering: [Int] = []
+        for other in overlapping {
+            var next: [[ValueSet]] = []
+            var touched = false
+            for piece in remaining {
+                guard zip(piece, spaces[other]).allSatisfy({ $0.intersects($1) }) else {
+                    next.append(piece)
+                    continue
+                }
+                touched = true
+                next += subtract(spaces[other], from: piece)
+            }
+            if touched { covering.append(other) }
+            remaining = next
+            if remaining.isEmpty || remaining.count > pieceLimit || covering.count > overlapLimit { break }
+        }
+        return remaining.isEmpty ? covering : nil
     }
 
     /// A few packets inside `box` (one value per field): its lowest corner, its highest, the

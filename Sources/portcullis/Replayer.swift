@@ -1,6 +1,7 @@
 import Engine
 import Log
 import Rules
+import Reporting
 import Wire
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Log
+import Reporting
 
 #if canImport(Glibc)
 import Glibc
@@ -81,7 +82,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         if verify { return try runVerify() }
-        var report = Log.Report(filter: try filter())
+        var report = Reporting.Report(filter: try filter())
         do {
             for path in logs { try report.read(ReportReader(path: path)) }
         } catch {

@@ -2,6 +2,7 @@ import Testing
 @testable import Engine
 import Rules
 import Wire
+import TestSupport
 
 /// The ruleset most tests judge against; line numbers matter (they are asserted).
 private let siteRules = """
@@ -406,7 +407,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         original[Packets.Offset.transport + 12] |= 0x0F         // reserved bits
         Packets.put(0x0102, at: Packets.Offset.transport + 18, in: &original)  // urgent pointer, URG off
         Packets.put(0, at: Packets.Offset.tcpChecksum, in: &original)
-        let sum = Packets.checksum(Packets.pseudoHeader(source: Packets.client, destination: Packets.server, proto: 6,
+        let sum = Packets.checksum(PacketBuilder.pseudoHeader(source: Packets.client, destination: Packets.server, proto: 6,
                                                         length: original.count - 20) + Array(original[20...]))
         Packets.put(sum, at: Packets.Offset.tcpChecksum, in: &original)
         let (result, event) = engine.judge(original)

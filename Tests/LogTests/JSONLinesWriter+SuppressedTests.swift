@@ -4,6 +4,7 @@ import Testing
 import Log
 import Rules
 import Wire
+import Reporting
 
 private func dropEvent(_ source: IPv4Address, port: UInt16) -> VerdictEvent {
     VerdictEvent(

@@ -26,8 +26,8 @@ import Engine
     #expect(try reader.nextPacket() == nil)
 }
 
-/// A refused path throws a typed error, once (a failed open used to free libpcap's handle
-/// twice: the init's own clean-up and then deinit).
+/// A refused path throws a typed error, once, and libpcap's handle is freed once: by the init's
+/// own clean-up, not again by deinit.
 @Test func aSymlinkedCaptureFileIsRefusedWithoutCrashing() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pcapwriter-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)

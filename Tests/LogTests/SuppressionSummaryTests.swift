@@ -4,16 +4,6 @@ import Log
 import Rules
 import Wire
 
-private func event(source: IPv4Address?, port: UInt16?, verdict: Action = .drop, reason: VerdictReason = .policy) -> VerdictEvent {
-    VerdictEvent(
-        metadata: PacketMetadata(queue: 0, packetID: 1, packetLength: 60),
-        verdict: verdict, reason: reason, rule: nil, decodeError: nil,
-        summary: source.map { PacketSummary(proto: .udp, source: $0, destination: IPv4Address(10, 2, 0, 2), destinationPort: port) },
-        normalized: [], shouldLog: true)
-}
-
-private let epoch = PacketTimestamp(seconds: 1_700_000_000, microseconds: 0)
-
 @Test func everyBreakdownSumsToTheCount() {
     var summary = SuppressionSummary(cause: .rateLimit, tableCapacity: 16)
     // 300 distinct /24 networks (more than the table holds), ports 0..<50, some ICMP-like
@@ -21,9 +11,9 @@ private let epoch = PacketTimestamp(seconds: 1_700_000_000, microseconds: 0)
     for index in 0..<3000 {
         let net = UInt32(index % 300)
         let source = IPv4Address(rawValue: 0x0A00_0000 | net << 8 | UInt32(index % 7))
-        summary.record(event(source: source, port: index % 10 == 0 ? nil : UInt16(index % 50), reason: index % 3 == 0 ? .rule : .policy), now: { epoch })
+        summary.record(summaryEvent(source: source, port: index % 10 == 0 ? nil : UInt16(index % 50), reason: index % 3 == 0 ? .rule : .policy), now: { epoch })
     }
-    for _ in 0..<11 { summary.record(event(source: nil, port: nil, reason: .decode), now: { epoch }) }
+    for _ in 0..<11 { summary.record(summaryEvent(source: nil, port: nil, reason: .decode), now: { epoch }) }
     #expect(summary.count == 3011)
     #expect(summary.sources.entries == 16 && summary.sources.overflow > 0)
     #expect(summary.since == epoch)
@@ -42,8 +32,8 @@ private let epoch = PacketTimestamp(seconds: 1_700_000_000, microseconds: 0)
 
 @Test func sourcesAreGroupedBySlash24() {
     var summary = SuppressionSummary(cause: .diskLow)
-    for host in 1...200 { summary.record(event(source: IPv4Address(10, 1, 0, UInt8(host)), port: 53), now: { epoch }) }
-    summary.record(event(source: IPv4Address(10, 1, 1, 1), port: 53), now: { epoch })
+    for host in 1...200 { summary.record(summaryEvent(source: IPv4Address(10, 1, 0, UInt8(host)), port: 53), now: { epoch }) }
+    summary.record(summaryEvent(source: IPv4Address(10, 1, 1, 1), port: 53), now: { epoch })
     let top = summary.sources.top(10).top
     #expect(top.map(\.key) == [IPv4Address(10, 1, 0, 0).rawValue, IPv4Address(10, 1, 1, 0).rawValue])
     #expect(top.map(\.count) == [200, 1])

@@ -4,22 +4,12 @@ import Log
 import Rules
 import Wire
 
-private func event(source: IPv4Address?, port: UInt16?, verdict: Action = .drop, reason: VerdictReason = .policy) -> VerdictEvent {
-    VerdictEvent(
-        metadata: PacketMetadata(queue: 0, packetID: 1, packetLength: 60),
-        verdict: verdict, reason: reason, rule: nil, decodeError: nil,
-        summary: source.map { PacketSummary(proto: .udp, source: $0, destination: IPv4Address(10, 2, 0, 2), destinationPort: port) },
-        normalized: [], shouldLog: true)
-}
-
-private let epoch = PacketTimestamp(seconds: 1_700_000_000, microseconds: 0)
-
 @Test func theGateAdmitsTheBurstThenSummarisesExactly() {
     var gate = VerdictLogGate(limit: LogLimit(rate: 100, period: .second, burst: 10), now: 0)
     var admitted = 0
     for index in 0..<1000 {
         // 1,000 packets over 1 s: 10 (burst) + 100 (refill) admitted.
-        if gate.admit(event(source: IPv4Address(10, 9, 0, 1), port: 53), now: UInt64(index) * 1_000_000) { admitted += 1 }
+        if gate.admit(summaryEvent(source: IPv4Address(10, 9, 0, 1), port: 53), now: UInt64(index) * 1_000_000) { admitted += 1 }
     }
     // 10 at once, then one per 10 ms: by 999 ms, 10 + 99.9 tokens.
     #expect(admitted == 109)
@@ -30,13 +20,13 @@ private let epoch = PacketTimestamp(seconds: 1_700_000_000, microseconds: 0)
 
 @Test func noLimitAdmitsEverything() {
     var gate = VerdictLogGate(limit: nil, now: 0)
-    for _ in 0..<10_000 { _ = gate.admit(event(source: IPv4Address(10, 9, 0, 1), port: 53), now: 0) }
+    for _ in 0..<10_000 { _ = gate.admit(summaryEvent(source: IPv4Address(10, 9, 0, 1), port: 53), now: 0) }
     #expect(gate.admitted == 10_000 && gate.suppressed == 0)
 }
 
 @Test func theDiskGuardComesBeforeTheRateLimitAndAReloadSwapsTheLimit() {
     var gate = VerdictLogGate(limit: LogLimit(rate: 1, period: .second, burst: 2), now: 0)
-    let packet = event(source: IPv4Address(10, 9, 0, 1), port: 53)
+    let packet = summaryEvent(source: IPv4Address(10, 9, 0, 1), port: 53)
     let first = [gate.admit(packet, now: 0), gate.admit(packet, now: 0), gate.admit(packet, now: 0)]
     #expect(first == [true, true, false])
     #expect(gate.rateSummary.count == 1 && gate.diskSummary.count == 0)

@@ -67,8 +67,8 @@ private func chain(_ depth: Int) -> [String: String] {
     ])
 }
 
-/// Forty files each including the next twice read 2^40 files before; now the second include of
-/// each is refused, so 41 files are read and the errors are one per file.
+/// Forty files each including the next twice would be 2^40 reads; the second include of each is
+/// refused, so 41 files are read and the errors are one per file.
 @Test func aDiamondOfIncludesReadsEachFileOnce() {
     var files = ["m40.rules": "accept udp\n"]
     for level in 0..<40 {

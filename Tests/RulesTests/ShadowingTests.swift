@@ -1,5 +1,6 @@
 import Testing
 @testable import Rules
+import TestSupport
 
 private func warnings(_ source: String) -> [String] {
     let (program, diagnostics) = Program.load(source: source, file: "s.rules")

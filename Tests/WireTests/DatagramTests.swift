@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct DatagramTests {
     /// TCP SYN 10.1.0.2:40000 → 10.2.0.2:443 with MSS, SACK-permitted, NOP NOP (fields in IPv4Tests, TCPTests).

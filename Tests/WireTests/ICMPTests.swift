@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct ICMPTests {
     /// The ICMP part of the golden echo request 192.168.7.10 → 10.2.0.2, checksum verified with Python.

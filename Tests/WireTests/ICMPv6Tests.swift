@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct ICMPv6Tests {
     typealias B = IPv6PacketBuilder

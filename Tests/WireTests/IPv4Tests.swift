@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 /// A rejected input and the exact error it must produce.
 struct RejectionCase: Sendable, CustomTestStringConvertible {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 /// The extension header walk: one test per rejection with its exact layer, field, offset and
 /// reason (offsets from the start of the IPv6 header: the first extension header is at 40).

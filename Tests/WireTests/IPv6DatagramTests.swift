@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct IPv6DatagramTests {
     typealias B = IPv6PacketBuilder

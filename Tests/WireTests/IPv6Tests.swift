@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct IPv6Tests {
     /// TCP SYN [fd00::1]:40000 → [fd00::2]:22 with MSS 1460, checksum from Python's struct + RFC 1071.

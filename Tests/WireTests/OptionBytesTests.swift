@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct OptionBytesTests {
     /// The word-at-a-time copy agrees with byte-by-byte appends for every length up to 40.

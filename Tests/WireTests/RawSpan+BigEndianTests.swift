@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct RawSpanBigEndianTests {
     @Test func readsNetworkOrder() {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 /// The TCP options are judged in the same walk that proves their layout (`TCP.View`). These
 /// tests hold that one walk to what the two separate walks it replaced decided: the same
@@ -80,7 +81,7 @@ import Testing
 
     /// An options area of 4-byte words, mostly of known kinds at plausible and implausible
     /// lengths, with NOPs, EOLs, unknown kinds and stray bytes.
-    static func randomArea(_ random: inout SeededGenerator) -> [UInt8] {
+    static func randomArea(_ random: inout SplitMix) -> [UInt8] {
         var area: [UInt8] = []
         let target = 4 * Int.random(in: 1...10, using: &random)
         while area.count < target {
@@ -105,7 +106,7 @@ import Testing
     }
 
     @Test func oneWalkDecidesAsTheTwoWalksDid() {
-        var random = SeededGenerator(seed: 0x0B71_0A5D)
+        var random = SplitMix(state: 0x0B71_0A5D)
         var refused = 0, removed = 0
         for _ in 0..<20_000 {
             let area = Self.randomArea(&random)

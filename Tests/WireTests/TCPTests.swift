@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct TCPTests {
     /// The TCP part of the golden SYN (10.1.0.2 → 10.2.0.2), checksum verified with Python.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Wire
+import TestSupport
 
 @Suite struct UDPTests {
     /// The UDP part of the golden datagram 10.0.0.1 → 10.0.0.53, checksum verified with Python.

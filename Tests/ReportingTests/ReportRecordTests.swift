@@ -1,5 +1,6 @@
 import Testing
 @testable import Log
+@testable import Reporting
 
 @Test func aVerdictLineYieldsEveryFieldReportUses() throws {
     let line = #"{"timestamp":"2026-01-01T00:00:01.500000Z","event_type":"verdict","queue":0,"ruleset":"ab","packet_id":3,"verdict":"drop","reason":"rule","rule":{"file":"rules/site.rules","line":8,"label":"tel\"net"},"src_ip":"10.1.0.2","src_port":40000,"dest_ip":"10.2.0.2","dest_port":23,"proto":"TCP","length":60,"normalized":["ipv4_header"],"chain":{"x":[1,2.5e3,true,null]}}"#

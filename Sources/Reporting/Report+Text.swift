@@ -1,3 +1,4 @@
+import Log
 extension Report {
     /// A plain-text summary and one table per dimension (`dimensions`), `top` rows each.
     public func text(dimensions: [ReportDimension], top: Int?) -> String {

@@ -2,6 +2,7 @@ import CZlib
 
 #if canImport(Glibc)
 import Glibc
+import Log
 #endif
 
 /// A log file could not be opened or read (exit status 3 in the CLI), or turned out damaged.

@@ -1,4 +1,5 @@
 import Wire
+import Log
 
 /// Counts for one group (a rule, a source, a reason, ...).
 public struct ReportCount: Sendable, Equatable {

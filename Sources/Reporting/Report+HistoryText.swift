@@ -1,3 +1,4 @@
+import Log
 extension Report {
     /// The log modes in force and what each means for the counts, one line each.
     public var logModeLines: [String] {

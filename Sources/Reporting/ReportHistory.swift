@@ -1,3 +1,4 @@
+import Log
 /// What the log's non-verdict lines say happened: losses, anomalies, starts and stops,
 /// reloads, the rulesets in force and the log modes. Built one line at a time.
 ///

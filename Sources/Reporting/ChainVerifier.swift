@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import Log
 #endif
 
 /// Checks the hash chain of verdict log files (see `HashChain`), oldest file first.

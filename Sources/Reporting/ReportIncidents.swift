@@ -1,3 +1,4 @@
+import Log
 /// A loss: packets the filter never saw, or verdict lines it did not write. Raw values are
 /// the log's anomaly `kind` (and `suppressed`, an event type of its own).
 public enum ReportLoss: String, CaseIterable, Sendable {

@@ -2,6 +2,7 @@ import CZlib
 
 #if canImport(Glibc)
 import Glibc
+import Log
 #endif
 
 /// The bytes of one log file for `ReportReader`: passed through when plain, inflated member

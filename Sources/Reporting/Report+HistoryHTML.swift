@@ -1,3 +1,4 @@
+import Log
 extension Report {
     /// CSS for the history tables (added to the page's one `<style>`).
     static let historyCSS = """

@@ -1,3 +1,4 @@
+import Log
 /// The fields of one verdict-log line that `report` filters and groups by.
 ///
 /// Built by a validating scanner over the line's bytes (RFC 8259): a line that is not one

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Log
+@testable import Reporting
 
 private let hashA = String(repeating: "a", count: 64)
 private let hashB = String(repeating: "b", count: 64)

@@ -1,3 +1,4 @@
+import Log
 extension Report {
     /// One self-contained HTML page (inline CSS and SVG, no external assets): the summary,
     /// a timeline of verdicts per bucket, and bar charts of the top rules, sources,

@@ -4,6 +4,7 @@ import Testing
 @testable import Log
 import Rules
 import Wire
+@testable import Reporting
 
 /// Writes a small log with the real writer and returns its lines.
 private func writtenLog(queue: UInt16 = 0, verdicts: Int = 5, path: String) throws -> [String] {

@@ -1,3 +1,4 @@
+import Log
 extension Report {
     /// One JSON object (and a newline) for scripts: totals, the groups of `dimensions` with
     /// `top` rows each, and the display timeline.

@@ -1,3 +1,4 @@
+import Log
 extension Report {
     /// The history sections of the JSON report, as members of the open top-level object:
     /// `log_modes`, `process_counters`, `losses`, `runs`, `rulesets`, `reloads`, `anomalies`.

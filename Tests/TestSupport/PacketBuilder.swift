@@ -1,40 +1,45 @@
 import Wire
 
 /// Builds valid datagrams as byte arrays, with checksums from a reference RFC 1071
-/// implementation written independently of `Wire.Checksum`, so tests need no hand-computed sums.
-enum PacketBuilder {
-    static let client: [UInt8] = [10, 1, 0, 2]
-    static let server: [UInt8] = [10, 2, 0, 2]
+/// implementation written independently of `Wire.Checksum`, so tests need no hand-computed sums
+/// and a bug in `Wire.Checksum` cannot hide itself in them. The one copy for Tests and Benchmarks.
+public enum PacketBuilder {
+    public static let client: [UInt8] = [10, 1, 0, 2]
+    public static let server: [UInt8] = [10, 2, 0, 2]
 
     /// Reference Internet checksum over a byte array (RFC 1071), complemented.
-    static func checksum(_ bytes: [UInt8]) -> UInt16 {
-        var sum: UInt32 = 0
-        var index = 0
-        while index < bytes.count {
-            let high = UInt32(bytes[index]) << 8
-            let low = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            sum += high | low
-            index += 2
-        }
-        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return ~UInt16(sum)
+    public static func checksum(_ bytes: some Collection<UInt8>) -> UInt16 {
+        ~fold(bytes)
     }
 
-    static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
-    static func be32(_ value: UInt32) -> [UInt8] { be16(UInt16(value >> 16)) + be16(UInt16(value & 0xFFFF)) }
+    /// The folded (not complemented) one's complement sum of `bytes` as big-endian words, added
+    /// to `initial`; an odd last byte is padded with 0.
+    public static func fold(_ bytes: some Collection<UInt8>, initial: UInt32 = 0) -> UInt16 {
+        var sum = initial
+        var iterator = bytes.makeIterator()
+        while let high = iterator.next() {
+            let low = iterator.next() ?? 0
+            sum += UInt32(high) << 8 | UInt32(low)
+        }
+        while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+        return UInt16(sum)
+    }
 
-    static func pseudoHeader(source: [UInt8], destination: [UInt8], proto: UInt8, length: Int) -> [UInt8] {
+    public static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xFF)] }
+    public static func be32(_ value: UInt32) -> [UInt8] { be16(UInt16(value >> 16)) + be16(UInt16(value & 0xFFFF)) }
+
+    public static func pseudoHeader(source: [UInt8], destination: [UInt8], proto: UInt8, length: Int) -> [UInt8] {
         source + destination + [0, proto] + be16(UInt16(length))
     }
 
     /// Stores `value` big-endian at `offset`.
-    static func put(_ value: UInt16, at offset: Int, in bytes: inout [UInt8]) {
+    public static func put(_ value: UInt16, at offset: Int, in bytes: inout [UInt8]) {
         bytes[offset] = UInt8(value >> 8)
         bytes[offset + 1] = UInt8(value & 0xFF)
     }
 
     /// An IPv4 datagram around `payload` with a correct header checksum.
-    static func ipv4(
+    public static func ipv4(
         proto: UInt8, payload: [UInt8], source: [UInt8] = client, destination: [UInt8] = server,
         tos: UInt8 = 0, identification: UInt16 = 0x1C46, flagsAndFragment: UInt16 = 0x4000,
         ttl: UInt8 = 64, options: [UInt8] = []
@@ -48,7 +53,7 @@ enum PacketBuilder {
     }
 
     /// A TCP segment with a correct checksum for the given addresses.
-    static func tcp(
+    public static func tcp(
         sourcePort: UInt16 = 40000, destinationPort: UInt16 = 443, sequence: UInt32 = 1,
         acknowledgment: UInt32 = 0, flags: UInt8 = 0x02, reservedBits: UInt8 = 0,
         window: UInt16 = 64240, urgent: UInt16 = 0, options: [UInt8] = [], payload: [UInt8] = [],
@@ -64,7 +69,7 @@ enum PacketBuilder {
     }
 
     /// A UDP datagram; with `withChecksum` false the checksum field is 0 ("none").
-    static func udp(
+    public static func udp(
         sourcePort: UInt16 = 5353, destinationPort: UInt16 = 53, payload: [UInt8] = Array("abcd".utf8),
         withChecksum: Bool = true, source: [UInt8] = client, destination: [UInt8] = server
     ) -> [UInt8] {
@@ -78,40 +83,45 @@ enum PacketBuilder {
     }
 
     /// An ICMP message with a correct checksum.
-    static func icmp(type: UInt8 = 8, code: UInt8 = 0, rest: UInt32 = 0x0007_0001, payload: [UInt8] = Array("ping".utf8)) -> [UInt8] {
+    public static func icmp(type: UInt8 = 8, code: UInt8 = 0, rest: UInt32 = 0x0007_0001, payload: [UInt8] = Array("ping".utf8)) -> [UInt8] {
         var message = [type, code, 0, 0] + be32(rest) + payload
         put(checksum(message), at: 2, in: &message)
         return message
     }
 
-    static func tcpDatagram(options: [UInt8] = [], payload: [UInt8] = [], flags: UInt8 = 0x02) -> [UInt8] {
+    public static func tcpDatagram(options: [UInt8] = [], payload: [UInt8] = [], flags: UInt8 = 0x02) -> [UInt8] {
         ipv4(proto: 6, payload: tcp(flags: flags, options: options, payload: payload))
     }
 
-    static func udpDatagram(payload: [UInt8] = Array("abcd".utf8), withChecksum: Bool = true) -> [UInt8] {
+    public static func udpDatagram(payload: [UInt8] = Array("abcd".utf8), withChecksum: Bool = true) -> [UInt8] {
         ipv4(proto: 17, payload: udp(payload: payload, withChecksum: withChecksum))
     }
 
     /// What an ICMP error quotes: the IPv4 header and first 8 bytes of a UDP datagram.
-    static var quotedUDP: [UInt8] { Array(udpDatagram().prefix(28)) }
+    public static var quotedUDP: [UInt8] { Array(udpDatagram().prefix(28)) }
 
-    static func icmpDatagram(type: UInt8 = 8, code: UInt8 = 0, payload: [UInt8] = Array("ping".utf8)) -> [UInt8] {
+    public static func icmpDatagram(type: UInt8 = 8, code: UInt8 = 0, payload: [UInt8] = Array("ping".utf8)) -> [UInt8] {
         ipv4(proto: 1, payload: icmp(type: type, code: code, payload: payload))
     }
 
     /// Parses a whole datagram from an array.
-    static func parse(
+    public static func parse(
         _ bytes: [UInt8], context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) throws(DecodeError) -> Datagram {
         try Datagram(parsing: bytes.span.bytes, context: context, options: options)
     }
 
     /// The error parsing throws, or nil when the datagram is accepted.
-    static func error(
+    public static func error(
         _ bytes: [UInt8], context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) -> DecodeError? {
+        error { () throws(DecodeError) in try parse(bytes, context: context, options: options) }
+    }
+
+    /// The error `parse` throws, or nil when it returns.
+    public static func error<Parsed>(of parse: () throws(DecodeError) -> Parsed) -> DecodeError? {
         do {
-            _ = try parse(bytes, context: context, options: options)
+            _ = try parse()
             return nil
         } catch {
             return error
@@ -119,18 +129,15 @@ enum PacketBuilder {
     }
 
     /// Emits `datagram` into a fresh buffer prefilled with 0xAA, so unwritten bytes show.
-    static func emit(_ datagram: Datagram, from original: [UInt8], mode: ChecksumMode = .compute) -> [UInt8] {
-        var out = [UInt8](repeating: 0xAA, count: datagram.encodedLength)
-        do {
-            var span = out.mutableSpan
-            var bytes = span.mutableBytes
-            datagram.emit(payloadFrom: original.span.bytes, into: &bytes, transportChecksum: mode)
+    public static func emit(_ datagram: Datagram, from original: [UInt8], mode: ChecksumMode = .compute) -> [UInt8] {
+        emitHeader(length: datagram.encodedLength) { out in
+            datagram.emit(payloadFrom: original.span.bytes, into: &out, transportChecksum: mode)
         }
-        return out
     }
 
-    /// Emits one header through `emit(into:)` into a buffer of `length` bytes.
-    static func emitHeader(length: Int, _ body: (inout MutableRawSpan) -> Void) -> [UInt8] {
+    /// Runs `body` (one `emit(into:)`, or a whole datagram's) on a buffer of `length` bytes
+    /// prefilled with 0xAA, so unwritten bytes show, and returns the bytes.
+    public static func emitHeader(length: Int, _ body: (inout MutableRawSpan) -> Void) -> [UInt8] {
         var out = [UInt8](repeating: 0xAA, count: length)
         do {
             var span = out.mutableSpan
@@ -141,7 +148,7 @@ enum PacketBuilder {
     }
 
     /// Bytes from a hex string; whitespace ignored.
-    static func hex(_ text: String) -> [UInt8] {
+    public static func hex(_ text: String) -> [UInt8] {
         let digits = text.filter { !$0.isWhitespace }
         var bytes: [UInt8] = []
         var index = digits.startIndex

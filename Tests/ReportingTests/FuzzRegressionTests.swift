@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Log
+@testable import Reporting
 
 /// Inputs the fuzz targets (scripts/fuzz Replay, Report) found, kept as tests. The raw inputs
 /// are in Fuzz/corpus/<target>/regression-*, so the fuzzers start from them too.

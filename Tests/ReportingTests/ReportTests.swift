@@ -3,6 +3,7 @@ import Testing
 import CZlib
 @testable import Log
 import Rules
+@testable import Reporting
 
 /// A generated log: 100 verdict lines, one a second from 2026-01-01T00:00:00Z. Line i is
 /// from 10.1.0.(i % 4), a drop by rule 8 "telnet" when i % 3 == 0, a decode drop when

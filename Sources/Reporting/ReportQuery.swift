@@ -1,5 +1,6 @@
 import Rules
 import Wire
+import Log
 
 /// What a group is keyed by (`report --by`).
 public enum ReportDimension: String, Sendable, CaseIterable {

@@ -5,6 +5,7 @@ import Testing
 @testable import Log
 import Rules
 import Wire
+@testable import Reporting
 
 /// The forgeries issue 13 found `report --verify` accepting, each now named at its own line.
 @Suite struct ChainVerifierForgeryTests {

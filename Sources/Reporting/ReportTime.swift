@@ -1,4 +1,5 @@
 import Engine
+import Log
 
 /// RFC 3339 timestamps as the verdict log writes them, to and from microseconds since the
 /// Unix epoch (UTC), without Foundation.

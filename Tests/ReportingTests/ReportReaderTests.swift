@@ -2,6 +2,7 @@ import CZlib
 import Foundation
 import Testing
 @testable import Log
+@testable import Reporting
 
 /// ReportReader's bounds: line length, gzip framing, decompressed size and expansion.
 @Suite struct ReportReaderTests {

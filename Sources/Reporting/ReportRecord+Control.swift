@@ -1,3 +1,4 @@
+import Log
 /// The fields of the log's non-verdict lines that `report` shows: start and stop, reloads,
 /// anomalies and `suppressed` summaries. Every list is capped, so one hostile line cannot
 /// make a record large; unknown fields and event types are skipped, never an error.
