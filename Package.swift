@@ -13,7 +13,7 @@ let package = Package(
     products: [
         .executable(name: "portcullis", targets: ["portcullis"]),
         // The layers as libraries, for the benchmark package in Benchmarks/ (not a public API).
-        .library(name: "PortcullisLayers", targets: ["Wire", "Rules", "Engine", "Log", "QueueIO"]),
+        .library(name: "PortcullisLayers", targets: ["Wire", "Rules", "Engine", "Log", "QueueIO", "SystemCalls", "Serve"]),
         .library(name: "CNetfilterQueue", targets: ["CNetfilterQueue"]),
     ],
     dependencies: [
@@ -54,10 +54,25 @@ let package = Package(
             dependencies: ["CNetfilterQueue", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
+        // The raw C calls swift-system lacks, with errno captured at once and EINTR retried in one place.
+        .target(
+            name: "SystemCalls",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
+        // The run loop of one queue: the per-packet glue between the queue, the engine and the log.
+        .target(
+            name: "Serve",
+            dependencies: [
+                "QueueIO", "Engine", "Log", "Rules", "SystemCalls",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
+                "Serve", "SystemCalls", "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -67,6 +82,11 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire"], swiftSettings: strict),
         .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
+        .testTarget(
+            name: "ServeTests",
+            dependencies: ["Serve", "QueueIO", "Engine", "Log", "Rules", "Wire", "SystemCalls", "CNetfilterQueue"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,9 +24,9 @@ public protocol NetlinkSocket: AnyObject {
         lengths: UnsafeMutablePointer<Int>
     ) throws(QueueError) -> Int
 
-    /// Waits until a datagram can be read, `other` (say, a signalfd) is readable, or
+    /// Waits until a datagram can be read, `signals` (a `SignalSet`'s signalfd) is readable, or
     /// `timeoutMilliseconds` passes (-1: forever). An interrupted wait reports neither.
-    func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness
+    func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness
 }
 
 extension NetlinkSocket {
@@ -46,12 +46,12 @@ extension NetlinkSocket {
     }
 }
 
-/// Which of the watched descriptors became readable.
+/// Which of the watched descriptors became readable: the socket, the signal descriptor, or both.
 public struct Readiness: OptionSet, Sendable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
     public static let socket = Readiness(rawValue: 1)
-    public static let other = Readiness(rawValue: 2)
+    public static let signals = Readiness(rawValue: 2)
 }
 
 /// A non-blocking `NETLINK_NETFILTER` socket opened and bound through libmnl.
@@ -158,13 +158,13 @@ public final class MNLSocket: NetlinkSocket {
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: maximumSlots)
     private let addresses = UnsafeMutablePointer<sockaddr_nl>.allocate(capacity: maximumSlots)
 
-    public func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
+    public func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
         var entries = (
             pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: other ?? -1, events: Int16(POLLIN), revents: 0)
+            pollfd(fd: signals ?? -1, events: Int16(POLLIN), revents: 0)
         )
         let ready = withUnsafeMutableBytes(of: &entries) { raw in
-            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), other == nil ? 1 : 2, timeoutMilliseconds)
+            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), signals == nil ? 1 : 2, timeoutMilliseconds)
         }
         if ready < 0 {
             let code = Glibc.errno
@@ -174,7 +174,7 @@ public final class MNLSocket: NetlinkSocket {
         var result: Readiness = []
         // POLLERR/POLLHUP count as readable so the following receive reports the error.
         if entries.0.revents != 0 { result.insert(.socket) }
-        if entries.1.revents != 0 { result.insert(.other) }
+        if entries.1.revents != 0 { result.insert(.signals) }
         return result
     }
 }

@@ -1,4 +1,5 @@
 import CLinux
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -74,7 +75,7 @@ enum Privileges {
 
     /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
     private static func lastCapability() -> Int {
-        guard let bytes = try? RulesetFile.readFile("/proc/sys/kernel/cap_last_cap"),
+        guard let bytes = try? WholeFile.read("/proc/sys/kernel/cap_last_cap", maximumBytes: 64),
               let value = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber))
         else { return 40 }
         return value

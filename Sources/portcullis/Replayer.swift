@@ -2,6 +2,8 @@ import Engine
 import Log
 import Rules
 import Wire
+import Serve
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +42,7 @@ final class Replayer {
         }
         writer = try Self.openLog(log, ruleset: ruleset.sha256, append: append)
         // The summary must not mix into a log written to standard output.
-        report = log == "-" ? { FileHandleStream.standardError.write($0 + "\n") } : { print($0) }
+        report = log == "-" ? { StandardError.write($0 + "\n") } : { print($0) }
     }
 
     /// Judges the whole capture. A read error stops it, after the summary of what was read.
@@ -153,9 +155,11 @@ final class Replayer {
     private static func loadRules(_ path: String) throws(Failure) -> RulesetFile {
         do {
             return try RulesetFile.load(path: path, warnings: false)
-        } catch where error.status == ExitStatus.ruleErrors {
-            FileHandleStream.standardError.write(error.message + "\n")
+        } catch where error.kind == .ruleErrors {
+            StandardError.write(error.message + "\n")
             throw Failure(message: "\(path) has errors", status: ExitStatus.ruleErrors)
+        } catch {
+            throw Failure(error)
         }
     }
 }

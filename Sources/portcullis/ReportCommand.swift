@@ -1,5 +1,6 @@
 import ArgumentParser
 import Log
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -88,7 +89,7 @@ struct Report: ParsableCommand {
             Failure(message: error.description, status: ExitStatus.io).exit()
         }
         for damage in report.damagedFiles {
-            FileHandleStream.standardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
+            StandardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
         }
         let dimensions = by.map { [$0] } ?? ReportDimension.allCases
         let bytes: [UInt8] = switch format {
@@ -108,7 +109,7 @@ struct Report: ParsableCommand {
             Failure(message: error.description, status: ExitStatus.io).exit()
         }
         for place in result.pickedUp {
-            FileHandleStream.standardError.write(
+            StandardError.write(
                 "portcullis: \(place): chain picked up without its start line (give earlier files first)\n")
         }
         if let problem = result.problem {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Engine
 import Log
 import QueueIO
+import Serve
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -137,9 +139,11 @@ struct Run: ParsableCommand {
     private func checkBeforeSupervising() throws(Failure) {
         do {
             _ = try RulesetFile.load(path: rules, warnings: false)
-        } catch where error.status == ExitStatus.ruleErrors {
-            FileHandleStream.standardError.write(error.message + "\n")
+        } catch where error.kind == .ruleErrors {
+            StandardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
+        } catch {
+            throw Failure(error)
         }
     }
 
@@ -147,9 +151,11 @@ struct Run: ParsableCommand {
         let ruleset: RulesetFile
         do {
             ruleset = try RulesetFile.load(path: rules, warnings: false)
-        } catch where error.status == ExitStatus.ruleErrors {
-            FileHandleStream.standardError.write(error.message + "\n")
+        } catch where error.kind == .ruleErrors {
+            StandardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
+        } catch {
+            throw Failure(error)
         }
         // Before anything is bound: a build that decodes or rebuilds wrongly must not go live.
         let selfTest = Engine.selfTest()
@@ -182,7 +188,7 @@ struct Run: ParsableCommand {
             session: session, engine: Engine(program: ruleset.program), writer: writer,
             signals: signals, ruleset: ruleset,
             options: WorkerOptions(
-                statsInterval: statsInterval, requireLog: requireLog,
+                version: Portcullis.version, statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
                 failOpen: failOpen, stateMarkShift: stateMarkShift,
                 logPath: log == "-" ? nil : log, logMinFree: logMinFree)
@@ -194,7 +200,11 @@ struct Run: ParsableCommand {
                 throw Failure(message: error.description, status: ExitStatus.io)
             }
         }
-        try worker.serve()
+        do {
+            try worker.serve()
+        } catch {
+            throw Failure(message: error.description, status: ExitStatus.io)
+        }
     }
 }
 

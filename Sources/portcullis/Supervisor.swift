@@ -1,4 +1,5 @@
 import QueueIO
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -75,7 +76,7 @@ final class Supervisor {
             guard pid > 0, let queue = workers.removeValue(forKey: pid) else { return }
             let count = (restarts[queue] ?? 0) + 1
             restarts[queue] = count
-            FileHandleStream.standardError.write(
+            StandardError.write(
                 "portcullis: the worker for queue \(queue) (pid \(pid)) ended (\(Self.describe(status))); "
                     + "its queue drops traffic until the restart\n")
             usleep(UInt32(min(5_000_000, 200_000 * count)))
