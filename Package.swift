@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(
             name: "QueueIO",
-            dependencies: ["CNetfilterQueue", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CNetfilterQueue", "CLinux", "SystemCalls", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: strict
         ),
         // The raw C calls swift-system lacks, with errno captured at once and EINTR retried in one place.
@@ -73,6 +73,7 @@ let package = Package(
             name: "portcullis",
             dependencies: [
                 "Serve", "SystemCalls", "QueueIO", "Engine", "Log", "Rules", "Wire", "CLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 import CLinux
 import CNetfilterQueue
+import SystemCalls
 import SystemPackage
 
 #if canImport(Glibc)
@@ -66,12 +67,13 @@ public final class MNLSocket: NetlinkSocket {
     /// given (SO_RCVBUFFORCE first, which needs CAP_NET_ADMIN, then SO_RCVBUF).
     public init(receiveBufferBytes: Int32? = nil) throws(QueueError) {
         guard let handle = mnl_socket_open(NETLINK_NETFILTER) else {
-            throw QueueError(operation: .open, errno: Errno(rawValue: Glibc.errno))
+            throw QueueError(operation: .open, errno: SystemCall.lastError)
         }
-        guard mnl_socket_bind(handle, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
-            let code = Glibc.errno
+        do throws(Errno) {
+            _ = try SystemCall.checked { mnl_socket_bind(handle, 0, pid_t(MNL_SOCKET_AUTOPID)) }
+        } catch {
             mnl_socket_close(handle)
-            throw QueueError(operation: .open, errno: Errno(rawValue: code))
+            throw QueueError(operation: .open, errno: error)
         }
         let fd = mnl_socket_get_fd(handle)
         // Non-blocking so one readiness event can drain a whole burst (see QueueSession).
@@ -96,25 +98,20 @@ public final class MNLSocket: NetlinkSocket {
 
     public func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        while true {
-            let sent = mnl_socket_sendto(handle, base, bytes.count)
-            if sent >= 0 { return }
-            let code = Glibc.errno
-            if code == EINTR { continue }
-            throw QueueError(operation: .send, errno: Errno(rawValue: code))
+        do throws(Errno) {
+            _ = try SystemCall.retryingInterrupts { mnl_socket_sendto(handle, base, bytes.count) }
+        } catch {
+            throw QueueError(operation: .send, errno: error)
         }
     }
 
     public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
-        while true {
-            let count = mnl_socket_recvfrom(handle, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            let code = Glibc.errno
-            switch code {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw QueueError(operation: .receive, errno: Errno(rawValue: code))
-            }
+        do throws(Errno) {
+            return try SystemCall.retryingInterrupts { mnl_socket_recvfrom(handle, buffer.baseAddress, buffer.count) }
+        } catch .resourceTemporarilyUnavailable, .wouldBlock {
+            return nil
+        } catch {
+            throw QueueError(operation: .receive, errno: error)
         }
     }
 
@@ -133,23 +130,20 @@ public final class MNLSocket: NetlinkSocket {
             headers[index].msg_hdr.msg_iov = vectors + index
             headers[index].msg_hdr.msg_iovlen = 1
         }
-        while true {
-            let received = pcs_recvmmsg(fileDescriptor, headers, UInt32(count), Int32(MSG_DONTWAIT))
-            if received >= 0 {
-                for index in 0..<Int(received) {
-                    let fromKernel = addresses[index].nl_pid == 0
-                    let whole = headers[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) == 0
-                    lengths[index] = fromKernel && whole ? Int(headers[index].msg_len) : 0
-                }
-                return Int(received)
-            }
-            let code = Glibc.errno
-            switch code {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return 0
-            default: throw QueueError(operation: .receive, errno: Errno(rawValue: code))
-            }
+        let received: Int32
+        do throws(Errno) {
+            received = try SystemCall.retryingInterrupts { pcs_recvmmsg(fileDescriptor, headers, UInt32(count), Int32(MSG_DONTWAIT)) }
+        } catch .resourceTemporarilyUnavailable, .wouldBlock {
+            return 0
+        } catch {
+            throw QueueError(operation: .receive, errno: error)
         }
+        for index in 0..<Int(received) {
+            let fromKernel = addresses[index].nl_pid == 0
+            let whole = headers[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) == 0
+            lengths[index] = fromKernel && whole ? Int(headers[index].msg_len) : 0
+        }
+        return Int(received)
     }
 
     /// Datagrams one `recvmmsg` may return; its scratch arrays are allocated once.
@@ -163,13 +157,18 @@ public final class MNLSocket: NetlinkSocket {
             pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: signals ?? -1, events: Int16(POLLIN), revents: 0)
         )
-        let ready = withUnsafeMutableBytes(of: &entries) { raw in
-            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), signals == nil ? 1 : 2, timeoutMilliseconds)
-        }
-        if ready < 0 {
-            let code = Glibc.errno
-            if code == EINTR { return [] }
-            throw QueueError(operation: .poll, errno: Errno(rawValue: code))
+        // Called once, not retried: an interrupted wait returns to the loop, which then reads
+        // the signal that interrupted it.
+        do throws(Errno) {
+            _ = try SystemCall.checked {
+                withUnsafeMutableBytes(of: &entries) { raw in
+                    poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), signals == nil ? 1 : 2, timeoutMilliseconds)
+                }
+            }
+        } catch .interrupted {
+            return []
+        } catch {
+            throw QueueError(operation: .poll, errno: error)
         }
         var result: Readiness = []
         // POLLERR/POLLHUP count as readable so the following receive reports the error.

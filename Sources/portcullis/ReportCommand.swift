@@ -1,6 +1,7 @@
 import ArgumentParser
 import Log
 import SystemCalls
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -155,17 +156,15 @@ struct Report: ParsableCommand {
         } catch {
             return Failure(message: error.description, status: ExitStatus.io)
         }
-        defer { if path != nil { close(fd) } }
-        let complete = bytes.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 { if errno == EINTR { continue }; return false }
-                offset += written
-            }
-            return true
+        let descriptor = FileDescriptor(rawValue: fd)
+        defer { if path != nil { try? descriptor.close() } }
+        do {
+            _ = try descriptor.writeAll(bytes)
+            return nil
+        } catch {
+            let code = (error as? Errno)?.rawValue ?? EIO
+            return Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(code)))", status: ExitStatus.io)
         }
-        return complete ? nil : Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(errno)))", status: ExitStatus.io)
     }
 }
 

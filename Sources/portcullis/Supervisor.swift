@@ -33,7 +33,7 @@ final class Supervisor {
         for queue in queues { try spawn(queue) }
         while true {
             var entry = pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&entry, 1, -1)
+            _ = try? SystemCall.retryingInterrupts { poll(&entry, 1, -1) }
             while let signal = signals.next() {
                 switch signal {
                 case SIGCHLD:
@@ -89,7 +89,7 @@ final class Supervisor {
         var worst: Int32 = 0
         for pid in workers.keys {
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            _ = try? SystemCall.retryingInterrupts { waitpid(pid, &status, 0) }
             let code = Self.exitCode(status)
             if code != 0 { worst = code }
         }
