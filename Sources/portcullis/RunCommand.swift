@@ -137,8 +137,13 @@ struct Run: ParsableCommand {
 
     /// With several queues, refuse a broken rules file before starting any worker.
     private func checkBeforeSupervising() throws(Failure) {
+        _ = try loadRules()
+    }
+
+    /// The rules file, or a failure that has already printed every diagnostic.
+    private func loadRules() throws(Failure) -> RulesetFile {
         do {
-            _ = try RulesetFile.load(path: rules, warnings: false)
+            return try RulesetFile.load(path: rules, warnings: false)
         } catch where error.kind == .ruleErrors {
             StandardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
@@ -148,15 +153,7 @@ struct Run: ParsableCommand {
     }
 
     private func runOrFail() throws(Failure) {
-        let ruleset: RulesetFile
-        do {
-            ruleset = try RulesetFile.load(path: rules, warnings: false)
-        } catch where error.kind == .ruleErrors {
-            StandardError.write(error.message + "\n")
-            throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
-        } catch {
-            throw Failure(error)
-        }
+        let ruleset = try loadRules()
         // Before anything is bound: a build that decodes or rebuilds wrongly must not go live.
         let selfTest = Engine.selfTest()
         if let failure = selfTest.failure {
