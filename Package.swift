@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire"], swiftSettings: strict),
         .testTarget(name: "LogTests", dependencies: ["Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: strict),
         .testTarget(
             name: "ServeTests",
             dependencies: ["Serve", "QueueIO", "Engine", "Log", "Rules", "Wire", "SystemCalls", "CNetfilterQueue"],

@@ -32,6 +32,12 @@ public enum WholeFile {
         return try readAll(fd, maximumBytes: maximumBytes)
     }
 
+    /// The first `count` bytes of `path` (fewer if the file is shorter); the rest is not read.
+    public static func readPrefix(_ path: String, count: Int) throws(Failure) -> [UInt8] {
+        let fd = try open(path, options: [.closeOnExec])
+        return try readAll(fd, maximumBytes: count, truncating: true)
+    }
+
     /// The bytes of `path` if it is a regular file of at most `maximumBytes`. Never blocks: the
     /// file is opened with `O_NONBLOCK` (a FIFO with no writer would otherwise block `open`
     /// forever) and its type is checked with `fstat` on the open descriptor before anything is
@@ -74,8 +80,9 @@ public enum WholeFile {
     }
 
     /// Reads `fd` to its end and closes it. `st_size` is only a hint (files in /proc say 0), so
-    /// the cap is enforced on what is read.
-    private static func readAll(_ fd: FileDescriptor, maximumBytes: Int) throws(Failure) -> [UInt8] {
+    /// the cap is enforced on what is read: past it, `tooLarge`, or with `truncating` the bytes
+    /// up to it.
+    private static func readAll(_ fd: FileDescriptor, maximumBytes: Int, truncating: Bool = false) throws(Failure) -> [UInt8] {
         do {
             return try fd.closeAfter { () throws -> [UInt8] in
                 var result: [UInt8] = []
@@ -83,7 +90,11 @@ public enum WholeFile {
                 while true {
                     let count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
                     if count == 0 { return result }
-                    guard result.count + count <= maximumBytes else { throw Failure.tooLarge(limit: maximumBytes) }
+                    guard result.count + count <= maximumBytes else {
+                        guard truncating else { throw Failure.tooLarge(limit: maximumBytes) }
+                        result.append(contentsOf: chunk[0..<(maximumBytes - result.count)])
+                        return result
+                    }
                     result.append(contentsOf: chunk[0..<count])
                 }
             }
