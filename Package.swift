@@ -13,7 +13,7 @@ let package = Package(
     products: [
         .executable(name: "portcullis", targets: ["portcullis"]),
         // The layers as libraries, for the benchmark package in Benchmarks/ (not a public API).
-        .library(name: "PortcullisLayers", targets: ["Wire", "Rules", "Engine", "Log", "QueueIO"]),
+        .library(name: "PortcullisLayers", targets: ["Wire", "Rules", "Engine", "Log", "QueueIO", "SystemCalls", "Serve"]),
         .library(name: "CNetfilterQueue", targets: ["CNetfilterQueue"]),
         // Packet builders and the reference checksum, for the benchmark package (not a public API).
         .library(name: "PortcullisTestSupport", targets: ["TestSupport"]),
@@ -59,13 +59,29 @@ let package = Package(
         ),
         .target(
             name: "QueueIO",
-            dependencies: ["CNetfilterQueue", "CLinux", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["CNetfilterQueue", "CLinux", "SystemCalls", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
+        // The raw C calls swift-system lacks, with errno captured at once and EINTR retried in one place.
+        .target(
+            name: "SystemCalls",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
+        // The run loop of one queue: the per-packet glue between the queue, the engine and the log.
+        .target(
+            name: "Serve",
+            dependencies: [
+                "QueueIO", "Engine", "Log", "Rules", "SystemCalls",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "QueueIO", "Engine", "Log", "Reporting", "Rules", "Wire", "CLinux",
+                "Serve", "SystemCalls", "QueueIO", "Engine", "Log", "Reporting", "Rules", "Wire", "CLinux",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -87,6 +103,12 @@ let package = Package(
         .testTarget(name: "LogTests", dependencies: ["Log", "Reporting", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: strict),
+        .testTarget(
+            name: "ServeTests",
+            dependencies: ["Serve", "QueueIO", "Engine", "Log", "Rules", "Wire", "SystemCalls", "CNetfilterQueue"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

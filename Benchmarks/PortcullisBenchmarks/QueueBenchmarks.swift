@@ -4,46 +4,43 @@ import Engine
 import Log
 import QueueIO
 import Rules
+import Serve
 import Wire
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Receive to verdict through `QueueSession`, as `run` serves a queue, without a kernel:
-/// a `ReplaySocket` hands the session one burst of real-format `NFQNL_MSG_PACKET` datagrams
-/// per `recvmmsg`, `receiveBatch` parses them and calls a handler that does what
-/// `Worker.judge` does per packet, and the verdicts are built into the session's send buffer
-/// and "sent" (counted, not written). One scaled iteration is one packet: 40 batches of 25
-/// make the 1,000 of a `.kilo` run, so the figures printed are per packet.
+/// Receive to verdict through the real run loop (`Serve.Worker.serveBatch`, what `run` does
+/// when the socket is readable), without a kernel: a `ReplaySocket` hands the session one burst
+/// of real-format `NFQNL_MSG_PACKET` datagrams per `recvmmsg`, the worker judges, logs and
+/// answers each packet, and the verdicts are built into the session's send buffer and "sent"
+/// (counted, not written). One scaled iteration is one packet: 40 batches of 25 make the 1,000
+/// of a `.kilo` run, so the figures printed are per packet.
 ///
 /// The mix, five packets repeated five times a batch (ids increase by one, as the kernel
 /// numbers them): an accepted TCP segment, an accepted UDP datagram, a TCP SYN the policy
 /// drops (logged: `log drops`), a TCP segment with a bad checksum (a decode drop, logged with
 /// its `decode_error`), and a TCP segment whose urgent pointer must be zeroed (rebuilt: its
-/// bytes go back in the verdict).
+/// bytes go back in the verdict). `limit none`: every line asked for is written, so the
+/// figure includes the line's cost whatever the run's length.
 func queueBenchmarks() {
     let rules = """
         policy drop
-        log drops
+        log drops limit none
         accept tcp to 10.2.0.0/16 port 443
         accept udp to any port 53
         """
-    let (program, _) = Program.load(source: rules, file: "bench.rules")
     let mix = QueueMix.packets()
 
     Benchmark("queue receive, judge, log and verdict (per packet, mix of 5)") { benchmark in
         let socket = ReplaySocket(datagrams: mix.map { QueueMix.message(payload: $0) }, repeats: QueueMix.repeats)
-        guard let session = try? QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0)),
-              let writer = try? JSONLinesWriter(destination: .file("/dev/null"), ruleset: String(repeating: "0", count: 64))
-        else { return }
-        let worker = BenchWorker(session: session, engine: Engine(program: program!), writer: writer)
-        // Warm the interface cache as the first packets of a live run would.
-        worker.warm()
+        guard let worker = QueueMix.worker(rules: rules, socket: socket) else { return }
+        // One batch first, as the first packets of a live run: it looks up the interfaces.
+        try? worker.serveBatch()
         benchmark.startMeasurement()
         for _ in 0..<(benchmark.scaledIterations.count / QueueMix.batch) {
-            blackHole(try? session.receiveBatch { message in worker.judge(message) })
-            writer.flush()
+            blackHole(try? worker.serveBatch())
         }
         benchmark.stopMeasurement()
         // A sanity check that the mix took the paths it claims (a wrong fixture would
@@ -51,7 +48,7 @@ func queueBenchmarks() {
         let counters = worker.engine.counters
         precondition(counters.decodeErrors > 0 && counters.rebuilt > 0 && counters.droppedByPolicy > 0 && counters.accepted > counters.rebuilt,
                      "the queue benchmark's mix did not take its paths: \(counters)")
-        precondition(socket.sentBytes > 0 && writer.linesWritten > 0)
+        precondition(socket.sentBytes > 0 && worker.writer.linesWritten > 0)
     }
     floodBenchmarks()
 }
@@ -60,120 +57,52 @@ func queueBenchmarks() {
 /// policy), judged three ways in one run: unlogged (`log none`, the floor); under a rate limit
 /// that is exhausted (`limit 1/h burst 1`: the first packet of a sample gets its line, the
 /// other 999 are counted in the `suppressed` summary); and, for scale, with every line written
-/// (`limit none`, what a flood cost before the limit). Each sample is a fresh worker and 1,000
-/// packets, well under a second, so the summary line itself (written once a second by `run`'s
-/// housekeeping; `writeDue` is called per batch as there) is never due inside a measurement:
-/// the figures are the per-packet path. The claim checked by scripts/bench-check: the second
-/// costs at most 1.25 times the first, compared within one run.
+/// (`limit none`). Each sample is a fresh worker and 1,000 packets, well under a second, so the
+/// summary line itself is never due inside a measurement; the gate's housekeeping runs after
+/// every batch, as the loop runs it after every turn. The claim checked by scripts/bench-check:
+/// the second costs at most 1.5 times the first, compared within one run.
 func floodBenchmarks() {
     let flood = QueueMix.floodPackets()
     for (name, rules) in [
         ("queue flood, all dropped: log none (per packet)", "policy drop\nlog none\naccept tcp to any port 443"),
         ("queue flood, all dropped: log drops, limit exhausted (per packet)",
          "policy drop\nlog drops limit 1/h burst 1\naccept tcp to any port 443"),
-        // For scale: every line written, as before the limit (`limit none`).
         ("queue flood, all dropped: log drops, limit none (per packet)",
          "policy drop\nlog drops limit none\naccept tcp to any port 443"),
     ] {
-        let (program, _) = Program.load(source: rules, file: "flood.rules")
         Benchmark(name) { benchmark in
             let socket = ReplaySocket(datagrams: flood.map { QueueMix.message(payload: $0) }, repeats: 1)
-            guard let program, let session = try? QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0)),
-                  let writer = try? JSONLinesWriter(destination: .file("/dev/null"), ruleset: String(repeating: "0", count: 64))
-            else { return }
-            let worker = BenchWorker(session: session, engine: Engine(program: program), writer: writer)
-            worker.gate = VerdictLogGate(limit: program.logLimit, now: VerdictLogGate.monotonicNow())
-            worker.warm()
+            guard let worker = QueueMix.worker(rules: rules, socket: socket) else { return }
+            try? worker.serveBatch()
             benchmark.startMeasurement()
             for _ in 0..<(benchmark.scaledIterations.count / QueueMix.batch) {
-                worker.clock = VerdictLogGate.monotonicNow()
-                blackHole(try? session.receiveBatch { message in worker.judge(message) })
-                worker.gate?.writeDue(to: writer, queue: 0, now: worker.clock)
-                writer.flush()
+                blackHole(try? worker.serveBatch())
+                worker.logGateHousekeeping(now: SystemClock().seconds())
             }
             benchmark.stopMeasurement()
             let counters = worker.engine.counters
+            let program = worker.ruleset.program
             precondition(counters.droppedByPolicy == counters.packets && counters.packets > 0, "the flood was not all drops: \(counters)")
             if program.logMode != .none, program.logLimit != nil {
-                precondition(worker.gate!.suppressed + 1 >= counters.packets, "the limit was not exhausted")
+                precondition(worker.gate.suppressed + 1 >= counters.packets, "the limit was not exhausted")
             }
         }
     }
 }
 
-/// What `Worker.judge` (Sources/portcullis/Worker.swift) does per packet, restated here
-/// because the benchmark cannot import the executable target: the packet-id gap check, the
-/// interface cache lookup, the metadata, `Engine.judge`, the verdict line for a logged event
-/// and the answer. Keep the two in step. Not covered: `--require-log`'s flush per line and
-/// `--capture` (both off by default), and the first lookup of an interface (a system call
-/// and a sysfs read, once per interface for the life of the process).
-final class BenchWorker {
-    let session: QueueSession<ReplaySocket>
-    let engine: Engine
-    let writer: JSONLinesWriter
-    private var interfaces: [UInt32: InterfaceInfo] = [:]
-    private var lastPacketID: UInt32?
-    private var missingPacketIDs: UInt64 = 0
-    private var internalErrors: UInt64 = 0
-    /// The rate limit, as `Worker.gate`; nil: every line asked for is written.
-    var gate: VerdictLogGate?
-    /// The batch's monotonic time, as `Worker` reads it once per batch.
-    var clock: UInt64 = 0
+/// No signals: the benchmarks never stop the loop, they call `serveBatch` directly.
+final class NoSignals: SignalSource {
+    var pollDescriptor: Int32? { nil }
+    func next() -> Int32? { nil }
+}
 
-    struct InterfaceInfo {
-        var name: String?
-        var ruleName: InterfaceName?
-        var mtu: Int?
-    }
-
-    init(session: QueueSession<ReplaySocket>, engine: Engine, writer: JSONLinesWriter) {
-        self.session = session
-        self.engine = engine
-        self.writer = writer
-    }
-
-    /// Fills the interface cache as `Worker.interface` would for the mix's two interfaces.
-    func warm() {
-        for (index, name) in [(QueueMix.inDevice, "veth-fw-c"), (QueueMix.outDevice, "veth-fw-s")] {
-            interfaces[index] = InterfaceInfo(name: name, ruleName: InterfaceName(Substring(name)), mtu: 1500)
-        }
-    }
-
-    private func interface(_ index: UInt32) -> InterfaceInfo {
-        guard index != 0 else { return InterfaceInfo() }
-        return interfaces[index] ?? InterfaceInfo()
-    }
-
-    func judge(_ message: QueueMessage) -> QueueAnswer {
-        if let last = lastPacketID {
-            let gap = message.packetID &- last &- 1
-            if gap > 0 && gap < 1 << 31 { missingPacketIDs += UInt64(gap) }
-        }
-        lastPacketID = message.packetID
-        let input = interface(message.inInterface), output = interface(message.outInterface)
-        let metadata = PacketMetadata(
-            queue: session.queue, packetID: message.packetID,
-            inInterface: message.inInterface, outInterface: message.outInterface,
-            mark: message.mark, packetLength: message.packetLength,
-            context: .init(
-                checksumNotReady: message.skbInfo.contains(.checksumNotReady),
-                isGSO: message.skbInfo.contains(.gso),
-                inputMTU: input.mtu
-            ),
-            inInterfaceName: input.ruleName,
-            outInterfaceName: output.ruleName,
-            connectionState: ConnectionState.fromKernel(
-                conntrackInfo: message.conntrackInfo, conntrackEnabled: session.conntrack)
-        )
-        let (outcome, event) = engine.judge(message.payload, metadata: metadata)
-        if event.reason == .internal { internalErrors += 1 }
-        if event.shouldLog, gate?.admit(event, now: clock) ?? true {
-            writer.writeVerdict(event, inInterface: input.name, outInterface: output.name)
-        }
-        switch outcome {
-        case .drop: return .drop
-        case .accept: return .accept
-        case .acceptRebuilt(let bytes): return .acceptRebuilt(bytes)
+/// The mix's two interfaces, as the kernel names them in the test topology.
+struct BenchInterfaces: InterfaceDirectory {
+    func lookUp(index: UInt32) -> InterfaceInfo {
+        switch index {
+        case QueueMix.inDevice: InterfaceInfo(name: "veth-fw-c", mtu: 1500)
+        case QueueMix.outDevice: InterfaceInfo(name: "veth-fw-s", mtu: 1500)
+        default: InterfaceInfo()
         }
     }
 }
@@ -249,13 +178,31 @@ final class ReplaySocket: NetlinkSocket {
         return count
     }
 
-    func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
+    func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
         pendingAck.waiting ? .socket : []
     }
 }
 
 /// The fixture packets and the netlink messages that carry them.
 enum QueueMix {
+    /// The worker `run` would build for `rules` (read from a scratch file, compiled and
+    /// self-checked by `RulesetFile.load`), over `socket`, logging to /dev/null.
+    static func worker(rules: String, socket: ReplaySocket) -> Worker<ReplaySocket>? {
+        let path = "/tmp/portcullis-bench-\(getpid()).rules"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { return nil }
+        _ = Array(rules.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        defer { unlink(path) }
+        guard let ruleset = try? RulesetFile.load(path: path, warnings: false),
+              let session = try? QueueSession(socket: socket, configuration: QueueConfiguration(queue: 0)),
+              let writer = try? JSONLinesWriter(destination: .file("/dev/null"), ruleset: ruleset.sha256)
+        else { return nil }
+        return Worker(
+            session: session, engine: Engine(program: ruleset.program), writer: writer, signals: NoSignals(),
+            ruleset: ruleset, options: WorkerOptions(), clock: SystemClock(), interfaces: BenchInterfaces())
+    }
+
     /// The mix is repeated this many times a batch (5 x 5 = 25 datagrams, under the 32 slots).
     static let repeats = 5
     static let batch = 25

@@ -90,13 +90,6 @@ public struct VerdictLogGate: Sendable {
         diskLow = low
     }
 
-    /// CLOCK_MONOTONIC in nanoseconds: the clock `admit` and `writeDue` take.
-    public static func monotonicNow() -> UInt64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
-
     static func wallClock() -> PacketTimestamp {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)

@@ -1,22 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 
 /// The process's Linux capabilities, as far as binding a queue needs to know them.
 public enum Capabilities {
     /// CAP_NET_ADMIN's bit number (linux/capability.h).
-    static let netAdmin = 12
+    public static let netAdmin = 12
 
     /// Whether CAP_NET_ADMIN is in the effective set, read from `/proc/self/status`
     /// (`CapEff:` hex mask). False when it cannot be read.
     public static func effectiveNetAdmin() -> Bool {
-        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 8192)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return false }
-        return hasBit(netAdmin, inStatus: String(decoding: bytes[0..<count], as: UTF8.self))
+        guard let bytes = try? WholeFile.read("/proc/self/status", maximumBytes: 65_536), !bytes.isEmpty else { return false }
+        return hasBit(netAdmin, inStatus: String(decoding: bytes, as: UTF8.self))
     }
 
     /// Reads the `CapEff:` line of a /proc status text and tests bit `bit`.

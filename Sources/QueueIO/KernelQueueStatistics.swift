@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCalls
 
 /// The kernel's own counters for one queue, from `/proc/net/netfilter/nfnetlink_queue`
 /// (one line a bound queue in this network namespace: queue number, peer port id, packets
@@ -23,17 +21,8 @@ public struct KernelQueueStatistics: Equatable, Sendable {
 
     /// Reads the current figures for `queue`; nil when the file or the queue's line is absent.
     public static func read(queue: UInt16, path: String = "/proc/net/netfilter/nfnetlink_queue") -> KernelQueueStatistics? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 16_384)
-        var total = 0
-        while total < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
-            if count <= 0 { break }
-            total += count
-        }
-        return parse(String(decoding: bytes[0..<total], as: UTF8.self), queue: queue)
+        guard let bytes = try? WholeFile.readPrefix(path, count: 16_384) else { return nil }
+        return parse(String(decoding: bytes, as: UTF8.self), queue: queue)
     }
 
     /// Finds `queue`'s line in the file's text.

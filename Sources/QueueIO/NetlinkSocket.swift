@@ -1,5 +1,6 @@
 import CLinux
 import CNetfilterQueue
+import SystemCalls
 import SystemPackage
 
 #if canImport(Glibc)
@@ -24,9 +25,9 @@ public protocol NetlinkSocket: AnyObject {
         lengths: UnsafeMutablePointer<Int>
     ) throws(QueueError) -> Int
 
-    /// Waits until a datagram can be read, `other` (say, a signalfd) is readable, or
+    /// Waits until a datagram can be read, `signals` (a `SignalSet`'s signalfd) is readable, or
     /// `timeoutMilliseconds` passes (-1: forever). An interrupted wait reports neither.
-    func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness
+    func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness
 }
 
 extension NetlinkSocket {
@@ -46,12 +47,12 @@ extension NetlinkSocket {
     }
 }
 
-/// Which of the watched descriptors became readable.
+/// Which of the watched descriptors became readable: the socket, the signal descriptor, or both.
 public struct Readiness: OptionSet, Sendable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
     public static let socket = Readiness(rawValue: 1)
-    public static let other = Readiness(rawValue: 2)
+    public static let signals = Readiness(rawValue: 2)
 }
 
 /// A non-blocking `NETLINK_NETFILTER` socket opened and bound through libmnl.
@@ -66,12 +67,13 @@ public final class MNLSocket: NetlinkSocket {
     /// given (SO_RCVBUFFORCE first, which needs CAP_NET_ADMIN, then SO_RCVBUF).
     public init(receiveBufferBytes: Int32? = nil) throws(QueueError) {
         guard let handle = mnl_socket_open(NETLINK_NETFILTER) else {
-            throw QueueError(operation: .open, errno: Errno(rawValue: Glibc.errno))
+            throw QueueError(operation: .open, errno: SystemCall.lastError)
         }
-        guard mnl_socket_bind(handle, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
-            let code = Glibc.errno
+        do throws(Errno) {
+            _ = try SystemCall.checked { mnl_socket_bind(handle, 0, pid_t(MNL_SOCKET_AUTOPID)) }
+        } catch {
             mnl_socket_close(handle)
-            throw QueueError(operation: .open, errno: Errno(rawValue: code))
+            throw QueueError(operation: .open, errno: error)
         }
         let fd = mnl_socket_get_fd(handle)
         // Non-blocking so one readiness event can drain a whole burst (see QueueSession).
@@ -96,25 +98,20 @@ public final class MNLSocket: NetlinkSocket {
 
     public func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        while true {
-            let sent = mnl_socket_sendto(handle, base, bytes.count)
-            if sent >= 0 { return }
-            let code = Glibc.errno
-            if code == EINTR { continue }
-            throw QueueError(operation: .send, errno: Errno(rawValue: code))
+        do throws(Errno) {
+            _ = try SystemCall.retryingInterrupts { mnl_socket_sendto(handle, base, bytes.count) }
+        } catch {
+            throw QueueError(operation: .send, errno: error)
         }
     }
 
     public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
-        while true {
-            let count = mnl_socket_recvfrom(handle, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            let code = Glibc.errno
-            switch code {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw QueueError(operation: .receive, errno: Errno(rawValue: code))
-            }
+        do throws(Errno) {
+            return try SystemCall.retryingInterrupts { mnl_socket_recvfrom(handle, buffer.baseAddress, buffer.count) }
+        } catch .resourceTemporarilyUnavailable, .wouldBlock {
+            return nil
+        } catch {
+            throw QueueError(operation: .receive, errno: error)
         }
     }
 
@@ -133,23 +130,20 @@ public final class MNLSocket: NetlinkSocket {
             headers[index].msg_hdr.msg_iov = vectors + index
             headers[index].msg_hdr.msg_iovlen = 1
         }
-        while true {
-            let received = pcs_recvmmsg(fileDescriptor, headers, UInt32(count), Int32(MSG_DONTWAIT))
-            if received >= 0 {
-                for index in 0..<Int(received) {
-                    let fromKernel = addresses[index].nl_pid == 0
-                    let whole = headers[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) == 0
-                    lengths[index] = fromKernel && whole ? Int(headers[index].msg_len) : 0
-                }
-                return Int(received)
-            }
-            let code = Glibc.errno
-            switch code {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return 0
-            default: throw QueueError(operation: .receive, errno: Errno(rawValue: code))
-            }
+        let received: Int32
+        do throws(Errno) {
+            received = try SystemCall.retryingInterrupts { pcs_recvmmsg(fileDescriptor, headers, UInt32(count), Int32(MSG_DONTWAIT)) }
+        } catch .resourceTemporarilyUnavailable, .wouldBlock {
+            return 0
+        } catch {
+            throw QueueError(operation: .receive, errno: error)
         }
+        for index in 0..<Int(received) {
+            let fromKernel = addresses[index].nl_pid == 0
+            let whole = headers[index].msg_hdr.msg_flags & Int32(MSG_TRUNC) == 0
+            lengths[index] = fromKernel && whole ? Int(headers[index].msg_len) : 0
+        }
+        return Int(received)
     }
 
     /// Datagrams one `recvmmsg` may return; its scratch arrays are allocated once.
@@ -158,23 +152,28 @@ public final class MNLSocket: NetlinkSocket {
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: maximumSlots)
     private let addresses = UnsafeMutablePointer<sockaddr_nl>.allocate(capacity: maximumSlots)
 
-    public func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
+    public func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
         var entries = (
             pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: other ?? -1, events: Int16(POLLIN), revents: 0)
+            pollfd(fd: signals ?? -1, events: Int16(POLLIN), revents: 0)
         )
-        let ready = withUnsafeMutableBytes(of: &entries) { raw in
-            poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), other == nil ? 1 : 2, timeoutMilliseconds)
-        }
-        if ready < 0 {
-            let code = Glibc.errno
-            if code == EINTR { return [] }
-            throw QueueError(operation: .poll, errno: Errno(rawValue: code))
+        // Called once, not retried: an interrupted wait returns to the loop, which then reads
+        // the signal that interrupted it.
+        do throws(Errno) {
+            _ = try SystemCall.checked {
+                withUnsafeMutableBytes(of: &entries) { raw in
+                    poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), signals == nil ? 1 : 2, timeoutMilliseconds)
+                }
+            }
+        } catch .interrupted {
+            return []
+        } catch {
+            throw QueueError(operation: .poll, errno: error)
         }
         var result: Readiness = []
         // POLLERR/POLLHUP count as readable so the following receive reports the error.
         if entries.0.revents != 0 { result.insert(.socket) }
-        if entries.1.revents != 0 { result.insert(.other) }
+        if entries.1.revents != 0 { result.insert(.signals) }
         return result
     }
 }

@@ -165,9 +165,9 @@ public final class QueueSession<Socket: NetlinkSocket> {
         return handled
     }
 
-    /// Waits for packets or for `other` (e.g. a signalfd) to become readable.
-    public func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32 = -1) throws(QueueError) -> Readiness {
-        try socket.wait(alsoFor: other, timeoutMilliseconds: timeoutMilliseconds)
+    /// Waits for packets or for `signals` (a signalfd) to become readable.
+    public func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32 = -1) throws(QueueError) -> Readiness {
+        try socket.wait(alsoFor: signals, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Sends pending verdicts and unbinds the queue. Packets still queued in the kernel

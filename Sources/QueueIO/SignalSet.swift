@@ -1,4 +1,5 @@
 import CLinux
+import SystemCalls
 import SystemPackage
 
 #if canImport(Glibc)
@@ -17,14 +18,14 @@ public final class SignalSet {
         var set = sigset_t()
         sigemptyset(&set)
         for signal in signals { sigaddset(&set, signal) }
-        guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0 else {
-            throw QueueError(operation: .signals, errno: Errno(rawValue: Glibc.errno))
+        // pthread_sigmask returns its error number instead of setting errno.
+        let blocked = pthread_sigmask(SIG_BLOCK, &set, nil)
+        guard blocked == 0 else { throw QueueError(operation: .signals, errno: Errno(rawValue: blocked)) }
+        do throws(Errno) {
+            fileDescriptor = try SystemCall.checked { signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC)) }
+        } catch {
+            throw QueueError(operation: .signals, errno: error)
         }
-        let fd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
-        guard fd >= 0 else {
-            throw QueueError(operation: .signals, errno: Errno(rawValue: Glibc.errno))
-        }
-        fileDescriptor = fd
     }
 
     deinit {

@@ -129,17 +129,6 @@ public enum ConnectionState: UInt8, CaseIterable, Sendable, CustomStringConverti
         }
     }
 
-    /// The state of a packet from what the queue message carried. With NFQA_CFG_F_CONNTRACK
-    /// in force the kernel attaches NFQA_CT_INFO whenever the packet has a conntrack entry
-    /// (`nfqnl_ct_get` returns the `nf_conn`); conntrack attaches none to a packet it found
-    /// invalid — nor to one exempted with `-j CT --notrack`, which therefore also reads as
-    /// invalid. Without the flag there is no state at all.
-    public static func fromKernel(conntrackInfo: UInt32?, conntrackEnabled: Bool) -> ConnectionState? {
-        guard conntrackEnabled else { return nil }
-        guard let conntrackInfo else { return .invalid }
-        return ConnectionState(conntrackInfo: conntrackInfo)
-    }
-
     /// The state from three bits of the packet mark, for kernels that cannot attach conntrack
     /// state to queued packets (`run --state-mark-shift`): the operator's iptables rules,
     /// before the NFQUEUE rule, write 1 for new, 2 established, 3 related and 4 invalid

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Rules
+import Serve
+import SystemCalls
 
 /// `portcullis check FILE`: validates a rules file the way `run` would load it.
 struct Check: ParsableCommand {
@@ -24,16 +26,16 @@ struct Check: ParsableCommand {
         do {
             ruleset = try RulesetFile.load(path: file)
         } catch {
-            if error.status == ExitStatus.ruleErrors {
-                FileHandleStream.standardError.write(error.message + "\n")
+            if error.kind == .ruleErrors {
+                StandardError.write(error.message + "\n")
                 throw ExitCode(ExitStatus.ruleErrors)
             }
-            error.exit()
+            Failure(error).exit()
         }
         if !ruleset.diagnostics.isEmpty {
-            FileHandleStream.standardError.write(RulesetFile.render(ruleset.diagnostics, files: ruleset.files) + "\n")
+            StandardError.write(RulesetFile.render(ruleset.diagnostics, files: ruleset.files) + "\n")
             if strict {
-                FileHandleStream.standardError.write("\(file): \(ruleset.diagnostics.count) warning(s), failing because of --strict\n")
+                StandardError.write("\(file): \(ruleset.diagnostics.count) warning(s), failing because of --strict\n")
                 throw ExitCode(ExitStatus.ruleErrors)
             }
         }

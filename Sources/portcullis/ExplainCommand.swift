@@ -1,5 +1,7 @@
 import ArgumentParser
 import Rules
+import Serve
+import SystemCalls
 
 /// `portcullis explain --rules FILE 'PACKET'`: which rule decides a packet, and why.
 struct Explain: ParsableCommand {
@@ -25,18 +27,18 @@ struct Explain: ParsableCommand {
         case .success(let parsed): fields = parsed
         case .failure(let diagnostic):
             let caret = String(repeating: " ", count: max(diagnostic.location.column - 1, 0)) + "^"
-            FileHandleStream.standardError.write("portcullis: cannot read the packet: \(diagnostic.message)\n  \(packet)\n  \(caret)\n")
+            StandardError.write("portcullis: cannot read the packet: \(diagnostic.message)\n  \(packet)\n  \(caret)\n")
             throw ExitCode(ExitStatus.usage)
         }
         let ruleset: RulesetFile
         do {
             ruleset = try RulesetFile.load(path: rules, warnings: false)
         } catch {
-            if error.status == ExitStatus.ruleErrors {
-                FileHandleStream.standardError.write(error.message + "\n")
+            if error.kind == .ruleErrors {
+                StandardError.write(error.message + "\n")
                 throw ExitCode(ExitStatus.ruleErrors)
             }
-            error.exit()
+            Failure(error).exit()
         }
         let program = ruleset.program
         print(program.render(program.explain(fields), packet: fields, sourceLine: ruleset.lines()))

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Serve
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +33,7 @@ struct Portcullis: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandleStream.standardError.write(fullMessage(for: error) + "\n")
+                StandardError.write(fullMessage(for: error) + "\n")
                 Glibc.exit(ExitStatus.usage)
             }
             exit(withError: error)
@@ -60,24 +62,19 @@ struct Failure: Error, CustomStringConvertible {
     }
 
     var description: String { message }
-}
 
-/// Standard error as a plain writer (no Foundation).
-enum FileHandleStream {
-    case standardError
-
-    func write(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            _ = Glibc.write(STDERR_FILENO, bytes.baseAddress, bytes.count)
-        }
+    /// A rules file that did not load: status 1 for rule errors, 3 for anything else.
+    init(_ error: RulesetLoadError) {
+        self.init(
+            message: error.message, status: error.kind == .ruleErrors ? ExitStatus.ruleErrors : ExitStatus.io,
+            lines: error.lines)
     }
 }
 
 extension Failure {
     /// Prints `portcullis: message` on stderr and exits with the failure's status.
     func exit() -> Never {
-        FileHandleStream.standardError.write("portcullis: \(message)\n")
+        StandardError.write("portcullis: \(message)\n")
         Glibc.exit(status)
     }
 }

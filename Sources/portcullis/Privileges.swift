@@ -1,4 +1,7 @@
 import CLinux
+import QueueIO
+import SystemCalls
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +12,7 @@ import Glibc
 /// capability gone from the effective, permitted, inheritable, ambient and bounding sets,
 /// and `no_new_privs` set so nothing the process could exec regains any.
 enum Privileges {
-    static let netAdmin = 12  // CAP_NET_ADMIN, linux/capability.h
+    static let netAdmin = Capabilities.netAdmin
 
     /// The ids to switch to.
     struct Account {
@@ -37,18 +40,18 @@ enum Privileges {
         // The bounding set can only shrink while we still hold CAP_SETPCAP, so first.
         let last = lastCapability()
         for capability in 0...last where capability != netAdmin {
-            try check(pcs_prctl(PR_CAPBSET_DROP, UInt(capability), 0, 0, 0), "drop capability \(capability) from the bounding set")
+            try check("drop capability \(capability) from the bounding set") { pcs_prctl(PR_CAPBSET_DROP, UInt(capability), 0, 0, 0) }
         }
-        try check(pcs_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities across setuid")
+        try check("keep capabilities across setuid") { pcs_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) }
         var groups = [gid]
-        try check(setgroups(1, &groups), "set supplementary groups")
+        try check("set supplementary groups") { setgroups(1, &groups) }
         // setre*id with both ids set also sets the saved id (setreuid(2)), so none is left behind.
-        try check(setregid(gid, gid), "set group \(gid)")
-        try check(setreuid(account.uid, account.uid), "set user \(account.uid)")
-        try check(pcs_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "clear keep-capabilities")
+        try check("set group \(gid)") { setregid(gid, gid) }
+        try check("set user \(account.uid)") { setreuid(account.uid, account.uid) }
+        try check("clear keep-capabilities") { pcs_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) }
         try setOnlyNetAdmin()
-        try check(pcs_prctl(PR_CAP_AMBIENT, UInt(PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0), "clear ambient capabilities")
-        try check(pcs_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "set no_new_privs")
+        try check("clear ambient capabilities") { pcs_prctl(PR_CAP_AMBIENT, UInt(PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0) }
+        try check("set no_new_privs") { pcs_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) }
         guard getuid() == account.uid, geteuid() == account.uid, getgid() == gid, getegid() == gid else {
             throw Failure(message: "dropping privileges did not take effect", status: ExitStatus.io)
         }
@@ -60,21 +63,27 @@ enum Privileges {
         var data = (__user_cap_data_struct(), __user_cap_data_struct())
         data.0.effective = 1 << UInt32(netAdmin)
         data.0.permitted = 1 << UInt32(netAdmin)
-        let result = withUnsafeMutableBytes(of: &data) { raw in
-            pcs_capset(&header, raw.baseAddress!.assumingMemoryBound(to: __user_cap_data_struct.self))
+        try check("keep only CAP_NET_ADMIN") {
+            withUnsafeMutableBytes(of: &data) { raw in
+                pcs_capset(&header, raw.baseAddress!.assumingMemoryBound(to: __user_cap_data_struct.self))
+            }
         }
-        try check(result, "keep only CAP_NET_ADMIN")
     }
 
-    private static func check(_ result: Int32, _ what: String) throws(Failure) {
-        guard result == 0 else {
-            throw Failure(message: "cannot drop privileges: \(what): \(String(cString: strerror(errno)))", status: ExitStatus.io)
+    /// Makes `call` once. On failure its errno is captured before the message `what` is built
+    /// (building a String can allocate and so change errno).
+    private static func check(_ what: @autoclosure () -> String, _ call: () -> Int32) throws(Failure) {
+        do throws(Errno) {
+            _ = try SystemCall.checked(call)
+        } catch {
+            throw Failure(
+                message: "cannot drop privileges: \(what()): \(String(cString: strerror(error.rawValue)))", status: ExitStatus.io)
         }
     }
 
     /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
     private static func lastCapability() -> Int {
-        guard let bytes = try? RulesetFile.readFile("/proc/sys/kernel/cap_last_cap"),
+        guard let bytes = try? WholeFile.read("/proc/sys/kernel/cap_last_cap", maximumBytes: 64),
               let value = Int(String(decoding: bytes, as: UTF8.self).filter(\.isNumber))
         else { return 40 }
         return value

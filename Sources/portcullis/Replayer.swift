@@ -3,6 +3,8 @@ import Log
 import Rules
 import Reporting
 import Wire
+import Serve
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +16,7 @@ final class Replayer {
     private var reader: PcapReader
     private let ruleset: RulesetFile
     private let engine: Engine
-    private let other: (ruleset: RulesetFile, engine: Engine)?
+    private let comparison: (ruleset: RulesetFile, engine: Engine)?
     private let writer: JSONLinesWriter?
     private let accepted: PcapWriter?
     private let report: (String) -> Void
@@ -29,9 +31,9 @@ final class Replayer {
         engine = Engine(program: ruleset.program)
         if let compare {
             let second = try Self.loadRules(compare)
-            other = (second, Engine(program: second.program))
+            comparison = (second, Engine(program: second.program))
         } else {
-            other = nil
+            comparison = nil
         }
         do {
             reader = try PcapReader(path: capture, context: context)
@@ -41,7 +43,7 @@ final class Replayer {
         }
         writer = try Self.openLog(log, ruleset: ruleset.sha256, append: append)
         // The summary must not mix into a log written to standard output.
-        report = log == "-" ? { FileHandleStream.standardError.write($0 + "\n") } : { print($0) }
+        report = log == "-" ? { StandardError.write($0 + "\n") } : { print($0) }
     }
 
     /// Judges the whole capture. A read error stops it, after the summary of what was read.
@@ -74,19 +76,19 @@ final class Replayer {
         case .acceptRebuilt(let bytes):
             accepted?.write(bytes, timestamp: packet.timestamp)
         }
-        guard let other else { return }
-        let (_, second) = other.engine.judge(packet.bytes, metadata: packet.metadata)
+        guard let comparison else { return }
+        let (_, second) = comparison.engine.judge(packet.bytes, metadata: packet.metadata)
         if second.verdict != event.verdict {
             differences += 1
-            report(difference(packet, event, second, otherFile: other.ruleset.path))
+            report(difference(packet, event, second, comparedFile: comparison.ruleset.path))
         }
     }
 
     /// One line: `frame N TIME PROTO SRC -> DST: VERDICT by WHY (RULES) | VERDICT by WHY (OTHER)`.
-    private func difference(_ packet: borrowing SourcedPacket, _ first: VerdictEvent, _ second: VerdictEvent, otherFile: String) -> String {
+    private func difference(_ packet: borrowing SourcedPacket, _ first: VerdictEvent, _ second: VerdictEvent, comparedFile: String) -> String {
         let time = packet.timestamp.map(ReportTime.format) ?? "-"
         return "frame \(packet.frame ?? 0) \(time) \(Self.describe(first.summary)): "
-            + "\(Self.decision(first)) (\(ruleset.path)) | \(Self.decision(second)) (\(otherFile))"
+            + "\(Self.decision(first)) (\(ruleset.path)) | \(Self.decision(second)) (\(comparedFile))"
     }
 
     static func describe(_ summary: PacketSummary?) -> String {
@@ -124,7 +126,7 @@ final class Replayer {
         ]
         if let writer { lines.append("log_lines: \(writer.linesWritten)") }
         if let accepted { lines.append("accepted_written: \(accepted.packetsWritten) to \(accepted.path)") }
-        if let other { lines.append("differences: \(differences) of \(seen.ipv4) packets (\(ruleset.path) vs \(other.ruleset.path))") }
+        if let comparison { lines.append("differences: \(differences) of \(seen.ipv4) packets (\(ruleset.path) vs \(comparison.ruleset.path))") }
         return lines
     }
 
@@ -154,9 +156,11 @@ final class Replayer {
     private static func loadRules(_ path: String) throws(Failure) -> RulesetFile {
         do {
             return try RulesetFile.load(path: path, warnings: false)
-        } catch where error.status == ExitStatus.ruleErrors {
-            FileHandleStream.standardError.write(error.message + "\n")
+        } catch where error.kind == .ruleErrors {
+            StandardError.write(error.message + "\n")
             throw Failure(message: "\(path) has errors", status: ExitStatus.ruleErrors)
+        } catch {
+            throw Failure(error)
         }
     }
 }

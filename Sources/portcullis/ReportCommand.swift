@@ -1,6 +1,8 @@
 import ArgumentParser
 import Log
 import Reporting
+import SystemCalls
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -89,7 +91,7 @@ struct Report: ParsableCommand {
             Failure(message: error.description, status: ExitStatus.io).exit()
         }
         for damage in report.damagedFiles {
-            FileHandleStream.standardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
+            StandardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
         }
         let dimensions = by.map { [$0] } ?? ReportDimension.allCases
         let bytes: [UInt8] = switch format {
@@ -109,7 +111,7 @@ struct Report: ParsableCommand {
             Failure(message: error.description, status: ExitStatus.io).exit()
         }
         for place in result.pickedUp {
-            FileHandleStream.standardError.write(
+            StandardError.write(
                 "portcullis: \(place): chain picked up without its start line (give earlier files first)\n")
         }
         if let problem = result.problem {
@@ -155,17 +157,15 @@ struct Report: ParsableCommand {
         } catch {
             return Failure(message: error.description, status: ExitStatus.io)
         }
-        defer { if path != nil { close(fd) } }
-        let complete = bytes.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 { if errno == EINTR { continue }; return false }
-                offset += written
-            }
-            return true
+        let descriptor = FileDescriptor(rawValue: fd)
+        defer { if path != nil { try? descriptor.close() } }
+        do {
+            _ = try descriptor.writeAll(bytes)
+            return nil
+        } catch {
+            let code = (error as? Errno)?.rawValue ?? EIO
+            return Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(code)))", status: ExitStatus.io)
         }
-        return complete ? nil : Failure(message: "cannot write \(path ?? "-"): \(String(cString: strerror(errno)))", status: ExitStatus.io)
     }
 }
 

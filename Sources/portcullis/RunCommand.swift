@@ -2,6 +2,8 @@ import ArgumentParser
 import Engine
 import Log
 import QueueIO
+import Serve
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -135,22 +137,23 @@ struct Run: ParsableCommand {
 
     /// With several queues, refuse a broken rules file before starting any worker.
     private func checkBeforeSupervising() throws(Failure) {
+        _ = try loadRules()
+    }
+
+    /// The rules file, or a failure that has already printed every diagnostic.
+    private func loadRules() throws(Failure) -> RulesetFile {
         do {
-            _ = try RulesetFile.load(path: rules, warnings: false)
-        } catch where error.status == ExitStatus.ruleErrors {
-            FileHandleStream.standardError.write(error.message + "\n")
+            return try RulesetFile.load(path: rules, warnings: false)
+        } catch where error.kind == .ruleErrors {
+            StandardError.write(error.message + "\n")
             throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
+        } catch {
+            throw Failure(error)
         }
     }
 
     private func runOrFail() throws(Failure) {
-        let ruleset: RulesetFile
-        do {
-            ruleset = try RulesetFile.load(path: rules, warnings: false)
-        } catch where error.status == ExitStatus.ruleErrors {
-            FileHandleStream.standardError.write(error.message + "\n")
-            throw Failure(message: "\(rules) has errors; not starting", status: ExitStatus.ruleErrors)
-        }
+        let ruleset = try loadRules()
         // Before anything is bound: a build that decodes or rebuilds wrongly must not go live.
         let selfTest = Engine.selfTest()
         if let failure = selfTest.failure {
@@ -182,7 +185,7 @@ struct Run: ParsableCommand {
             session: session, engine: Engine(program: ruleset.program), writer: writer,
             signals: signals, ruleset: ruleset,
             options: WorkerOptions(
-                statsInterval: statsInterval, requireLog: requireLog,
+                version: Portcullis.version, statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
                 failOpen: failOpen, stateMarkShift: stateMarkShift,
                 logPath: log == "-" ? nil : log, logMinFree: logMinFree)
@@ -194,7 +197,11 @@ struct Run: ParsableCommand {
                 throw Failure(message: error.description, status: ExitStatus.io)
             }
         }
-        try worker.serve()
+        do {
+            try worker.serve()
+        } catch {
+            throw Failure(message: error.description, status: ExitStatus.io)
+        }
     }
 }
 

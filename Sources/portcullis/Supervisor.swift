@@ -1,4 +1,5 @@
 import QueueIO
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +33,7 @@ final class Supervisor {
         for queue in queues { try spawn(queue) }
         while true {
             var entry = pollfd(fd: signals.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&entry, 1, -1)
+            _ = try? SystemCall.retryingInterrupts { poll(&entry, 1, -1) }
             while let signal = signals.next() {
                 switch signal {
                 case SIGCHLD:
@@ -75,7 +76,7 @@ final class Supervisor {
             guard pid > 0, let queue = workers.removeValue(forKey: pid) else { return }
             let count = (restarts[queue] ?? 0) + 1
             restarts[queue] = count
-            FileHandleStream.standardError.write(
+            StandardError.write(
                 "portcullis: the worker for queue \(queue) (pid \(pid)) ended (\(Self.describe(status))); "
                     + "its queue drops traffic until the restart\n")
             usleep(UInt32(min(5_000_000, 200_000 * count)))
@@ -88,7 +89,7 @@ final class Supervisor {
         var worst: Int32 = 0
         for pid in workers.keys {
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            _ = try? SystemCall.retryingInterrupts { waitpid(pid, &status, 0) }
             let code = Self.exitCode(status)
             if code != 0 { worst = code }
         }

@@ -8,12 +8,6 @@ func conntrackInfoMapsToState(info: UInt32, state: ConnectionState?) {
     #expect(ConnectionState(conntrackInfo: info) == state)
 }
 
-@Test func missingConntrackIsInvalidOnlyWhenConntrackIsOn() {
-    #expect(ConnectionState.fromKernel(conntrackInfo: nil, conntrackEnabled: true) == .invalid)
-    #expect(ConnectionState.fromKernel(conntrackInfo: nil, conntrackEnabled: false) == nil)
-    #expect(ConnectionState.fromKernel(conntrackInfo: 2, conntrackEnabled: true) == .new)
-}
-
 @Test func interfaceNamesAreInlineAndBounded() {
     #expect(InterfaceName("eth0")?.description == "eth0")
     #expect(InterfaceName("fifteen-bytes-x")?.description == "fifteen-bytes-x")

@@ -1,6 +1,7 @@
 import Engine
 import Log
 import QueueIO
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -78,7 +79,7 @@ extension Worker {
     }
 
     /// Once a second: the kernel's counters, a retry of a failing log, stats when due.
-    func housekeeping(now: Double) {
+    public func housekeeping(now: Double) {
         logGateHousekeeping(now: now)
         if now >= health.nextKernelCheck {
             health.nextKernelCheck = now + 1
@@ -121,7 +122,7 @@ extension Worker {
             startTime: health.startTime)
         if !MetricsWriter(path: path).write(snapshot), !health.metricsFailureReported {
             health.metricsFailureReported = true
-            FileHandleStream.standardError.write("portcullis: cannot write metrics to \(path)\n")
+            StandardError.write("portcullis: cannot write metrics to \(path)\n")
         }
     }
 
@@ -167,7 +168,7 @@ extension Worker {
         guard lost > health.reportedLostLines else { return }
         if lost > health.lostLinesOnStderr {
             health.lostLinesOnStderr = lost
-            FileHandleStream.standardError.write(
+            StandardError.write(
                 "portcullis: cannot write the verdict log; \(lost) lines lost so far"
                     + (options.requireLog ? "; dropping packets until it can (--require-log)\n" : "\n"))
         }

@@ -1,16 +1,17 @@
 import Engine
 import Log
+import SystemCalls
 
 /// The verdict-line gate in the loop: the ruleset's rate limit and the disk guard
 /// (`--log-min-free`), with their `suppressed` summaries and the low-disk anomaly.
 extension Worker {
     /// How many lines may be written between two free-space checks, besides once a second:
     /// with `limit none` a flood writes fast, and the check must keep up with it.
-    static let linesPerDiskCheck: UInt64 = 4096
+    static var linesPerDiskCheck: UInt64 { 4096 }
 
     /// Once per loop turn: the due rate-limit summary, and the free space when a check is due.
-    func logGateHousekeeping(now: Double) {
-        gate.writeDue(to: writer, queue: session.queue, now: VerdictLogGate.monotonicNow())
+    public func logGateHousekeeping(now: Double) {
+        gate.writeDue(to: writer, queue: session.queue, now: clock.nanoseconds())
         checkFreeSpace(now: now)
         writer.flush()
     }
@@ -40,10 +41,10 @@ extension Worker {
                 message: "free space on the log's filesystem is under --log-min-free (\(options.logMinFree)): "
                     + "verdict lines stop; packets are still judged and counted, and summarised when space returns",
                 details: [("available_bytes", space.available), ("threshold_bytes", options.logMinFree.bytes(ofTotal: space.total))])
-            FileHandleStream.standardError.write(
+            StandardError.write(
                 "portcullis: \(space.available) bytes free on the log's filesystem, under --log-min-free \(options.logMinFree); verdict lines stop until space returns\n")
         } else {
-            FileHandleStream.standardError.write("portcullis: free space on the log's filesystem is back; verdict lines resume\n")
+            StandardError.write("portcullis: free space on the log's filesystem is back; verdict lines resume\n")
         }
     }
 }
