@@ -67,6 +67,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         /// No longer produced (options are judged one by one since the `ip-option-*` codes);
         /// kept so that old logs still name a known code.
         case ipOptions = "ip-options"
+        /// No longer produced (don't-fragment on a fragment is well formed, RFC 6864 §4);
+        /// kept so that old logs still name a known code.
         case badFlags = "bad-flags"
         case fragment
         case badLength = "bad-length"

@@ -168,7 +168,7 @@ MALFORMED = [
     ("icmp error quoting nothing", ip(1, icmp(3, 3, rest=0, payload=b"")), "icmp", "embedded_header", 28, "truncated"),
     ("ip router alert (not allowed)", ip(17, udp(), options=bytes([148, 4, 0, 0])), "ipv4", "options", 20, "ip-option-router-alert"),
     ("ip unknown option", ip(17, udp(), options=bytes([1, 0x9E, 2, 0])), "ipv4", "options", 21, "ip-option-unknown"),
-    ("ip DF with a fragment offset", ip(17, udp(), flags=0x4001), "ipv4", "flags", 6, "bad-flags"),
+    ("ip DF with a fragment offset (a fragment: needs accept fragments)", ip(17, udp(), flags=0x4001), "ipv4", "fragment_offset", 6, "fragment"),
     ("ip later fragment", ip(17, b"12345678", flags=0x0003), "ipv4", "fragment_offset", 6, "fragment"),
 ]
 
