@@ -106,7 +106,7 @@ class Wire:
 NORMALIZED = [
     # (name, sent, as the rebuild must emit it before forwarding, normalized names)
     ("tcp reserved bits",
-     ip(6, tcp(0x10, reserved=0x0F)), ip(6, tcp(0x10)), ["tcp_reserved_bits"]),
+     ip(6, tcp(0x10, reserved=0x0F)), ip(6, tcp(0x10, reserved=0x01)), ["tcp_reserved_bits"]),
     ("tcp urgent pointer without URG",
      ip(6, tcp(0x18, urgent=0x55AA, payload=b"data")), ip(6, tcp(0x18, payload=b"data")), ["tcp_urgent_pointer"]),
     ("tcp unknown option removed, rest kept",
