@@ -74,7 +74,7 @@ public struct Datagram: Equatable, Sendable {
     public init(
         parsing bytes: RawSpan, context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) throws(DecodeError) {
-        let ipView = try IPv4.View(validating: bytes)
+        let ipView = try IPv4.View(validating: bytes, isGSO: context.isGSO)
         // Above the input MTU only as one unsegmented GSO packet, never otherwise.
         if !context.isGSO, let mtu = context.inputMTU, bytes.byteCount > mtu { throw Self.exceedsMTU() }
         var normalizations = Normalizations()
@@ -82,6 +82,9 @@ public struct Datagram: Equatable, Sendable {
         let segment = ipView.payload
         let start = ipView.headerLength
         guard ipv4.proto == .tcp || ipv4.proto == .udp || ipv4.proto == .icmp else { throw Self.unknownProtocol() }
+        // Total length 0 (BIG TCP, passed by the view only for a GSO packet above 64 KiB) is
+        // Linux's TCP segmentation offload; nothing else, and no fragment, is sent that way.
+        if ipv4.totalLength == 0, ipv4.proto != .tcp || ipv4.isFragment { throw Self.badBigTCP() }
         if ipv4.fragmentOffset != 0 {
             // RFC 1858 §4: a TCP fragment at offset 1 (8 bytes) can only exist to overwrite
             // the flags of the header in the first fragment.
@@ -93,10 +96,7 @@ public struct Datagram: Equatable, Sendable {
         }
         let firstFragment = ipv4.isFragment
         let verify = !context.checksumNotReady && !firstFragment
-        // Only TCP and UDP use it; the segment length fits 16 bits since the total length does.
-        let pseudo = Checksum.pseudoHeaderSum(
-            source: ipv4.source, destination: ipv4.destination, proto: ipv4.proto,
-            length: UInt16(truncatingIfNeeded: segment.byteCount))
+        let pseudo = Self.pseudoHeaderSum(ipv4, proto: ipv4.proto, segmentLength: segment.byteCount)
         let transport: Transport
         let transportHeaderLength: Int
         switch ipv4.proto {
@@ -123,6 +123,21 @@ public struct Datagram: Equatable, Sendable {
         .make(.ipv4, .totalLength, at: IPv4.Offset.totalLength, .exceedsMTU)
     }
 
+    /// Only TCP and UDP use it. The segment length fits 16 bits unless the packet is BIG TCP;
+    /// then its high bits are added too, as Linux sums the length as a 32-bit word
+    /// (`csum_tcpudp_nofold`), the same sum RFC 8200 §8.1 defines for IPv6.
+    @inline(__always)
+    static func pseudoHeaderSum(_ ipv4: IPv4.Header, proto: IPProtocol, segmentLength: Int) -> UInt64 {
+        Checksum.pseudoHeaderSum(
+            source: ipv4.source, destination: ipv4.destination, proto: proto,
+            length: UInt16(truncatingIfNeeded: segmentLength)) + UInt64(segmentLength >> 16)
+    }
+
+    @inline(never)
+    private static func badBigTCP() -> DecodeError {
+        .make(.ipv4, .totalLength, at: IPv4.Offset.totalLength, .badTotalLength)
+    }
+
     @inline(never)
     private static func unknownProtocol() -> DecodeError {
         .make(.ipv4, .protocol, at: IPv4.Offset.proto, .unknownProtocol)
@@ -134,7 +149,8 @@ public struct Datagram: Equatable, Sendable {
     }
 
     /// Bytes `emit` will write: the IPv4 header, the transport header, the payload.
-    /// At most 65535 for any parsed datagram; a caller that grows options must keep it so.
+    /// At most 65535 for any parsed datagram but a BIG TCP one (total length 0 with the GSO mark),
+    /// which is as long as its buffer; a caller that grows options must keep it so.
     public var encodedLength: Int {
         ipv4.encodedLength + transport.encodedLength + payloadLength
     }
@@ -162,7 +178,8 @@ public struct Datagram: Equatable, Sendable {
         let fragment = ipv4.isFragment
 
         var ip = ipv4
-        ip.totalLength = UInt16(truncatingIfNeeded: total)
+        // Above 65535 bytes only a BIG TCP datagram decodes, and it says so with 0.
+        ip.totalLength = total > IPv4.maximumLength ? 0 : UInt16(truncatingIfNeeded: total)
         // `_mutatingExtracting` is the 6.3 spelling of a mutable sub-span (plain `extracting` on
         // MutableRawSpan is deprecated); each sub-span ends before the next one starts.
         var ipOut = out._mutatingExtracting(0..<ipLength)
@@ -177,8 +194,7 @@ public struct Datagram: Equatable, Sendable {
             if recompute {
                 header.checksum = 0
                 checksumOffset = TCP.Offset.checksum
-                pseudo = Checksum.pseudoHeaderSum(
-                    source: ip.source, destination: ip.destination, proto: .tcp, length: segmentLength)
+                pseudo = Self.pseudoHeaderSum(ip, proto: .tcp, segmentLength: total - ipLength)
             }
             header.emit(into: &transportOut)
             if fragment {

@@ -20,6 +20,8 @@ public enum IPv4 {
 
     /// Size of a header without options: IHL 5.
     public static let minimumHeaderLength = 20
+    /// The largest datagram the 16-bit total length can state (RFC 791 §3.1).
+    public static let maximumLength = 65_535
 
     /// The three flag bits of byte 6 (RFC 791 §3.1), numbered as they sit in that 3-bit field.
     public struct Flags: OptionSet, Hashable, Sendable {
@@ -60,16 +62,17 @@ public enum IPv4 {
     public struct View: ~Escapable {
         public let bytes: RawSpan
 
-        /// Runs every structural check (sizes and lengths) once.
+        /// Runs every structural check (sizes and lengths) once. `isGSO` is the kernel's GSO
+        /// mark: only then may the total length be 0 for a datagram above 65535 bytes (BIG TCP).
         @_lifetime(copy bytes)
         @inline(__always)
-        public init(validating bytes: RawSpan) throws(DecodeError) {
+        public init(validating bytes: RawSpan, isGSO: Bool = false) throws(DecodeError) {
             try Self.checkMinimumSize(bytes)
             // The version is checked here, not in the header, because IHL and total
             // length mean nothing until we know the bytes are IPv4.
             try Self.checkVersion(bytes)
             try Self.checkHeaderLength(bytes)
-            try Self.checkTotalLength(bytes)
+            try Self.checkTotalLength(bytes, isGSO: isGSO)
             try Self.walkOptions(bytes)
             self.bytes = bytes
         }
@@ -123,11 +126,14 @@ public enum IPv4 {
 
         /// Strict: the total length must equal the bytes received.
         // GSO (NFQA_CFG_F_GSO): the kernel hands over the unsegmented packet with a correct
-        // total length up to 65535, which passes here. For GSO packets above 64 KiB the kernel
-        // may write total length 0; that is refused as bad-total-length for now, on purpose.
+        // total length up to 65535, which passes here. Above 64 KiB (Linux BIG TCP for IPv4,
+        // since 6.3) the kernel writes total length 0 and the real length is the buffer's:
+        // accepted only with the GSO mark and only when the buffer really is that long, so a
+        // crafted 0 on an ordinary packet is still bad-total-length (RFC 791 §3.1).
         @inline(__always)
-        private static func checkTotalLength(_ bytes: RawSpan) throws(DecodeError) {
+        private static func checkTotalLength(_ bytes: RawSpan, isGSO: Bool) throws(DecodeError) {
             let total = Int(bytes.uint16(at: Offset.totalLength))
+            if total == 0, isGSO, bytes.byteCount > IPv4.maximumLength { return }
             let header = Int(bytes.byte(at: Offset.versionAndIHL) & 0x0F) * 4
             guard total >= header else {
                 throw .make(.ipv4, .totalLength, at: Offset.totalLength, .badTotalLength)
