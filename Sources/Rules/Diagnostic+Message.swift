@@ -47,6 +47,7 @@ extension Diagnostic {
         case valueOutOfRange(ItemContext, UInt64)
         case unknownName(ItemContext, String)
         case sourceRouteNeverAllowed(String)
+        case icmpTypeNeverDecoded(String)
         case listTooLarge(limit: Int)
         case expansionTooLarge(limit: Int)
         case tooManyRules(limit: Int)
@@ -214,6 +215,8 @@ extension Diagnostic {
                 "unknown \(context.rawValue) '\(name)'"
             case .sourceRouteNeverAllowed(let name):
                 "source-route option '\(name)' can never be accepted"
+            case .icmpTypeNeverDecoded(let name):
+                "ICMP type '\(name)' is refused by the decoder before any rule runs, so this can never match"
             case .listTooLarge(let limit):
                 "list expands to more than \(limit) items"
             case .expansionTooLarge(let limit):

@@ -51,6 +51,12 @@ public struct DecodeError: Error, Equatable, Sendable {
         case targetAddress = "target_address"
         /// An option of a neighbor discovery message (RFC 4861 §4.6).
         case ndOption = "nd_option"
+        /// Router advertisement (RFC 1256 §3): number of addresses, and words per address entry.
+        case addressCount = "address_count"
+        case addressEntrySize = "address_entry_size"
+        /// An ICMP extension structure or object (RFC 4884 §7, RFC 8335 §2), or a Mobile IP
+        /// extension after a router advertisement (RFC 5944 §2.1).
+        case `extension`
     }
 
     /// Stable, hyphenated reason codes.
@@ -128,6 +134,10 @@ public struct DecodeError: Error, Equatable, Sendable {
         /// A neighbor discovery or MLD message that breaks RFC 4861 §6.1, §7.1, §8.1 or RFC 3810 §5.
         case badNeighborDiscovery = "bad-neighbor-discovery"
         case badMLD = "bad-mld"
+        /// A router advertisement or solicitation that breaks RFC 1256 §3, §5.2, §6 or RFC 5944 §2.1.
+        case badRouterDiscovery = "bad-router-discovery"
+        /// An extended echo message whose extension structure breaks RFC 8335 §2–§3 or RFC 4884 §7.
+        case badICMPExtension = "bad-icmp-extension"
     }
 
     public var layer: Layer
@@ -258,6 +268,8 @@ extension DecodeError: CustomStringConvertible {
         case .icmpv6TooLong: part("the ICMPv6 error message is longer than 1280 bytes")
         case .badNeighborDiscovery: part("the neighbor discovery message breaks a validity check of RFC 4861")
         case .badMLD: part("the MLD message breaks a validity check of RFC 3810")
+        case .badRouterDiscovery: part("the router advertisement or solicitation breaks a validity check of RFC 1256")
+        case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
         }
     }
 }
@@ -310,6 +322,9 @@ extension DecodeError.Field {
         case .mtu: "MTU"
         case .targetAddress: "target address"
         case .ndOption: "option"
+        case .addressCount: "address count"
+        case .addressEntrySize: "address entry size"
+        case .extension: "extension"
         }
     }
 }

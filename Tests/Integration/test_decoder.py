@@ -163,7 +163,7 @@ MALFORMED = [
     ("udp length short of the payload", ip(17, udp(length=12)), "udp", "length", 24, "trailing-bytes"),
     ("udp length past the payload", ip(17, udp(length=40)), "udp", "length", 24, "truncated"),
     ("udp bad checksum", ip(17, udp()[:6] + b"\x12\x34" + udp()[8:]), "udp", "checksum", 26, "bad-checksum"),
-    ("icmp unknown type", ip(1, icmp(9)), "icmp", "type", 20, "unknown-icmp-type"),
+    ("icmp unknown type (source quench, RFC 6633)", ip(1, icmp(4)), "icmp", "type", 20, "unknown-icmp-type"),
     ("icmp echo code 3", ip(1, icmp(8, 3)), "icmp", "code", 21, "bad-icmp-code"),
     ("icmp error quoting nothing", ip(1, icmp(3, 3, rest=0, payload=b"")), "icmp", "embedded_header", 28, "truncated"),
     ("ip router alert (not allowed)", ip(17, udp(), options=bytes([148, 4, 0, 0])), "ipv4", "options", 20, "ip-option-router-alert"),
