@@ -72,7 +72,7 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp' or 'any')"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any')"
                 case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"
                 case .prefixLength: "a prefix length (0-32)"
                 case .port: "a port number (0-65535)"

@@ -18,6 +18,8 @@ import Wire
             "bad-neighbor-discovery", "bad-mld",
             // ICMP router discovery and extended echo.
             "bad-router-discovery", "bad-icmp-extension",
+            // IGMP and ESP.
+            "unknown-igmp-type", "bad-group-record", "bad-group-address", "reserved-spi",
         ])
     }
 
@@ -27,13 +29,14 @@ import Wire
             "options", "protocol", "data_offset", "checksum", "length", "type", "code", "ttl", "embedded_header",
             "payload_length", "next_header", "hop_limit", "source_address", "destination_address", "routing_type",
             "segments_left", "mtu", "target_address", "nd_option", "address_count", "address_entry_size", "extension",
+            "source_count", "group_record", "group_address", "spi",
         ])
     }
 
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp",
         ])
     }
 
