@@ -106,6 +106,8 @@ public final class Engine {
         // two checksums and a copy for the same answer.
         if datagram.normalizations.isEmpty { return .accept }
         let length = datagram.encodedLength
+        // Only a BIG TCP datagram (total length 0, GSO) is longer than the buffer. Unchanged, it
+        // passed above; one that needs a rebuild is dropped rather than emitted short.
         guard length <= rebuildBuffer.count else {
             event.reason = .internal
             return .drop

@@ -108,6 +108,8 @@ extension DecodeError.Layer {
         case .ipv6Fragment: "ipv6_fragment"
         case .ipv6DestinationOptions: "ipv6_destination_options"
         case .icmpv6: "icmpv6"
+        case .igmp: "igmp"
+        case .esp: "esp"
         }
     }
 }

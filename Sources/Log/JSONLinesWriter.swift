@@ -308,6 +308,8 @@ public final class JSONLinesWriter {
         case .tcp: buffer.field("proto", "TCP" as StaticString)
         case .udp: buffer.field("proto", "UDP" as StaticString)
         case .icmp: buffer.field("proto", "ICMP" as StaticString)
+        case .igmp: buffer.field("proto", "IGMP" as StaticString)
+        case .esp: buffer.field("proto", "ESP" as StaticString)
         default: buffer.field("proto", summary.proto.rawValue)
         }
         if let type = summary.icmpType { buffer.field("icmp_type", type) }

@@ -340,6 +340,11 @@ private struct CheckerState {
                 report(.unknownName(context, name), at: item.range.start)
                 return nil
             }
+            // Wire refuses these types (`unknown-icmp-type`) before any rule is asked.
+            if context == .icmpType, ICMP.MessageType(rawValue: value).maximumCode == nil {
+                report(.icmpTypeNeverDecoded(name), at: item.range.start)
+                return nil
+            }
             return UInt64(value)...UInt64(value)
         case (.name(let name), .state):
             guard let state = ConnectionState(name: name) else {

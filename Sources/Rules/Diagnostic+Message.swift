@@ -47,6 +47,7 @@ extension Diagnostic {
         case valueOutOfRange(ItemContext, UInt64)
         case unknownName(ItemContext, String)
         case sourceRouteNeverAllowed(String)
+        case icmpTypeNeverDecoded(String)
         case listTooLarge(limit: Int)
         case expansionTooLarge(limit: Int)
         case tooManyRules(limit: Int)
@@ -71,7 +72,7 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp' or 'any')"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any')"
                 case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"
                 case .prefixLength: "a prefix length (0-32)"
                 case .port: "a port number (0-65535)"
@@ -214,6 +215,8 @@ extension Diagnostic {
                 "unknown \(context.rawValue) '\(name)'"
             case .sourceRouteNeverAllowed(let name):
                 "source-route option '\(name)' can never be accepted"
+            case .icmpTypeNeverDecoded(let name):
+                "ICMP type '\(name)' is refused by the decoder before any rule runs, so this can never match"
             case .listTooLarge(let limit):
                 "list expands to more than \(limit) items"
             case .expansionTooLarge(let limit):

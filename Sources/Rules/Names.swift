@@ -1,13 +1,15 @@
 /// The names the language gives to numbers: ICMP types and codes, IPv4 options. They are not
 /// keywords (a name is only meaningful after its option), so they live in their own tables.
 enum Names {
-    /// ICMP message types (RFC 792, RFC 950), in pf's hyphenated spelling.
+    /// ICMP message types (RFC 792, RFC 950, RFC 1256, RFC 8335), in pf's hyphenated spelling.
+    /// Some name types the decoder refuses (deprecated, RFC 6633, RFC 6918): the checker
+    /// reports those as errors rather than letting a rule that can never match load.
     static let icmpTypes: [(name: String, value: UInt8)] = [
         ("echo-reply", 0), ("destination-unreachable", 3), ("unreachable", 3), ("source-quench", 4),
         ("redirect", 5), ("echo-request", 8), ("router-advertisement", 9), ("router-solicitation", 10),
         ("time-exceeded", 11), ("parameter-problem", 12), ("timestamp-request", 13),
         ("timestamp-reply", 14), ("information-request", 15), ("information-reply", 16),
-        ("mask-request", 17), ("mask-reply", 18),
+        ("mask-request", 17), ("mask-reply", 18), ("extended-echo-request", 42), ("extended-echo-reply", 43),
     ]
 
     /// ICMP codes that have names: destination unreachable (RFC 792, RFC 1812 §5.2.7.1),

@@ -264,6 +264,8 @@ struct ParserState {
         case .keyword(.tcp): proto = .tcp
         case .keyword(.udp): proto = .udp
         case .keyword(.icmp): proto = .icmp
+        case .keyword(.igmp): proto = .igmp
+        case .keyword(.esp): proto = .esp
         case .keyword(.any): proto = nil
         default: throw failure(expected: .proto)
         }

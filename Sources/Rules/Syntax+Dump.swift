@@ -101,6 +101,8 @@ func protocolName(_ proto: IPProtocol) -> String {
     case .tcp: "tcp"
     case .udp: "udp"
     case .icmp: "icmp"
+    case .igmp: "igmp"
+    case .esp: "esp"
     default: "\(proto.rawValue)"
     }
 }

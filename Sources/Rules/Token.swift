@@ -13,10 +13,12 @@ public enum Keyword: String, CaseIterable, Sendable {
     case control
     case drop
     case drops
+    case esp
     case flags
     case fragments
     case from
     case icmp
+    case igmp
     case `in`
     case include
     case ipOptions = "ip-options"

@@ -43,6 +43,10 @@ public struct Datagram: Equatable, Sendable {
         case tcp(TCP.Header)
         case udp(UDP.Header)
         case icmp(ICMP.Header)
+        /// IGMP (RFC 3376): no ports; its sources and group records are the payload.
+        case igmp(IGMP.Header)
+        /// ESP (RFC 4303): SPI and sequence number; the ciphertext is the payload.
+        case esp(ESP.Header)
         /// A non-first fragment (offset > 0, allowed by the ruleset): it carries no transport
         /// header, so it has no ports or ICMP type; its payload is passed on as received.
         case fragment
@@ -74,14 +78,19 @@ public struct Datagram: Equatable, Sendable {
     public init(
         parsing bytes: RawSpan, context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) throws(DecodeError) {
-        let ipView = try IPv4.View(validating: bytes)
+        let ipView = try IPv4.View(validating: bytes, isGSO: context.isGSO)
         // Above the input MTU only as one unsegmented GSO packet, never otherwise.
         if !context.isGSO, let mtu = context.inputMTU, bytes.byteCount > mtu { throw Self.exceedsMTU() }
         var normalizations = Normalizations()
         let ipv4 = try IPv4.Header(parsing: ipView, options: options, normalizations: &normalizations)
         let segment = ipView.payload
         let start = ipView.headerLength
-        guard ipv4.proto == .tcp || ipv4.proto == .udp || ipv4.proto == .icmp else { throw Self.unknownProtocol() }
+        guard ipv4.proto == .tcp || ipv4.proto == .udp || ipv4.proto == .icmp || ipv4.proto == .igmp || ipv4.proto == .esp else {
+            throw Self.unknownProtocol()
+        }
+        // Total length 0 (BIG TCP, passed by the view only for a GSO packet above 64 KiB) is
+        // Linux's TCP segmentation offload; nothing else, and no fragment, is sent that way.
+        if ipv4.totalLength == 0, ipv4.proto != .tcp || ipv4.isFragment { throw Self.badBigTCP() }
         if ipv4.fragmentOffset != 0 {
             // RFC 1858 §4: a TCP fragment at offset 1 (8 bytes) can only exist to overwrite
             // the flags of the header in the first fragment.
@@ -93,10 +102,7 @@ public struct Datagram: Equatable, Sendable {
         }
         let firstFragment = ipv4.isFragment
         let verify = !context.checksumNotReady && !firstFragment
-        // Only TCP and UDP use it; the segment length fits 16 bits since the total length does.
-        let pseudo = Checksum.pseudoHeaderSum(
-            source: ipv4.source, destination: ipv4.destination, proto: ipv4.proto,
-            length: UInt16(truncatingIfNeeded: segment.byteCount))
+        let pseudo = Self.pseudoHeaderSum(ipv4, proto: ipv4.proto, segmentLength: segment.byteCount)
         let transport: Transport
         let transportHeaderLength: Int
         switch ipv4.proto {
@@ -108,6 +114,14 @@ public struct Datagram: Equatable, Sendable {
             let view = try UDP.View(validating: segment, at: start, firstFragment: firstFragment)
             transport = .udp(try UDP.Header(parsing: view, pseudoHeaderSum: verify ? pseudo : nil))
             transportHeaderLength = UDP.headerLength
+        case .esp:
+            let view = try ESP.View(validating: segment, at: start)
+            transport = .esp(try ESP.Header(parsing: view))
+            transportHeaderLength = ESP.headerLength
+        case .igmp:
+            let view = try IGMP.View(validating: segment, at: start)
+            transport = .igmp(try IGMP.Header(parsing: view, verifyingChecksum: verify))
+            transportHeaderLength = IGMP.headerLength
         default:
             let view = try ICMP.View(validating: segment, at: start)
             transport = .icmp(try ICMP.Header(parsing: view, verifyingChecksum: verify, normalizations: &normalizations))
@@ -123,6 +137,21 @@ public struct Datagram: Equatable, Sendable {
         .make(.ipv4, .totalLength, at: IPv4.Offset.totalLength, .exceedsMTU)
     }
 
+    /// Only TCP and UDP use it. The segment length fits 16 bits unless the packet is BIG TCP;
+    /// then its high bits are added too, as Linux sums the length as a 32-bit word
+    /// (`csum_tcpudp_nofold`), the same sum RFC 8200 §8.1 defines for IPv6.
+    @inline(__always)
+    static func pseudoHeaderSum(_ ipv4: IPv4.Header, proto: IPProtocol, segmentLength: Int) -> UInt64 {
+        Checksum.pseudoHeaderSum(
+            source: ipv4.source, destination: ipv4.destination, proto: proto,
+            length: UInt16(truncatingIfNeeded: segmentLength)) + UInt64(segmentLength >> 16)
+    }
+
+    @inline(never)
+    private static func badBigTCP() -> DecodeError {
+        .make(.ipv4, .totalLength, at: IPv4.Offset.totalLength, .badTotalLength)
+    }
+
     @inline(never)
     private static func unknownProtocol() -> DecodeError {
         .make(.ipv4, .protocol, at: IPv4.Offset.proto, .unknownProtocol)
@@ -134,7 +163,8 @@ public struct Datagram: Equatable, Sendable {
     }
 
     /// Bytes `emit` will write: the IPv4 header, the transport header, the payload.
-    /// At most 65535 for any parsed datagram; a caller that grows options must keep it so.
+    /// At most 65535 for any parsed datagram but a BIG TCP one (total length 0 with the GSO mark),
+    /// which is as long as its buffer; a caller that grows options must keep it so.
     public var encodedLength: Int {
         ipv4.encodedLength + transport.encodedLength + payloadLength
     }
@@ -158,11 +188,11 @@ public struct Datagram: Equatable, Sendable {
         let ipLength = ipv4.encodedLength
         let headerEnd = ipLength + transport.encodedLength
         let total = headerEnd + payloadLength
-        let segmentLength = UInt16(truncatingIfNeeded: total - ipLength)
         let fragment = ipv4.isFragment
 
         var ip = ipv4
-        ip.totalLength = UInt16(truncatingIfNeeded: total)
+        // Above 65535 bytes only a BIG TCP datagram decodes, and it says so with 0.
+        ip.totalLength = total > IPv4.maximumLength ? 0 : UInt16(truncatingIfNeeded: total)
         // `_mutatingExtracting` is the 6.3 spelling of a mutable sub-span (plain `extracting` on
         // MutableRawSpan is deprecated); each sub-span ends before the next one starts.
         var ipOut = out._mutatingExtracting(0..<ipLength)
@@ -170,39 +200,8 @@ public struct Datagram: Equatable, Sendable {
 
         var transportOut = out._mutatingExtracting(ipLength..<headerEnd)
         let recompute = transportChecksum == .compute && !fragment
-        var checksumOffset: Int?
-        var pseudo: UInt64 = 0
-        switch transport {
-        case .tcp(var header):
-            if recompute {
-                header.checksum = 0
-                checksumOffset = TCP.Offset.checksum
-                pseudo = Checksum.pseudoHeaderSum(
-                    source: ip.source, destination: ip.destination, proto: .tcp, length: segmentLength)
-            }
-            header.emit(into: &transportOut)
-            if fragment {
-                Self.adjustChecksum(of: &transportOut, from: original.extracting(ipv4.headerLength..<ipv4.headerLength + header.encodedLength))
-            }
-        case .udp(var header):
-            if !fragment { header.length = segmentLength }
-            // A received 0 means "no checksum"; inventing one would change what the sender said.
-            if recompute && header.checksum != 0 {
-                header.checksum = 0
-                checksumOffset = UDP.Offset.checksum
-                pseudo = Checksum.pseudoHeaderSum(
-                    source: ip.source, destination: ip.destination, proto: .udp, length: segmentLength)
-            }
-            header.emit(into: &transportOut)
-        case .icmp(var header):
-            if recompute {
-                header.checksum = 0
-                checksumOffset = ICMP.Offset.checksum
-            }
-            header.emit(into: &transportOut)
-        case .fragment:
-            break
-        }
+        let (checksumOffset, pseudo) = emitTransport(
+            ip, segmentLength: total - ipLength, recompute: recompute, original: original, into: &transportOut)
 
         Self.copy(original.extracting(payloadOffset..<payloadOffset + payloadLength), into: &out, at: headerEnd)
 
@@ -212,6 +211,57 @@ public struct Datagram: Equatable, Sendable {
             if case .udp = transport, checksum == 0 { checksum = 0xFFFF }
             out.store(checksum, at: ipLength + checksumOffset)
         }
+    }
+
+    /// Emits the transport header into `transportOut` with its checksum field zeroed when it is
+    /// to be recomputed, and says where that checksum sits and the pseudo-header sum it takes.
+    /// A first fragment's TCP checksum is adjusted here instead (RFC 1624).
+    @inline(__always)
+    private func emitTransport(
+        _ ip: IPv4.Header, segmentLength: Int, recompute: Bool, original: RawSpan, into transportOut: inout MutableRawSpan
+    ) -> (checksumOffset: Int?, pseudo: UInt64) {
+        let fragment = ipv4.isFragment
+        var checksumOffset: Int?
+        var pseudo: UInt64 = 0
+        switch transport {
+        case .tcp(var header):
+            if recompute {
+                header.checksum = 0
+                checksumOffset = TCP.Offset.checksum
+                pseudo = Self.pseudoHeaderSum(ip, proto: .tcp, segmentLength: segmentLength)
+            }
+            header.emit(into: &transportOut)
+            if fragment {
+                Self.adjustChecksum(of: &transportOut, from: original.extracting(ipv4.headerLength..<ipv4.headerLength + header.encodedLength))
+            }
+        case .udp(var header):
+            if !fragment { header.length = UInt16(truncatingIfNeeded: segmentLength) }
+            // A received 0 means "no checksum"; inventing one would change what the sender said.
+            if recompute && header.checksum != 0 {
+                header.checksum = 0
+                checksumOffset = UDP.Offset.checksum
+                pseudo = Checksum.pseudoHeaderSum(
+                    source: ip.source, destination: ip.destination, proto: .udp, length: UInt16(truncatingIfNeeded: segmentLength))
+            }
+            header.emit(into: &transportOut)
+        case .icmp(var header):
+            if recompute {
+                header.checksum = 0
+                checksumOffset = ICMP.Offset.checksum
+            }
+            header.emit(into: &transportOut)
+        case .igmp(var header):
+            if recompute {
+                header.checksum = 0
+                checksumOffset = IGMP.Offset.checksum
+            }
+            header.emit(into: &transportOut)
+        case .esp(let header):
+            header.emit(into: &transportOut)
+        case .fragment:
+            break
+        }
+        return (checksumOffset, pseudo)
     }
 
     /// RFC 1624 eqn. 3: when a TCP header of unchanged length was rewritten, its checksum is
@@ -252,7 +302,7 @@ public struct Datagram: Equatable, Sendable {
         switch transport {
         case .tcp(let header): header.sourcePort
         case .udp(let header): header.sourcePort
-        case .icmp, .fragment: nil
+        case .icmp, .igmp, .esp, .fragment: nil
         }
     }
 
@@ -261,7 +311,7 @@ public struct Datagram: Equatable, Sendable {
         switch transport {
         case .tcp(let header): header.destinationPort
         case .udp(let header): header.destinationPort
-        case .icmp, .fragment: nil
+        case .icmp, .igmp, .esp, .fragment: nil
         }
     }
 
@@ -283,6 +333,8 @@ extension Datagram.Transport {
         case .tcp(let header): header.encodedLength
         case .udp(let header): header.encodedLength
         case .icmp(let header): header.encodedLength
+        case .igmp(let header): header.encodedLength
+        case .esp(let header): header.encodedLength
         case .fragment: 0
         }
     }
@@ -301,6 +353,10 @@ extension Datagram: CustomStringConvertible {
             return "udp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort)"
         case .icmp(let header):
             return "icmp \(source) -> \(destination) type \(header.type) code \(header.code)"
+        case .igmp(let header):
+            return "igmp \(source) -> \(destination) \(header.type)"
+        case .esp(let header):
+            return "esp \(source) -> \(destination) spi \(header.spi)"
         case .fragment:
             return "\(ipv4.proto) \(source) -> \(destination) fragment offset \(Int(ipv4.fragmentOffset) * 8)"
         }

@@ -14,6 +14,10 @@ public struct DecodeError: Error, Equatable, Sendable {
         case ipv6DestinationOptions = "ipv6_destination_options"
         /// ICMP for IPv6 (RFC 4443), neighbor discovery (RFC 4861) and MLD (RFC 3810) included.
         case icmpv6
+        /// IGMP v1, v2, v3 (RFC 1112, RFC 2236, RFC 3376).
+        case igmp
+        /// IP Encapsulating Security Payload (RFC 4303).
+        case esp
     }
 
     /// The offending field, with snake_case raw values as logged.
@@ -51,6 +55,19 @@ public struct DecodeError: Error, Equatable, Sendable {
         case targetAddress = "target_address"
         /// An option of a neighbor discovery message (RFC 4861 §4.6).
         case ndOption = "nd_option"
+        /// Router advertisement (RFC 1256 §3): number of addresses, and words per address entry.
+        case addressCount = "address_count"
+        case addressEntrySize = "address_entry_size"
+        /// An ICMP extension structure or object (RFC 4884 §7, RFC 8335 §2), or a Mobile IP
+        /// extension after a router advertisement (RFC 5944 §2.1).
+        case `extension`
+        /// IGMP (RFC 3376 §4.1.9, §4.2): a query's number of sources, a report's group record,
+        /// a message's group address.
+        case sourceCount = "source_count"
+        case groupRecord = "group_record"
+        case groupAddress = "group_address"
+        /// Security Parameters Index (RFC 4303 §2.1).
+        case spi
     }
 
     /// Stable, hyphenated reason codes.
@@ -67,6 +84,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         /// No longer produced (options are judged one by one since the `ip-option-*` codes);
         /// kept so that old logs still name a known code.
         case ipOptions = "ip-options"
+        /// No longer produced (don't-fragment on a fragment is well formed, RFC 6864 §4);
+        /// kept so that old logs still name a known code.
         case badFlags = "bad-flags"
         case fragment
         case badLength = "bad-length"
@@ -126,6 +145,18 @@ public struct DecodeError: Error, Equatable, Sendable {
         /// A neighbor discovery or MLD message that breaks RFC 4861 §6.1, §7.1, §8.1 or RFC 3810 §5.
         case badNeighborDiscovery = "bad-neighbor-discovery"
         case badMLD = "bad-mld"
+        /// A router advertisement or solicitation that breaks RFC 1256 §3, §5.2, §6 or RFC 5944 §2.1.
+        case badRouterDiscovery = "bad-router-discovery"
+        /// An extended echo message whose extension structure breaks RFC 8335 §2–§3 or RFC 4884 §7.
+        case badICMPExtension = "bad-icmp-extension"
+        /// An IGMP type that is not a v1, v2 or v3 query, report or leave.
+        case unknownIGMPType = "unknown-igmp-type"
+        /// An IGMPv3 group record of a type outside 1–6 (RFC 3376 §4.2.12).
+        case badGroupRecord = "bad-group-record"
+        /// An IGMP group address that is not multicast where one is required.
+        case badGroupAddress = "bad-group-address"
+        /// An SPI of 0 (local use only) or 1-255 (reserved), RFC 4303 §2.1.
+        case reservedSPI = "reserved-spi"
     }
 
     public var layer: Layer
@@ -202,7 +233,9 @@ extension DecodeError: CustomStringConvertible {
         case .exceedsMTU:
             part("the packet is longer than its input interface's MTU and is not a GSO packet")
         case .trailingBytes:
-            if field == .length {
+            if layer == .igmp {
+                part("bytes follow the last field the IGMP message declares")
+            } else if field == .length {
                 part("the "); part(name); part(" length field is shorter than the IP payload")
             } else if layer == .ipv6 {
                 part("bytes remain after the IPv6 payload length")
@@ -218,7 +251,7 @@ extension DecodeError: CustomStringConvertible {
                 part("the "); part(name); part(" "); part(field.staticDisplayName); part(" does not match the bytes")
             }
         case .unknownProtocol:
-            if layer == .ipv4 { part("the IP protocol is not ICMP, TCP or UDP") } else { part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header") }
+            if layer == .ipv4 { part("the IP protocol is not ICMP, IGMP, TCP, UDP or ESP") } else { part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header") }
         case .ipOptions: part("the IPv4 header carries options, which are not accepted")
         case .badFlags: part("don't-fragment is set on a fragment")
         case .fragment: part("the datagram is a fragment, which the rules do not accept")
@@ -256,6 +289,12 @@ extension DecodeError: CustomStringConvertible {
         case .icmpv6TooLong: part("the ICMPv6 error message is longer than 1280 bytes")
         case .badNeighborDiscovery: part("the neighbor discovery message breaks a validity check of RFC 4861")
         case .badMLD: part("the MLD message breaks a validity check of RFC 3810")
+        case .badRouterDiscovery: part("the router advertisement or solicitation breaks a validity check of RFC 1256")
+        case .unknownIGMPType: part("the IGMP type is not a v1, v2 or v3 query, report or leave")
+        case .badGroupRecord: part("an IGMPv3 group record has a type outside 1-6")
+        case .badGroupAddress: part("the IGMP group address is not a multicast address")
+        case .reservedSPI: part("the ESP SPI is 0 or 1-255, which are reserved")
+        case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
         }
     }
 }
@@ -274,6 +313,8 @@ extension DecodeError.Layer {
         case .ipv6Fragment: "fragment"
         case .ipv6DestinationOptions: "destination options"
         case .icmpv6: "ICMPv6"
+        case .igmp: "IGMP"
+        case .esp: "ESP"
         }
     }
 }
@@ -308,6 +349,13 @@ extension DecodeError.Field {
         case .mtu: "MTU"
         case .targetAddress: "target address"
         case .ndOption: "option"
+        case .addressCount: "address count"
+        case .addressEntrySize: "address entry size"
+        case .extension: "extension"
+        case .sourceCount: "number of sources"
+        case .groupRecord: "group record"
+        case .groupAddress: "group address"
+        case .spi: "SPI"
         }
     }
 }

@@ -22,10 +22,16 @@ public enum ICMP {
         public static let sourceQuench = Self(rawValue: 4)
         public static let redirect = Self(rawValue: 5)
         public static let echoRequest = Self(rawValue: 8)
+        /// Router discovery (RFC 1256; Mobile IP agent advertisement, RFC 5944 §2.1).
+        public static let routerAdvertisement = Self(rawValue: 9)
+        public static let routerSolicitation = Self(rawValue: 10)
         public static let timeExceeded = Self(rawValue: 11)
         public static let parameterProblem = Self(rawValue: 12)
         public static let timestamp = Self(rawValue: 13)
         public static let timestampReply = Self(rawValue: 14)
+        /// PROBE (RFC 8335).
+        public static let extendedEchoRequest = Self(rawValue: 42)
+        public static let extendedEchoReply = Self(rawValue: 43)
 
         /// The types this version accepts, with their highest legal code.
         public static let accepted: [(type: MessageType, maximumCode: UInt8)] = [
@@ -33,17 +39,23 @@ public enum ICMP {
             (.destinationUnreachable, 15),  // RFC 792 0–5, RFC 1122 6–12, RFC 1812 13–15
             (.redirect, 3),                 // RFC 792
             (.echoRequest, 0),              // RFC 792
+            (.routerAdvertisement, 16),     // RFC 1256 0, RFC 5944 §2.1 16 (only 0 and 16)
+            (.routerSolicitation, 0),       // RFC 1256
             (.timeExceeded, 1),             // RFC 792
             (.parameterProblem, 2),         // RFC 792 0, RFC 1108 1, RFC 1812 2
             (.timestamp, 0),                // RFC 792
             (.timestampReply, 0),           // RFC 792
+            (.extendedEchoRequest, 0),      // RFC 8335 §2
+            (.extendedEchoReply, 4),        // RFC 8335 §3
         ]
 
         /// The highest legal code for an accepted type, or nil when the type is not accepted.
         /// A switch rather than a table look-up, so the hot path touches no array.
         public var maximumCode: UInt8? {
             switch self {
-            case .echoReply, .echoRequest, .timestamp, .timestampReply: 0
+            case .echoReply, .echoRequest, .timestamp, .timestampReply, .routerSolicitation, .extendedEchoRequest: 0
+            case .routerAdvertisement: 16
+            case .extendedEchoReply: 4
             case .destinationUnreachable: 15
             case .redirect: 3
             case .timeExceeded: 1
@@ -68,6 +80,10 @@ public enum ICMP {
             case .sourceQuench: "source-quench"
             case .redirect: "redirect"
             case .echoRequest: "echo-request"
+            case .routerAdvertisement: "router-advertisement"
+            case .routerSolicitation: "router-solicitation"
+            case .extendedEchoRequest: "extended-echo-request"
+            case .extendedEchoReply: "extended-echo-reply"
             case .timeExceeded: "time-exceeded"
             case .parameterProblem: "parameter-problem"
             case .timestamp: "timestamp"
@@ -80,7 +96,8 @@ public enum ICMP {
         public init?(name: Substring) {
             let all: [MessageType] = [
                 .echoReply, .destinationUnreachable, .sourceQuench, .redirect, .echoRequest,
-                .timeExceeded, .parameterProblem, .timestamp, .timestampReply,
+                .timeExceeded, .parameterProblem, .timestamp, .timestampReply, .routerAdvertisement,
+                .routerSolicitation, .extendedEchoRequest, .extendedEchoReply,
             ]
             guard let found = all.first(where: { $0.name.map { Substring($0) == name } ?? false }) else {
                 return nil
@@ -173,6 +190,7 @@ public enum ICMP {
             if view.type.isError {
                 try Self.checkEmbeddedHeader(view.payload, at: view.datagramOffset + ICMP.headerLength)
             }
+            try Self.checkMessageBody(view)
             self.init(type: view.type, code: view.code, checksum: view.checksum, restOfHeader: view.restOfHeader)
         }
 

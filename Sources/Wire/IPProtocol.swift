@@ -9,8 +9,12 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     }
 
     public static let icmp = Self(rawValue: 1)
+    /// RFC 1112, RFC 2236, RFC 3376.
+    public static let igmp = Self(rawValue: 2)
     public static let tcp = Self(rawValue: 6)
     public static let udp = Self(rawValue: 17)
+    /// RFC 4303.
+    public static let esp = Self(rawValue: 50)
     /// ICMP for IPv6 (RFC 4443); "IPv6-ICMP" in the IANA registry.
     public static let icmpv6 = Self(rawValue: 58)
 
@@ -18,8 +22,10 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public var name: String? {
         switch self {
         case .icmp: "icmp"
+        case .igmp: "igmp"
         case .tcp: "tcp"
         case .udp: "udp"
+        case .esp: "esp"
         case .icmpv6: "icmp6"
         default: nil
         }
@@ -29,8 +35,10 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public init?(name: Substring) {
         switch name {
         case "icmp": self = .icmp
+        case "igmp": self = .igmp
         case "tcp": self = .tcp
         case "udp": self = .udp
+        case "esp": self = .esp
         default: return nil
         }
     }

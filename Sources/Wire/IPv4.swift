@@ -20,6 +20,8 @@ public enum IPv4 {
 
     /// Size of a header without options: IHL 5.
     public static let minimumHeaderLength = 20
+    /// The largest datagram the 16-bit total length can state (RFC 791 §3.1).
+    public static let maximumLength = 65_535
 
     /// The three flag bits of byte 6 (RFC 791 §3.1), numbered as they sit in that 3-bit field.
     public struct Flags: OptionSet, Hashable, Sendable {
@@ -60,16 +62,17 @@ public enum IPv4 {
     public struct View: ~Escapable {
         public let bytes: RawSpan
 
-        /// Runs every structural check (sizes and lengths) once.
+        /// Runs every structural check (sizes and lengths) once. `isGSO` is the kernel's GSO
+        /// mark: only then may the total length be 0 for a datagram above 65535 bytes (BIG TCP).
         @_lifetime(copy bytes)
         @inline(__always)
-        public init(validating bytes: RawSpan) throws(DecodeError) {
+        public init(validating bytes: RawSpan, isGSO: Bool = false) throws(DecodeError) {
             try Self.checkMinimumSize(bytes)
             // The version is checked here, not in the header, because IHL and total
             // length mean nothing until we know the bytes are IPv4.
             try Self.checkVersion(bytes)
             try Self.checkHeaderLength(bytes)
-            try Self.checkTotalLength(bytes)
+            try Self.checkTotalLength(bytes, isGSO: isGSO)
             try Self.walkOptions(bytes)
             self.bytes = bytes
         }
@@ -123,11 +126,14 @@ public enum IPv4 {
 
         /// Strict: the total length must equal the bytes received.
         // GSO (NFQA_CFG_F_GSO): the kernel hands over the unsegmented packet with a correct
-        // total length up to 65535, which passes here. For GSO packets above 64 KiB the kernel
-        // may write total length 0; that is refused as bad-total-length for now, on purpose.
+        // total length up to 65535, which passes here. Above 64 KiB (Linux BIG TCP for IPv4,
+        // since 6.3) the kernel writes total length 0 and the real length is the buffer's:
+        // accepted only with the GSO mark and only when the buffer really is that long, so a
+        // crafted 0 on an ordinary packet is still bad-total-length (RFC 791 §3.1).
         @inline(__always)
-        private static func checkTotalLength(_ bytes: RawSpan) throws(DecodeError) {
+        private static func checkTotalLength(_ bytes: RawSpan, isGSO: Bool) throws(DecodeError) {
             let total = Int(bytes.uint16(at: Offset.totalLength))
+            if total == 0, isGSO, bytes.byteCount > IPv4.maximumLength { return }
             let header = Int(bytes.byte(at: Offset.versionAndIHL) & 0x0F) * 4
             guard total >= header else {
                 throw .make(.ipv4, .totalLength, at: Offset.totalLength, .badTotalLength)
@@ -169,7 +175,7 @@ public enum IPv4 {
     /// The decoded fields of an IPv4 header, options included.
     ///
     /// `init(parsing:options:normalizations:)` guarantees a correct header checksum, a TTL above
-    /// 0, no DF on a fragment, every option well formed and allowed, and no fragment unless the
+    /// 0, fragment lengths consistent, every option well formed and allowed, and no fragment unless the
     /// ruleset accepts fragments. It holds the normalized header: reserved flag clear, nothing
     /// after end-of-list. The protocol is not judged here: `Datagram` decides which are allowed.
     public struct Header: Equatable, Sendable {
@@ -223,7 +229,7 @@ public enum IPv4 {
         }
 
         /// Runs the semantic checks, in this order: checksum (a corrupt header makes every other
-        /// field untrustworthy), flags, TTL, options, fragmentation. Adds to `normalizations`
+        /// field untrustworthy), TTL, options, fragmentation. Adds to `normalizations`
         /// what the decoded header changed from the received one.
         @inline(__always)
         public init(
@@ -231,7 +237,6 @@ public enum IPv4 {
             normalizations: inout Normalizations
         ) throws(DecodeError) {
             try Self.checkChecksum(view)
-            try Self.checkFlags(view)
             try Self.checkTTL(view)
             var options = Options()
             if view.headerLength > IPv4.minimumHeaderLength {
@@ -257,16 +262,6 @@ public enum IPv4 {
         private static func checkChecksum(_ view: borrowing View) throws(DecodeError) {
             guard Checksum.isValid(view.header) else {
                 throw .make(.ipv4, .headerChecksum, at: Offset.headerChecksum, .badChecksum)
-            }
-        }
-
-        /// Don't-fragment on a datagram that is a fragment contradicts itself (RFC 791 §3.2:
-        /// a DF datagram is never fragmented). The reserved bit is cleared, not refused.
-        @inline(__always)
-        private static func checkFlags(_ view: borrowing View) throws(DecodeError) {
-            let flags = view.flags
-            guard !(flags.contains(.dontFragment) && (flags.contains(.moreFragments) || view.fragmentOffset != 0)) else {
-                throw .make(.ipv4, .flags, at: Offset.flagsAndFragmentOffset, .badFlags)
             }
         }
 
@@ -349,10 +344,25 @@ public enum IPv4 {
 
         /// Fragments are refused unless the ruleset accepts them: a non-first fragment has no
         /// transport header to judge, and reassembly is the kernel's job (conntrack's defrag
-        /// runs before the NFQUEUE hook when loaded).
+        /// runs before the NFQUEUE hook when loaded). Don't-fragment on a fragment is not a
+        /// contradiction: RFC 791 §3.2 only forbids a gateway to fragment a DF datagram, RFC 6864
+        /// §4 counts DF with MF or an offset as an ordinary non-atomic datagram, and Linux
+        /// reassembles such fragments. What is contradictory is refused first, accepted or not.
         @inline(__always)
         private static func checkFragment(_ view: borrowing View, allowed: Bool) throws(DecodeError) {
-            guard allowed || (!view.flags.contains(.moreFragments) && view.fragmentOffset == 0) else {
+            let moreFragments = view.flags.contains(.moreFragments)
+            guard moreFragments || view.fragmentOffset != 0 else { return }
+            let payload = view.bytes.byteCount - view.headerLength
+            // RFC 791 §3.2 (fragmentation): every fragment but the last carries a multiple of 8 bytes.
+            guard !moreFragments || payload % 8 == 0 else {
+                throw .make(.ipv4, .totalLength, at: Offset.totalLength, .badFragmentLength)
+            }
+            // RFC 791 §3.1: a datagram is at most 65535 bytes; a fragment ending past that
+            // cannot be reassembled (the "ping of death").
+            guard Int(view.fragmentOffset) * 8 + view.headerLength + payload <= 65_535 else {
+                throw .make(.ipv4, .fragmentOffset, at: Offset.flagsAndFragmentOffset, .badFragmentLength)
+            }
+            guard allowed else {
                 throw .make(.ipv4, .fragmentOffset, at: Offset.flagsAndFragmentOffset, .fragment)
             }
         }

@@ -16,7 +16,8 @@ public struct Normalizations: OptionSet, Hashable, Sendable {
     /// A valid IPv4 header checksum was written as 0xFFFF (one's complement negative zero);
     /// it is written as the 0x0000 that RFC 1071 computes.
     public static let ipv4Checksum = Self(rawValue: 1 << 2)
-    /// The four reserved TCP header bits were not zero; they are cleared (RFC 9293 §3.1).
+    /// The three reserved TCP header bits (byte 12 bits 1–3) were not zero; they are cleared
+    /// (RFC 9293 §3.1). AE (bit 0, Accurate ECN) is kept as received.
     public static let tcpReservedBits = Self(rawValue: 1 << 3)
     /// URG was off but the urgent pointer was not zero; it is zeroed (RFC 9293 §3.1).
     public static let tcpUrgentPointer = Self(rawValue: 1 << 4)

@@ -36,8 +36,9 @@ public enum TCP {
         public static let timestamps: UInt8 = 8
     }
 
-    /// Control bits, plus the 4 reserved bits of byte 12 above them (bits 8–11), so a received
-    /// reserved bit is carried (and can be logged or cleared) rather than lost.
+    /// Control bits, plus the low nibble of byte 12 above them (bits 8–11): AE and the three
+    /// reserved bits, so a received reserved bit is carried (and can be logged or cleared)
+    /// rather than lost.
     public struct Flags: OptionSet, Hashable, Sendable {
         public let rawValue: UInt16
         public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -51,8 +52,11 @@ public enum TCP {
         public static let ece = Flags(rawValue: 0x040)
         /// Congestion Window Reduced (RFC 3168).
         public static let cwr = Flags(rawValue: 0x080)
-        /// The low nibble of byte 12: reserved, should be zero (RFC 9293 §3.1).
-        public static let reserved = Flags(rawValue: 0xF00)
+        /// Byte 12 bit 0: Accurate ECN's AE flag (draft-ietf-tcpm-accurate-ecn §3.1, formerly
+        /// RFC 3540's NS). Part of AccECN's ACE counter with CWR and ECE, so it is kept as received.
+        public static let ae = Flags(rawValue: 0x100)
+        /// Byte 12 bits 1–3: still reserved, should be zero (RFC 9293 §3.1); the rebuild clears them.
+        public static let reserved = Flags(rawValue: 0xE00)
     }
 
     /// The option bytes kept by a decoded header (no EOL, no padding); see `OptionBytes`.
@@ -354,12 +358,13 @@ public enum TCP {
 }
 
 extension TCP.Flags: CustomStringConvertible {
-    /// tcpdump/pf letters in wire order from CWR down to FIN ("S", "SA", "FPA"), or "none";
+    /// tcpdump/pf letters from FIN up to CWR ("S", "SA", "FPA"), then "e" for AE, or "none";
     /// reserved bits show as "R" followed by their hex value.
     public var description: String {
         var text = ""
         let letters: [(TCP.Flags, Character)] = [
             (.fin, "F"), (.syn, "S"), (.rst, "R"), (.psh, "P"), (.ack, "A"), (.urg, "U"), (.ece, "E"), (.cwr, "W"),
+            (.ae, "e"),
         ]
         for (flag, letter) in letters where contains(flag) {
             text.append(letter)

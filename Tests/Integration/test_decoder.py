@@ -106,7 +106,7 @@ class Wire:
 NORMALIZED = [
     # (name, sent, as the rebuild must emit it before forwarding, normalized names)
     ("tcp reserved bits",
-     ip(6, tcp(0x10, reserved=0x0F)), ip(6, tcp(0x10)), ["tcp_reserved_bits"]),
+     ip(6, tcp(0x10, reserved=0x0F)), ip(6, tcp(0x10, reserved=0x01)), ["tcp_reserved_bits"]),
     ("tcp urgent pointer without URG",
      ip(6, tcp(0x18, urgent=0x55AA, payload=b"data")), ip(6, tcp(0x18, payload=b"data")), ["tcp_urgent_pointer"]),
     ("tcp unknown option removed, rest kept",
@@ -163,12 +163,12 @@ MALFORMED = [
     ("udp length short of the payload", ip(17, udp(length=12)), "udp", "length", 24, "trailing-bytes"),
     ("udp length past the payload", ip(17, udp(length=40)), "udp", "length", 24, "truncated"),
     ("udp bad checksum", ip(17, udp()[:6] + b"\x12\x34" + udp()[8:]), "udp", "checksum", 26, "bad-checksum"),
-    ("icmp unknown type", ip(1, icmp(9)), "icmp", "type", 20, "unknown-icmp-type"),
+    ("icmp unknown type (source quench, RFC 6633)", ip(1, icmp(4)), "icmp", "type", 20, "unknown-icmp-type"),
     ("icmp echo code 3", ip(1, icmp(8, 3)), "icmp", "code", 21, "bad-icmp-code"),
     ("icmp error quoting nothing", ip(1, icmp(3, 3, rest=0, payload=b"")), "icmp", "embedded_header", 28, "truncated"),
     ("ip router alert (not allowed)", ip(17, udp(), options=bytes([148, 4, 0, 0])), "ipv4", "options", 20, "ip-option-router-alert"),
     ("ip unknown option", ip(17, udp(), options=bytes([1, 0x9E, 2, 0])), "ipv4", "options", 21, "ip-option-unknown"),
-    ("ip DF with a fragment offset", ip(17, udp(), flags=0x4001), "ipv4", "flags", 6, "bad-flags"),
+    ("ip DF with a fragment offset (a fragment: needs accept fragments)", ip(17, udp(), flags=0x4001), "ipv4", "fragment_offset", 6, "fragment"),
     ("ip later fragment", ip(17, b"12345678", flags=0x0003), "ipv4", "fragment_offset", 6, "fragment"),
 ]
 

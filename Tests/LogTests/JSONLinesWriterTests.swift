@@ -214,8 +214,17 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(logged["field"] as? String == "protocol")
         #expect(logged["offset"] as? Int == 9)
         #expect(logged["reason"] as? String == "unknown-protocol")
-        #expect(logged["message"] as? String == "the IP protocol is not ICMP, TCP or UDP")
+        #expect(logged["message"] as? String == "the IP protocol is not ICMP, IGMP, TCP, UDP or ESP")
         #expect(logged.count == 5)
+    }
+
+    @Test func igmpIsLoggedByItsEVEName() throws {
+        let summary = PacketSummary(proto: .igmp, source: IPv4Address(10, 1, 0, 2), destination: IPv4Address(224, 0, 0, 22))
+        let line = try #require(try written { writer in
+            writer.writeVerdict(event(verdict: .drop, reason: .policy, decodeError: nil, summary: summary, length: 32))
+        }.first)
+        #expect(line["proto"] as? String == "IGMP")
+        #expect(line["src_port"] == nil && line["dest_port"] == nil)
     }
 
     @Test func decodeErrorWithoutSummary() throws {

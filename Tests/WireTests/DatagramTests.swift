@@ -198,7 +198,7 @@ import TestSupport
     /// A normalized first fragment keeps its length, and its checksum is updated so that the
     /// reassembled segment verifies (RFC 1624).
     @Test func normalizedFirstFragmentChecksumCoversTheWholeSegment() throws {
-        let (bytes, whole) = Self.firstFragment(reservedBits: 0x0F)
+        let (bytes, whole) = Self.firstFragment(reservedBits: 0x0E)
         let datagram = try PacketBuilder.parse(bytes, options: Self.allow)
         #expect(datagram.normalizations == .tcpReservedBits)
         let emitted = PacketBuilder.emit(datagram, from: bytes)

@@ -16,6 +16,10 @@ import Wire
             "ipv6-destination-options", "ipv6-routing", "ipv6-routing-type-0", "bad-routing-header",
             "bad-fragment-length", "incomplete-header-chain", "zero-checksum", "bad-mtu", "icmpv6-too-long",
             "bad-neighbor-discovery", "bad-mld",
+            // ICMP router discovery and extended echo.
+            "bad-router-discovery", "bad-icmp-extension",
+            // IGMP and ESP.
+            "unknown-igmp-type", "bad-group-record", "bad-group-address", "reserved-spi",
         ])
     }
 
@@ -24,14 +28,15 @@ import Wire
             "header", "version", "ihl", "total_length", "header_checksum", "flags", "fragment_offset",
             "options", "protocol", "data_offset", "checksum", "length", "type", "code", "ttl", "embedded_header",
             "payload_length", "next_header", "hop_limit", "source_address", "destination_address", "routing_type",
-            "segments_left", "mtu", "target_address", "nd_option",
+            "segments_left", "mtu", "target_address", "nd_option", "address_count", "address_entry_size", "extension",
+            "source_count", "group_record", "group_address", "spi",
         ])
     }
 
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp",
         ])
     }
 
