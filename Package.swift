@@ -48,13 +48,19 @@ let package = Package(
         ),
         .target(
             name: "Log",
-            dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL"],
+            dependencies: [
+                "Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL", "SystemCalls",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         // Reads what Log wrote: `report` (summary, history, filters) and `report --verify`.
         .target(
             name: "Reporting",
-            dependencies: ["Log", "Engine", "Wire", "Rules", "CZlib"],
+            dependencies: [
+                "Log", "Engine", "Wire", "Rules", "CZlib", "SystemCalls",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .target(
