@@ -96,7 +96,7 @@ let package = Package(
         // RFC 1071 checksum, and the seeded generator. Not a test target itself, so it can be linked.
         .target(
             name: "TestSupport",
-            dependencies: ["Wire", "Rules", "CNetfilterQueue"],
+            dependencies: ["Wire", "Rules", "QueueIO", "CNetfilterQueue", .product(name: "SystemPackage", package: "swift-system")],
             path: "Tests/TestSupport",
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
         ),

@@ -9,42 +9,10 @@ import Testing
 import Glibc
 #endif
 
-/// A netlink socket that answers config requests with a chosen errno and replays queued
-/// datagrams, recording everything sent. Lets the session run without root or a kernel.
-final class FakeSocket: NetlinkSocket {
-    var incoming: [[UInt8]] = []
-    var sent: [[UInt8]] = []
-    /// errno (positive) to answer the Nth acknowledged request with; 0 = success.
-    var ackErrors: [Int32] = []
-    /// Datagrams to deliver before the ack of the first request (packets racing the bind).
-    var beforeFirstAck: [[UInt8]] = []
-    var receiveErrors: [Errno] = []
+/// The shared fake socket, with the message builders these tests name it by.
+typealias FakeSocket = FakeNetlinkSocket
 
-    func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
-        sent.append(Array(bytes))
-        let header = bytes.load(as: nlmsghdr.self)
-        if header.nlmsg_flags & UInt16(NLM_F_ACK) != 0 {
-            incoming.append(contentsOf: beforeFirstAck)
-            beforeFirstAck = []
-            let code = ackErrors.isEmpty ? 0 : ackErrors.removeFirst()
-            incoming.append(Self.ack(seq: header.nlmsg_seq, errno: code))
-        }
-    }
-
-    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
-        if !receiveErrors.isEmpty { throw QueueError(operation: .receive, errno: receiveErrors.removeFirst()) }
-        guard !incoming.isEmpty else { return nil }
-        let datagram = incoming.removeFirst()
-        buffer.copyBytes(from: datagram)
-        return datagram.count
-    }
-
-    func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
-        incoming.isEmpty ? [] : .socket
-    }
-
-    static func ack(seq: UInt32, errno: Int32) -> [UInt8] { NetlinkMessages.ack(seq: seq, errno: errno) }
-
+extension FakeNetlinkSocket {
     static func packet(
         id: UInt32, payload: [UInt8]?, skbInfo: UInt32? = nil, inDevice: UInt32? = nil,
         capturedLength: UInt32? = nil, withHeader: Bool = true

@@ -10,35 +10,12 @@ import TestSupport
 import Glibc
 #endif
 
-/// A netlink socket for the loop under test: acknowledges every configuration request,
-/// delivers the datagrams queued in `incoming` (one per receive), and records what is sent.
-final class ScriptedSocket: NetlinkSocket {
-    var incoming: [[UInt8]] = []
-    var sent: [[UInt8]] = []
-    /// Whether the scripted signal source has a signal waiting (reported by `wait`).
-    var signalsPending: () -> Bool = { false }
+/// The shared fake socket for the loop under test: acknowledges every configuration request
+/// ahead of what is queued, delivers the datagrams in `incoming` (one per receive), and
+/// records what is sent.
+typealias ScriptedSocket = FakeNetlinkSocket
 
-    func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
-        sent.append(Array(bytes))
-        let header = bytes.load(as: nlmsghdr.self)
-        if header.nlmsg_flags & UInt16(NLM_F_ACK) != 0 { incoming.insert(Self.ack(seq: header.nlmsg_seq), at: 0) }
-    }
-
-    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
-        guard !incoming.isEmpty else { return nil }
-        let datagram = incoming.removeFirst()
-        buffer.copyBytes(from: datagram)
-        return datagram.count
-    }
-
-    func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
-        var ready: Readiness = incoming.isEmpty ? [] : .socket
-        if signalsPending() { ready.insert(.signals) }
-        return ready
-    }
-
-    static func ack(seq: UInt32) -> [UInt8] { NetlinkMessages.ack(seq: seq) }
-
+extension FakeNetlinkSocket {
     /// An NFQNL_MSG_PACKET message as the kernel builds it for a forwarded packet.
     static func packet(id: UInt32, payload: [UInt8], inDevice: UInt32 = 4, outDevice: UInt32 = 5, mark: UInt32? = nil) -> [UInt8] {
         NetlinkMessages.packet(id: id, payload: payload, inDevice: inDevice, outDevice: outDevice, mark: mark)
@@ -47,7 +24,7 @@ final class ScriptedSocket: NetlinkSocket {
     /// The (packet id, NF_* verdict) of every verdict message sent, a batch verdict standing
     /// for every id up to its own.
     var verdicts: [(id: UInt32, verdict: UInt32, batch: Bool)] {
-        sent.flatMap { NetlinkMessages.verdicts(in: $0) }.map { ($0.id, $0.verdict, $0.batch) }
+        sentVerdicts.map { ($0.id, $0.verdict, $0.batch) }
     }
 }
 
@@ -83,7 +60,7 @@ struct Harness {
     let directory: String
     let rulesPath: String
     let logPath: String
-    let socket = ScriptedSocket()
+    let socket = ScriptedSocket(acknowledgesFirst: true)
     let signals = ScriptedSignals()
     let clock = ManualClock()
     let interfaces = FixedInterfaces()
