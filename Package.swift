@@ -48,13 +48,19 @@ let package = Package(
         ),
         .target(
             name: "Log",
-            dependencies: ["Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL"],
+            dependencies: [
+                "Engine", "Wire", "Rules", "CPcap", "CZlib", "COpenSSL", "SystemCalls",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         // Reads what Log wrote: `report` (summary, history, filters) and `report --verify`.
         .target(
             name: "Reporting",
-            dependencies: ["Log", "Engine", "Wire", "Rules", "CZlib"],
+            dependencies: [
+                "Log", "Engine", "Wire", "Rules", "CZlib", "SystemCalls",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -90,7 +96,7 @@ let package = Package(
         // RFC 1071 checksum, and the seeded generator. Not a test target itself, so it can be linked.
         .target(
             name: "TestSupport",
-            dependencies: ["Wire", "Rules"],
+            dependencies: ["Wire", "Rules", "QueueIO", "CNetfilterQueue", .product(name: "SystemPackage", package: "swift-system")],
             path: "Tests/TestSupport",
             swiftSettings: strict + [.enableExperimentalFeature("Lifetimes")]
         ),
@@ -102,11 +108,11 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LogTests", dependencies: ["Log", "Reporting", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
-        .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue"], swiftSettings: strict),
+        .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: strict),
         .testTarget(
             name: "ServeTests",
-            dependencies: ["Serve", "QueueIO", "Engine", "Log", "Rules", "Wire", "SystemCalls", "CNetfilterQueue"],
+            dependencies: ["Serve", "QueueIO", "Engine", "Log", "Rules", "Wire", "SystemCalls", "CNetfilterQueue", "TestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +68,7 @@ public struct FilesystemSpace: Equatable, Sendable {
     /// `statvfs` of the filesystem holding `path`; `nil` when it cannot be asked.
     public static func of(path: String) -> FilesystemSpace? {
         var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
+        guard (try? SystemCall.retryingInterrupts({ statvfs(path, &info) })) != nil else { return nil }
         let block = UInt64(info.f_frsize)
         return FilesystemSpace(available: UInt64(info.f_bavail) * block, total: UInt64(info.f_blocks) * block)
     }

@@ -1,5 +1,7 @@
 import Engine
 import Rules
+import SystemCalls
+import SystemPackage
 import Wire
 
 #if canImport(Glibc)
@@ -115,14 +117,14 @@ public final class JSONLinesWriter {
         flush()
         let fd = try Self.open(destination)
         // dup2 keeps our descriptor number, so nothing else needs to know it changed.
-        _ = dup2(fd, descriptor)
-        close(fd)
+        _ = try? SystemCall.retryingInterrupts { dup2(fd, descriptor) }
+        try? FileDescriptor(rawValue: fd).close()
     }
 
 
     deinit {
         flush()
-        if ownsDescriptor { close(descriptor) }
+        if ownsDescriptor { try? FileDescriptor(rawValue: descriptor).close() }
     }
 
     public func writeStart(_ info: StartInfo) {
@@ -219,16 +221,8 @@ public final class JSONLinesWriter {
     public func flush() {
         guard buffer.count > 0 else { return }
         let (complete, partial) = buffer.bytes.withUnsafeBytes { raw -> (Bool, Int) in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if Glibc.errno == EINTR { continue }
-                    return (false, offset)
-                }
-                offset += written
-            }
-            return (true, 0)
+            let result = SystemCall.writeAll(descriptor, raw)
+            return result.failure == nil ? (true, 0) : (false, result.written)
         }
         if complete {
             linesWritten += pendingLines
@@ -246,9 +240,11 @@ public final class JSONLinesWriter {
     /// Removes the last `count` bytes of a regular log file (the start of a torn batch).
     private func cutOff(_ count: Int) {
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return }
-        let end = lseek(descriptor, 0, SEEK_END)
-        if end >= count { _ = ftruncate(descriptor, end - off_t(count)) }
+        guard (try? SystemCall.retryingInterrupts({ fstat(descriptor, &status) })) != nil,
+              status.st_mode & S_IFMT == S_IFREG,
+              let end = try? SystemCall.retryingInterrupts({ lseek(descriptor, 0, SEEK_END) })
+        else { return }
+        if end >= count { _ = try? SystemCall.retryingInterrupts { ftruncate(descriptor, end - off_t(count)) } }
     }
 
     // MARK: line framing

@@ -1,5 +1,7 @@
 import Engine
 import Rules
+import SystemCalls
+import SystemPackage
 import Wire
 
 #if canImport(Glibc)
@@ -92,20 +94,9 @@ public struct MetricsWriter {
         unlink(temporary)
         guard let fd = try? OutputFile.open(temporary, mode: .truncate, permissions: 0o644) else { return false }
         var text = Self.render(snapshot)
-        let complete = text.withUTF8 { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
-        close(fd)
-        guard complete, rename(temporary, path) == 0 else {
+        let complete = text.withUTF8 { SystemCall.writeAll(fd, UnsafeRawBufferPointer($0)).failure == nil }
+        try? FileDescriptor(rawValue: fd).close()
+        guard complete, (try? SystemCall.retryingInterrupts({ rename(temporary, path) })) != nil else {
             unlink(temporary)
             return false
         }

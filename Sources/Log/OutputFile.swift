@@ -1,3 +1,6 @@
+import SystemCalls
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,11 +66,10 @@ public enum OutputFile {
     public static func open(_ path: String, mode: Mode, permissions: mode_t = 0o640) throws(OutputFileError) -> Int32 {
         let (directory, name) = split(path)
         try checkAncestors(of: directory, path: path)
-        let directoryFD = Glibc.open(directory, pathOnly | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw OutputFileError(path: path, reason: .system(errno)) }
-        defer { close(directoryFD) }
+        let directoryFD = try call(path) { Glibc.open(directory, pathOnly | O_DIRECTORY | O_CLOEXEC) }
+        defer { try? FileDescriptor(rawValue: directoryFD).close() }
         var status = stat()
-        guard fstat(directoryFD, &status) == 0 else { throw OutputFileError(path: path, reason: .system(errno)) }
+        _ = try call(path) { fstat(directoryFD, &status) }
         let shared = status.st_mode & S_IWOTH != 0
         if shared, status.st_mode & S_ISVTX == 0 {
             throw OutputFileError(path: path, reason: .worldWritableDirectory(directory))
@@ -75,19 +77,20 @@ public enum OutputFile {
         var flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC
         if mode == .append { flags |= O_APPEND }
         if shared { flags |= O_NONBLOCK }
-        let fd = openat(directoryFD, name, flags, permissions)
-        guard fd >= 0 else {
+        let fd: Int32
+        do throws(Errno) {
+            fd = try SystemCall.retryingInterrupts { openat(directoryFD, name, flags, permissions) }
+        } catch {
             // O_NOFOLLOW fails with ELOOP on a symlink, but some kernels answer EACCES first
             // (a symlink in a sticky directory): name the symlink whatever the errno.
-            let code = errno
             var link = stat()
             let isLink = fstatat(directoryFD, name, &link, AT_SYMLINK_NOFOLLOW) == 0 && link.st_mode & S_IFMT == S_IFLNK
-            throw OutputFileError(path: path, reason: isLink ? .symlink : .system(code))
+            throw OutputFileError(path: path, reason: isLink ? .symlink : .system(error.rawValue))
         }
         do throws(OutputFileError) {
             try finish(fd, path: path, shared: shared, truncate: mode == .truncate)
         } catch {
-            close(fd)
+            try? FileDescriptor(rawValue: fd).close()
             throw error
         }
         return fd
@@ -96,13 +99,13 @@ public enum OutputFile {
     /// The checks after the open, then non-blocking off and truncation.
     private static func finish(_ fd: Int32, path: String, shared: Bool, truncate: Bool) throws(OutputFileError) {
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw OutputFileError(path: path, reason: .system(errno)) }
+        _ = try call(path) { fstat(fd, &status) }
         if shared, status.st_mode & S_IFMT != S_IFREG || status.st_uid != geteuid() || status.st_nlink != 1 {
             throw OutputFileError(path: path, reason: .notOurs)
         }
         if shared { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
-        if truncate, status.st_mode & S_IFMT == S_IFREG, ftruncate(fd, 0) != 0 {
-            throw OutputFileError(path: path, reason: .system(errno))
+        if truncate, status.st_mode & S_IFMT == S_IFREG {
+            _ = try call(path) { ftruncate(fd, 0) }
         }
     }
 
@@ -115,7 +118,7 @@ public enum OutputFile {
         for component in directory.split(separator: "/") where component != "." {
             prefix = prefix.hasSuffix("/") ? prefix + component : prefix + "/" + component
             var link = stat()
-            guard lstat(prefix, &link) == 0 else { throw OutputFileError(path: path, reason: .system(errno)) }
+            _ = try call(path) { lstat(prefix, &link) }
             if link.st_mode & S_IFMT == S_IFLNK, parentShared, link.st_uid != geteuid(), link.st_uid != 0 {
                 throw OutputFileError(path: path, reason: .plantedSymlink(prefix))
             }
@@ -126,12 +129,22 @@ public enum OutputFile {
     /// Whether the directory is world-writable (then it must be sticky).
     private static func isShared(_ directory: String, path: String) throws(OutputFileError) -> Bool {
         var status = stat()
-        guard stat(directory, &status) == 0 else { throw OutputFileError(path: path, reason: .system(errno)) }
+        _ = try call(path) { stat(directory, &status) }
         guard status.st_mode & S_IWOTH != 0 else { return false }
         if status.st_mode & S_ISVTX == 0 {
             throw OutputFileError(path: path, reason: .worldWritableDirectory(directory))
         }
         return true
+    }
+
+    /// One system call through `SystemCall` (errno captured at once, `EINTR` retried); a
+    /// failure is `.system` for `path`.
+    private static func call<Result: BinaryInteger>(_ path: String, _ body: () -> Result) throws(OutputFileError) -> Result {
+        do throws(Errno) {
+            return try SystemCall.retryingInterrupts(body)
+        } catch {
+            throw OutputFileError(path: path, reason: .system(error.rawValue))
+        }
     }
 
     /// `a/b/c` → (`a/b`, `c`); `c` → (`.`, `c`); `/c` → (`/`, `c`).

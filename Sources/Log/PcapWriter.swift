@@ -1,5 +1,7 @@
 import CPcap
 import Engine
+import SystemCalls
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -33,13 +35,14 @@ public final class PcapWriter {
         // `self.pcap` is set last: once every stored property is set, a throw runs deinit,
         // which closes it (closing it here too was a double free).
         guard let pcap = pcap_open_dead_with_tstamp_precision(pcs_dlt_raw(), Self.snapshotLength, UInt32(PCAP_TSTAMP_PRECISION_MICRO)) else {
-            Glibc.close(fd)
+            try? FileDescriptor(rawValue: fd).close()
             throw PcapError(path: path, message: "libpcap could not start a capture file")
         }
         guard let stream = fdopen(fd, "w") else {
-            Glibc.close(fd)
+            let code = SystemCall.lastError
+            try? FileDescriptor(rawValue: fd).close()
             pcap_close(pcap)
-            throw PcapError(path: path, message: String(cString: strerror(errno)))
+            throw PcapError(path: path, message: String(cString: strerror(code.rawValue)))
         }
         guard let dumper = pcap_dump_fopen(pcap, stream) else {
             let message = String(cString: pcap_geterr(pcap))

@@ -1,3 +1,6 @@
+import SystemCalls
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 import Log
@@ -204,14 +207,15 @@ public struct ChainVerifier {
     /// The chain value of the last line of `queue` within the last 64 KiB of the file at
     /// `path` (what `replay --append` continues from); `nil` when there is none.
     public static func lastChainValue(queue: UInt16, inFileAt path: String) -> ChainValue? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        let size = lseek(fd, 0, SEEK_END)
+        guard let fd = try? SystemCall.retryingInterrupts({ open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }) else { return nil }
+        defer { try? FileDescriptor(rawValue: fd).close() }
+        guard let size = try? SystemCall.retryingInterrupts({ lseek(fd, 0, SEEK_END) }) else { return nil }
         let count = Int(min(size, 1 << 16))
         guard count > 0 else { return nil }
         var tail = [UInt8](repeating: 0, count: count)
-        let read = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, size - off_t(count)) }
+        let read = tail.withUnsafeMutableBytes { raw in
+            try? SystemCall.retryingInterrupts { pread(fd, raw.baseAddress, count, size - off_t(count)) }
+        }
         guard read == count else { return nil }
         return tail.withUnsafeBytes { raw -> ChainValue? in
             var end = raw.count

@@ -1,4 +1,6 @@
 import CZlib
+import SystemCalls
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -62,14 +64,15 @@ public final class ReportReader {
         self.path = path
         self.limits = limits
         // "-" is standard input (`replay --log - | report -`), read as it comes.
-        descriptor = path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw ReportReadError(path: path, message: String(cString: strerror(errno)))
+        do throws(Errno) {
+            descriptor = try SystemCall.retryingInterrupts { path == "-" ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC) }
+        } catch {
+            throw ReportReadError(path: path, message: String(cString: strerror(error.rawValue)))
         }
         do throws(ReportReadError) {
             source = try ReportSource(descriptor: descriptor, path: path, limits: limits)
         } catch {
-            close(descriptor)
+            try? FileDescriptor(rawValue: descriptor).close()
             throw error
         }
         line.reserveCapacity(4096)
@@ -77,7 +80,7 @@ public final class ReportReader {
 
     deinit {
         source.release()
-        close(descriptor)
+        try? FileDescriptor(rawValue: descriptor).close()
     }
 
     /// Calls `body` with each line (without its newline; `nil` for an overlong one), in order.

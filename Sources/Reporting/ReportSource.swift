@@ -1,4 +1,6 @@
 import CZlib
+import SystemCalls
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -124,14 +126,15 @@ struct ReportSource {
 
     /// One `read`, retried on EINTR; 0 sets `inputEnded`.
     private mutating func read(into buffer: UnsafeMutableRawPointer, capacity: Int) throws(ReportReadError) -> Int {
-        while true {
-            let count = Glibc.read(descriptor, buffer, capacity)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw ReportReadError(path: path, message: String(cString: strerror(errno))) }
-            if count == 0 { inputEnded = true }
-            compressedRead += UInt64(count)
-            return count
+        let count: Int
+        do throws(Errno) {
+            count = try SystemCall.retryingInterrupts { Glibc.read(descriptor, buffer, capacity) }
+        } catch {
+            throw ReportReadError(path: path, message: String(cString: strerror(error.rawValue)))
         }
+        if count == 0 { inputEnded = true }
+        compressedRead += UInt64(count)
+        return count
     }
 
     private func exceeded() -> String? {

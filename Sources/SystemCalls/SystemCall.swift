@@ -33,6 +33,22 @@ public enum SystemCall {
         throw Errno(rawValue: errno)
     }
 
+    /// Writes all of `bytes` to `descriptor`, continuing after short writes and retrying
+    /// `EINTR`. Returns how many bytes were written and, when a write failed before the end,
+    /// its `errno` (so a caller can undo a partial write). Allocates nothing.
+    @inlinable
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, failure: Errno?) {
+        var offset = 0
+        while offset < bytes.count {
+            do throws(Errno) {
+                offset += try retryingInterrupts { write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) }
+            } catch {
+                return (offset, error)
+            }
+        }
+        return (offset, nil)
+    }
+
     /// The `errno` left by the last call, as swift-system's `Errno`: for C calls that report a
     /// failure other than by -1 (a null pointer from libmnl). Read it before doing anything else.
     @inlinable

@@ -1,5 +1,6 @@
 import CNetfilterQueue
 import SystemPackage
+import TestSupport
 import Testing
 
 @testable import QueueIO
@@ -8,120 +9,22 @@ import Testing
 import Glibc
 #endif
 
-/// A netlink socket that answers config requests with a chosen errno and replays queued
-/// datagrams, recording everything sent. Lets the session run without root or a kernel.
-final class FakeSocket: NetlinkSocket {
-    var incoming: [[UInt8]] = []
-    var sent: [[UInt8]] = []
-    /// errno (positive) to answer the Nth acknowledged request with; 0 = success.
-    var ackErrors: [Int32] = []
-    /// Datagrams to deliver before the ack of the first request (packets racing the bind).
-    var beforeFirstAck: [[UInt8]] = []
-    var receiveErrors: [Errno] = []
+/// The shared fake socket, with the message builders these tests name it by.
+typealias FakeSocket = FakeNetlinkSocket
 
-    func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
-        sent.append(Array(bytes))
-        let header = bytes.load(as: nlmsghdr.self)
-        if header.nlmsg_flags & UInt16(NLM_F_ACK) != 0 {
-            incoming.append(contentsOf: beforeFirstAck)
-            beforeFirstAck = []
-            let code = ackErrors.isEmpty ? 0 : ackErrors.removeFirst()
-            incoming.append(Self.ack(seq: header.nlmsg_seq, errno: code))
-        }
-    }
-
-    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
-        if !receiveErrors.isEmpty { throw QueueError(operation: .receive, errno: receiveErrors.removeFirst()) }
-        guard !incoming.isEmpty else { return nil }
-        let datagram = incoming.removeFirst()
-        buffer.copyBytes(from: datagram)
-        return datagram.count
-    }
-
-    func wait(alsoFor other: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
-        incoming.isEmpty ? [] : .socket
-    }
-
-    /// NLMSG_ERROR carrying `-errno` (0: an ACK), as the kernel answers NLM_F_ACK.
-    static func ack(seq: UInt32, errno: Int32) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 36)
-        bytes.withUnsafeMutableBytes { raw in
-            let nlh = mnl_nlmsg_put_header(raw.baseAddress)!
-            nlh.pointee.nlmsg_type = UInt16(NLMSG_ERROR)
-            nlh.pointee.nlmsg_seq = seq
-            let payload = mnl_nlmsg_put_extra_header(nlh, 20)!
-            payload.storeBytes(of: -errno, as: Int32.self)
-        }
-        return bytes
-    }
-
-    /// An NFQNL_MSG_PACKET message as the kernel builds it.
+extension FakeNetlinkSocket {
     static func packet(
         id: UInt32, payload: [UInt8]?, skbInfo: UInt32? = nil, inDevice: UInt32? = nil,
         capturedLength: UInt32? = nil, withHeader: Bool = true
     ) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        var length = 0
-        bytes.withUnsafeMutableBytes { raw in
-            let nlh = mnl_nlmsg_put_header(raw.baseAddress)!
-            nlh.pointee.nlmsg_type = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_PACKET.rawValue)
-            _ = mnl_nlmsg_put_extra_header(nlh, 4)  // struct nfgenmsg
-            if withHeader {
-                // struct nfqnl_msg_packet_hdr: be32 id, be16 hw_protocol (0x0800), u8 hook
-                var header: [UInt8] = [0, 0, 0, 0, 0x08, 0x00, 2]
-                withUnsafeBytes(of: id.bigEndian) { header.replaceSubrange(0..<4, with: $0) }
-                mnl_attr_put(nlh, UInt16(NFQA_PACKET_HDR.rawValue), 7, header)
-            }
-            if let skbInfo { mnl_attr_put_u32(nlh, UInt16(NFQA_SKB_INFO.rawValue), skbInfo.bigEndian) }
-            if let inDevice { mnl_attr_put_u32(nlh, UInt16(NFQA_IFINDEX_INDEV.rawValue), inDevice.bigEndian) }
-            if let capturedLength { mnl_attr_put_u32(nlh, UInt16(NFQA_CAP_LEN.rawValue), capturedLength.bigEndian) }
-            if let payload { mnl_attr_put(nlh, UInt16(NFQA_PAYLOAD.rawValue), payload.count, payload) }
-            length = Int(nlh.pointee.nlmsg_len)
-        }
-        return Array(bytes[0..<length])
+        NetlinkMessages.packet(
+            id: id, payload: payload, skbInfo: skbInfo, inDevice: inDevice, capturedLength: capturedLength,
+            withHeader: withHeader)
     }
 }
 
-/// One verdict message decoded from a sent datagram.
-struct SentVerdict: Equatable {
-    var id: UInt32
-    var verdict: UInt32
-    var payload: [UInt8]?
-    /// A batch verdict: applies to every queued packet with an id up to `id`.
-    var batch = false
-}
-
-/// Splits a sent datagram into its netlink messages and reads the verdicts in it.
-func verdicts(in datagram: [UInt8]) -> [SentVerdict] {
-    var result: [SentVerdict] = []
-    var offset = 0
-    while offset + 16 <= datagram.count {
-        let length = Int(datagram[offset]) | Int(datagram[offset + 1]) << 8
-        let type = UInt16(datagram[offset + 4]) | UInt16(datagram[offset + 5]) << 8
-        guard length >= 16 else { break }
-        let single = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT.rawValue)
-        let batch = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT_BATCH.rawValue)
-        if type == single || type == batch {
-            var verdict = SentVerdict(id: 0, verdict: 0, payload: nil, batch: type == batch)
-            var attribute = offset + 20  // nlmsghdr (16) + nfgenmsg (4)
-            while attribute + 4 <= offset + length {
-                let attrLength = Int(datagram[attribute]) | Int(datagram[attribute + 1]) << 8
-                let attrType = UInt16(datagram[attribute + 2]) | UInt16(datagram[attribute + 3]) << 8
-                let body = Array(datagram[(attribute + 4)..<(attribute + attrLength)])
-                if attrType == UInt16(NFQA_VERDICT_HDR.rawValue) {
-                    verdict.verdict = body[0..<4].reduce(0) { $0 << 8 | UInt32($1) }
-                    verdict.id = body[4..<8].reduce(0) { $0 << 8 | UInt32($1) }
-                } else if attrType == UInt16(NFQA_PAYLOAD.rawValue) {
-                    verdict.payload = body
-                }
-                attribute += (attrLength + 3) & ~3
-            }
-            result.append(verdict)
-        }
-        offset += (length + 3) & ~3
-    }
-    return result
-}
+/// The verdicts in a sent datagram.
+func verdicts(in datagram: [UInt8]) -> [SentVerdict] { NetlinkMessages.verdicts(in: datagram) }
 
 @Suite struct QueueSessionTests {
     @Test func bindSendsAcknowledgedBindThenConfiguration() throws {

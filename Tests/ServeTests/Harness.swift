@@ -3,95 +3,28 @@ import Engine
 import Log
 import QueueIO
 import Rules
+import TestSupport
 @testable import Serve
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A netlink socket for the loop under test: acknowledges every configuration request,
-/// delivers the datagrams queued in `incoming` (one per receive), and records what is sent.
-final class ScriptedSocket: NetlinkSocket {
-    var incoming: [[UInt8]] = []
-    var sent: [[UInt8]] = []
-    /// Whether the scripted signal source has a signal waiting (reported by `wait`).
-    var signalsPending: () -> Bool = { false }
+/// The shared fake socket for the loop under test: acknowledges every configuration request
+/// ahead of what is queued, delivers the datagrams in `incoming` (one per receive), and
+/// records what is sent.
+typealias ScriptedSocket = FakeNetlinkSocket
 
-    func send(_ bytes: UnsafeRawBufferPointer) throws(QueueError) {
-        sent.append(Array(bytes))
-        let header = bytes.load(as: nlmsghdr.self)
-        if header.nlmsg_flags & UInt16(NLM_F_ACK) != 0 { incoming.insert(Self.ack(seq: header.nlmsg_seq), at: 0) }
-    }
-
-    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(QueueError) -> Int? {
-        guard !incoming.isEmpty else { return nil }
-        let datagram = incoming.removeFirst()
-        buffer.copyBytes(from: datagram)
-        return datagram.count
-    }
-
-    func wait(alsoFor signals: Int32?, timeoutMilliseconds: Int32) throws(QueueError) -> Readiness {
-        var ready: Readiness = incoming.isEmpty ? [] : .socket
-        if signalsPending() { ready.insert(.signals) }
-        return ready
-    }
-
-    /// NLMSG_ERROR with error 0: the kernel's acknowledgement of request `seq`.
-    static func ack(seq: UInt32) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 36)
-        bytes.withUnsafeMutableBytes { raw in
-            let nlh = mnl_nlmsg_put_header(raw.baseAddress)!
-            nlh.pointee.nlmsg_type = UInt16(NLMSG_ERROR)
-            nlh.pointee.nlmsg_seq = seq
-            _ = mnl_nlmsg_put_extra_header(nlh, 20)
-        }
-        return bytes
-    }
-
+extension FakeNetlinkSocket {
     /// An NFQNL_MSG_PACKET message as the kernel builds it for a forwarded packet.
     static func packet(id: UInt32, payload: [UInt8], inDevice: UInt32 = 4, outDevice: UInt32 = 5, mark: UInt32? = nil) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        var length = 0
-        bytes.withUnsafeMutableBytes { raw in
-            let nlh = mnl_nlmsg_put_header(raw.baseAddress)!
-            nlh.pointee.nlmsg_type = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_PACKET.rawValue)
-            _ = mnl_nlmsg_put_extra_header(nlh, 4)  // struct nfgenmsg
-            // struct nfqnl_msg_packet_hdr: be32 id, be16 hw_protocol (0x0800), u8 hook (FORWARD)
-            var header: [UInt8] = [0, 0, 0, 0, 0x08, 0x00, 2]
-            withUnsafeBytes(of: id.bigEndian) { header.replaceSubrange(0..<4, with: $0) }
-            mnl_attr_put(nlh, UInt16(NFQA_PACKET_HDR.rawValue), 7, header)
-            mnl_attr_put_u32(nlh, UInt16(NFQA_IFINDEX_INDEV.rawValue), inDevice.bigEndian)
-            mnl_attr_put_u32(nlh, UInt16(NFQA_IFINDEX_OUTDEV.rawValue), outDevice.bigEndian)
-            if let mark { mnl_attr_put_u32(nlh, UInt16(NFQA_MARK.rawValue), mark.bigEndian) }
-            mnl_attr_put(nlh, UInt16(NFQA_PAYLOAD.rawValue), payload.count, payload)
-            length = Int(nlh.pointee.nlmsg_len)
-        }
-        return Array(bytes[0..<length])
+        NetlinkMessages.packet(id: id, payload: payload, inDevice: inDevice, outDevice: outDevice, mark: mark)
     }
 
     /// The (packet id, NF_* verdict) of every verdict message sent, a batch verdict standing
     /// for every id up to its own.
     var verdicts: [(id: UInt32, verdict: UInt32, batch: Bool)] {
-        var result: [(UInt32, UInt32, Bool)] = []
-        let single = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT.rawValue)
-        let batch = UInt16(NFNL_SUBSYS_QUEUE << 8) | UInt16(NFQNL_MSG_VERDICT_BATCH.rawValue)
-        for datagram in sent {
-            var offset = 0
-            while offset + 16 <= datagram.count {
-                let length = Int(datagram[offset]) | Int(datagram[offset + 1]) << 8
-                let type = UInt16(datagram[offset + 4]) | UInt16(datagram[offset + 5]) << 8
-                guard length >= 16 else { break }
-                if type == single || type == batch {
-                    // The first attribute is NFQA_VERDICT_HDR: be32 verdict, be32 id.
-                    let body = offset + 24
-                    let verdict = datagram[body..<(body + 4)].reduce(0) { $0 << 8 | UInt32($1) }
-                    let id = datagram[(body + 4)..<(body + 8)].reduce(0) { $0 << 8 | UInt32($1) }
-                    result.append((id, verdict, type == batch))
-                }
-                offset += (length + 3) & ~3
-            }
-        }
-        return result
+        sentVerdicts.map { ($0.id, $0.verdict, $0.batch) }
     }
 }
 
@@ -127,7 +60,7 @@ struct Harness {
     let directory: String
     let rulesPath: String
     let logPath: String
-    let socket = ScriptedSocket()
+    let socket = ScriptedSocket(acknowledgesFirst: true)
     let signals = ScriptedSignals()
     let clock = ManualClock()
     let interfaces = FixedInterfaces()

@@ -34,6 +34,27 @@ import Glibc
     }
 }
 
+@Suite struct WriteAllTests {
+    @Test func writesEverythingThroughAPipe() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let bytes: [UInt8] = Array("hello, world\n".utf8)
+        let result = bytes.withUnsafeBytes { SystemCall.writeAll(ends[1], $0) }
+        close(ends[1])
+        #expect(result.written == bytes.count && result.failure == nil)
+        var back = [UInt8](repeating: 0, count: 64)
+        let count = back.withUnsafeMutableBytes { read(ends[0], $0.baseAddress, $0.count) }
+        #expect(Array(back[0..<count]) == bytes)
+    }
+
+    @Test func reportsTheErrnoAndWhatWasWritten() {
+        let bytes: [UInt8] = [1, 2, 3]
+        let result = bytes.withUnsafeBytes { SystemCall.writeAll(-1, $0) }
+        #expect(result.written == 0 && result.failure == .badFileDescriptor)
+    }
+}
+
 @Suite struct WholeFileTests {
     @Test func readsSmallKernelFilesAndCapsTheRest() throws {
         let text = try WholeFile.read("/proc/self/status")
