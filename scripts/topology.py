@@ -10,6 +10,9 @@ veth, route and iptables rule) whatever state `up()` reached.
 
 Usable as a module (the pytest integration tests) or as a command:
     topology.py up PREFIX | down PREFIX | queue PREFIX QUEUE
+
+IPv6 beside it (`add_ipv6()`): fd99:1::2 -- fd99:1::1 firewall fd99:2::1 -- fd99:2::2, with
+`nodad` addresses and, unless Neighbour Discovery is under test, static neighbours.
 """
 import subprocess
 import sys
@@ -18,6 +21,10 @@ CLIENT_IP = "10.99.1.2"
 FIREWALL_CLIENT_IP = "10.99.1.1"
 FIREWALL_SERVER_IP = "10.99.2.1"
 SERVER_IP = "10.99.2.2"
+CLIENT_IP6 = "fd99:1::2"
+FIREWALL_CLIENT_IP6 = "fd99:1::1"
+FIREWALL_SERVER_IP6 = "fd99:2::1"
+SERVER_IP6 = "fd99:2::2"
 
 
 class Topology:
@@ -56,6 +63,30 @@ class Topology:
     def queue_all(self, queue=0):
         """Sends everything the firewall forwards to NFQUEUE `queue` (no bypass: fail closed)."""
         self.exec(self.firewall, "iptables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+
+    def add_ipv6(self, static_neighbours=True):
+        """IPv6 addresses (/64, nodad: usable at once), default routes through the firewall,
+        forwarding on; with `static_neighbours`, permanent neighbour entries on both links so
+        that no Neighbour Solicitation is needed (and none reaches a queue)."""
+        links = [(self.client, "eth0", CLIENT_IP6, self.firewall, "c0", FIREWALL_CLIENT_IP6),
+                 (self.server, "eth0", SERVER_IP6, self.firewall, "s0", FIREWALL_SERVER_IP6)]
+        for host, host_dev, host_ip, fw, fw_dev, fw_ip in links:
+            run("ip", "-n", host, "addr", "add", f"{host_ip}/64", "dev", host_dev, "nodad")
+            run("ip", "-n", fw, "addr", "add", f"{fw_ip}/64", "dev", fw_dev, "nodad")
+            run("ip", "-n", host, "-6", "route", "add", "default", "via", fw_ip)
+            if static_neighbours:
+                run("ip", "-n", host, "neigh", "replace", fw_ip, "lladdr", self.mac(fw, fw_dev), "dev", host_dev, "nud", "permanent")
+                run("ip", "-n", fw, "neigh", "replace", host_ip, "lladdr", self.mac(host, host_dev), "dev", fw_dev, "nud", "permanent")
+        self.exec(self.firewall, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+        return self
+
+    def queue_all6(self, queue=0):
+        """Sends every IPv6 packet the firewall forwards to NFQUEUE `queue` (fail closed)."""
+        self.exec(self.firewall, "ip6tables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+
+    def mac(self, ns, dev):
+        """The link-layer address of `dev` in `ns`."""
+        return run("ip", "-n", ns, "-br", "link", "show", dev).stdout.split()[2]
 
     def down(self):
         """Removes every namespace of this topology; quiet about ones that do not exist."""
