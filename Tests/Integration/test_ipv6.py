@@ -152,6 +152,8 @@ def test_a_host_under_ipv6_host_rules_keeps_neighbour_discovery_path_mtu_and_tcp
         topology.exec(fw, "ip6tables", "-A", chain, direction, "c0", "-j", "NFQUEUE", "--queue-num", "0")
     rules = tmp_path / "host.rules"
     rules.write_text(HOST_RULES.read_text().replace("log drops", "log all"))
+    (tmp_path / "include").mkdir()
+    (tmp_path / "include" / "ipv6-icmp.rules").write_text((ROOT / "rules" / "include" / "ipv6-icmp.rules").read_text())
     f = start_filter(rules)
     background(topology, fw, "tcp-server6", "22", "2222")
 
