@@ -16,8 +16,8 @@
                                            the kernel fills in only the total length and header checksum)
     nettool.py tcp-sink PORT               read each connection to its end, answer its SHA-256, forever
     nettool.py tcp-bulk HOST PORT BYTES SECS  send BYTES seeded pseudo-random bytes; print "<sha256> <reply>"
-    nettool.py tcp-server6 PORT...         tcp-server on IPv6 (::)
-    nettool.py udp-echo6 PORT              udp-echo on IPv6 (::)
+    nettool.py tcp-server6 PORT...         tcp-server on IPv6 only (::, IPV6_V6ONLY: beside a tcp-server)
+    nettool.py udp-echo6 PORT              udp-echo on IPv6 only (::)
     nettool.py eth-send IFACE DST_MAC ETHERTYPE HEX...  send each payload in one Ethernet frame, as written
     nettool.py sniff-hex6 IFACE OUTFILE    append each IPv6 packet received, as one line of hex
 
@@ -44,6 +44,8 @@ def tcp_server(ports, af=socket.AF_INET):
     for port in ports:
         s = socket.socket(af, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if af == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # beside an IPv4 server on the same port
         s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", int(port)))
         s.listen(16)
         listeners.append(s)
@@ -58,6 +60,8 @@ def tcp_server(ports, af=socket.AF_INET):
 
 def udp_echo(port, af=socket.AF_INET):
     s = socket.socket(af, socket.SOCK_DGRAM)
+    if af == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", int(port)))
     print("listening", flush=True)
     while True:

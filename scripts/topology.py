@@ -9,7 +9,7 @@ concurrent runs never collide, and `down()` removes every namespace (and with it
 veth, route and iptables rule) whatever state `up()` reached.
 
 Usable as a module (the pytest integration tests) or as a command:
-    topology.py up PREFIX | down PREFIX | queue PREFIX QUEUE
+    topology.py up PREFIX | down PREFIX | queue PREFIX QUEUE | ipv6 PREFIX [nd] | queue6 PREFIX QUEUE
 
 IPv6 beside it (`add_ipv6()`): fd99:1::2 -- fd99:1::1 firewall fd99:2::1 -- fd99:2::2, with
 `nodad` addresses and, unless Neighbour Discovery is under test, static neighbours.
@@ -115,12 +115,16 @@ def run(*argv, **kwargs):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 3 or sys.argv[1] not in ("up", "down", "queue"):
-        sys.exit("usage: topology.py up PREFIX | down PREFIX | queue PREFIX QUEUE")
+    if len(sys.argv) < 3 or sys.argv[1] not in ("up", "down", "queue", "ipv6", "queue6"):
+        sys.exit("usage: topology.py up PREFIX | down PREFIX | queue PREFIX QUEUE | ipv6 PREFIX [nd] | queue6 PREFIX QUEUE")
     topology = Topology(sys.argv[2])
     if sys.argv[1] == "up":
         topology.up()
     elif sys.argv[1] == "queue":
         topology.queue_all(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    elif sys.argv[1] == "ipv6":   # "nd": no static neighbours, neighbour discovery for real
+        topology.add_ipv6(static_neighbours=sys.argv[3:4] != ["nd"])
+    elif sys.argv[1] == "queue6":
+        topology.queue_all6(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     else:
         topology.down()

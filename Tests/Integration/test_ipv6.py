@@ -49,7 +49,8 @@ def test_tcp_udp_and_ping_pass_both_ways_beside_ipv4(dual, start_filter, tmp_pat
     rules = tmp_path / "dual.rules"
     rules.write_text(FORWARD_RULES)
     f = start_filter(rules)
-    background(dual, dual.server, "tcp-server6", "8080", "9999")   # :: also takes IPv4 (bindv6only 0)
+    background(dual, dual.server, "tcp-server6", "8080", "9999")
+    background(dual, dual.server, "tcp-server", "8080")
     background(dual, dual.server, "udp-echo6", "5353")
 
     assert nettool(dual, dual.client, "tcp-connect", SERVER_IP6, "8080", "3") == "connected hello"
@@ -204,8 +205,10 @@ def test_replay_of_a_dual_stack_capture_has_no_false_drops(topology, portcullis_
              for iface, path in (("c0", captures["ethernet"]), ("any", captures["cooked"]))]
     for dump in dumps:
         dump.stderr.readline()   # "listening on ...": capturing from here on
-    background(topology, topology.server, "tcp-server6", "8080")
-    background(topology, topology.server, "udp-echo6", "5353")
+    for server in ("tcp-server6", "tcp-server"):
+        background(topology, topology.server, server, "8080")
+    for server in ("udp-echo6", "udp-echo"):
+        background(topology, topology.server, server, "5353")
     for host in (SERVER_IP6, SERVER_IP):
         assert nettool(topology, topology.client, "tcp-connect", host, "8080", "3") == "connected hello"
         assert nettool(topology, topology.client, "udp-ask", host, "5353", "3") == "reply ping-udp"
