@@ -193,6 +193,7 @@ struct ParserState {
     /// `accept fragments`, `accept ip-options LIST`, or a rule.
     mutating func parseRuleOrAllowance() throws(ParseFailure) -> StatementSyntax {
         let next = peek().kind
+        if next == .keyword(.ipv6Headers) { return try parseIPv6Headers() }
         guard next == .keyword(.fragments) || next == .keyword(.ipOptions) else { return .rule(try parseRule()) }
         let action = try parseAction(expected: .statement)
         guard action.value == .accept else {
@@ -210,6 +211,7 @@ struct ParserState {
         let action = try parseAction(expected: .statement)
         var log: SourceRange?
         if current.kind == .keyword(.log) { log = advance().range }
+        let family = parseFamily()
         let proto = try parseProtocol()
         var source: EndpointSyntax?
         var destination: EndpointSyntax?
@@ -253,9 +255,11 @@ struct ParserState {
                 throw failure(otherwise: .trailingTokens(found: current.foundDescription))
             }
         }
-        return RuleSyntax(
+        var rule = RuleSyntax(
             action: action, log: log, proto: proto, source: source, destination: destination,
             options: options, label: label, range: range(from: action.range.start))
+        rule.family = family
+        return rule
     }
 
     mutating func parseProtocol() throws(ParseFailure) -> ProtocolSyntax {
@@ -264,6 +268,7 @@ struct ParserState {
         case .keyword(.tcp): proto = .tcp
         case .keyword(.udp): proto = .udp
         case .keyword(.icmp): proto = .icmp
+        case .keyword(.icmp6), .keyword(.ipv6ICMP): proto = .icmpv6
         case .keyword(.igmp): proto = .igmp
         case .keyword(.esp): proto = .esp
         case .keyword(.any): proto = nil
@@ -328,6 +333,8 @@ struct ParserState {
         case .identifier:
             advance()
             return ItemSyntax(kind: .name(token.text), range: token.range)
+        case .address where token.text.contains(":"):
+            return try parseIPv6Item()
         case .address where !token.text.hasPrefix("0x"):
             advance()
             guard let address = IPv4Address(Substring(token.text)) else {
