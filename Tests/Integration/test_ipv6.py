@@ -230,3 +230,21 @@ def test_replay_of_a_dual_stack_capture_has_no_false_drops(topology, portcullis_
         assert ipv4 >= 12 and ipv6 >= 14, f"{kind}: {summary}"
         assert summary["dropped"].startswith("0 "), f"{kind}: a false drop: {result.stdout}"
         assert summary["ipv6"] == f"{ipv6} (accepted {ipv6}, dropped 0)"
+
+
+def test_run_capture_writes_both_families_to_one_raw_ip_file(dual, start_filter, tmp_path):
+    from pcaps import LINKTYPE_RAW, read_pcap
+    rules = tmp_path / "dual.rules"
+    rules.write_text(FORWARD_RULES)
+    capture = tmp_path / "all.pcap"
+    f = start_filter(rules, extra=["--capture", "all", "--capture-file", str(capture)])
+    background(dual, dual.server, "tcp-server", "8080")
+    assert ping6(dual, dual.client, SERVER_IP6)
+    assert nettool(dual, dual.client, "tcp-connect", SERVER_IP, "8080", "3") == "connected hello"
+    assert f.stop() == 0
+    linktype, records = read_pcap(capture.read_bytes())
+    assert linktype == LINKTYPE_RAW
+    versions = [data[0] >> 4 for _s, _m, data, _l in records]
+    assert versions.count(6) == 2 and versions.count(4) >= 3, versions
+    request = next(data for _s, _m, data, _l in records if data[0] >> 4 == 6)
+    assert request[6] == 58 and request[40] == 128 and request[8:24] == p6.addr(CLIENT_IP6)
