@@ -18,6 +18,11 @@ CLIENT_IP = "10.99.1.2"
 FIREWALL_CLIENT_IP = "10.99.1.1"
 FIREWALL_SERVER_IP = "10.99.2.1"
 SERVER_IP = "10.99.2.2"
+# IPv6 addressing, added by `add_ipv6()` (unique local addresses, RFC 4193).
+CLIENT_IP6 = "fd99:1::2"
+FIREWALL_CLIENT_IP6 = "fd99:1::1"
+FIREWALL_SERVER_IP6 = "fd99:2::1"
+SERVER_IP6 = "fd99:2::2"
 
 
 class Topology:
@@ -52,6 +57,21 @@ class Topology:
             self.down()
             raise
         return self
+
+    def add_ipv6(self):
+        """Adds the IPv6 addresses (`nodad`: usable at once, no duplicate address detection
+        wait), default routes and IPv6 forwarding to a topology that is `up()`."""
+        for ns, dev, ip in ((self.client, "eth0", CLIENT_IP6), (self.firewall, "c0", FIREWALL_CLIENT_IP6),
+                            (self.firewall, "s0", FIREWALL_SERVER_IP6), (self.server, "eth0", SERVER_IP6)):
+            run("ip", "-n", ns, "-6", "addr", "add", f"{ip}/64", "dev", dev, "nodad")
+        run("ip", "-n", self.client, "-6", "route", "add", "default", "via", FIREWALL_CLIENT_IP6)
+        run("ip", "-n", self.server, "-6", "route", "add", "default", "via", FIREWALL_SERVER_IP6)
+        self.exec(self.firewall, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+        return self
+
+    def queue_all_ipv6(self, queue=0):
+        """As `queue_all`, for the IPv6 packets the firewall forwards (ip6tables)."""
+        self.exec(self.firewall, "ip6tables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
 
     def queue_all(self, queue=0):
         """Sends everything the firewall forwards to NFQUEUE `queue` (no bypass: fail closed)."""
