@@ -120,7 +120,7 @@ extension ParserState {
         guard hasPorts else { return (address, nil) }
         if case .v6 = address, !bracketed {
             // `fd00::1:22` would be an address: a port needs the brackets.
-            throw failure(otherwise: .expected(.bracketedAddress, found: "'\(token.text)'"))
+            throw ParseFailure(message: .expected(.bracketedAddress, found: "'\(token.text)'"), position: token.range.start)
         }
         guard current.kind == .colon else { throw failure(otherwise: .expected(.port, found: current.foundDescription)) }
         advance()

@@ -1,6 +1,6 @@
 /// A set of numbers stored as sorted, disjoint, non-adjacent closed intervals.
 ///
-/// Every rule field compiles to one (addresses as 32-bit numbers, ports, flag bytes, ...), so
+/// Every rule field compiles to one (addresses as 128-bit keys, see `AddressKey`; ports, flag bytes, ...), so
 /// one small algebra — union, intersection, difference, complement — serves matching, the
 /// per-field index and the exact shadowing analysis alike.
 public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
@@ -14,9 +14,9 @@ public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
         let sorted = ranges.sorted { $0.lowerBound < $1.lowerBound }
         var merged: [ClosedRange<UInt128>] = []
         merged.reserveCapacity(sorted.count)
-        // Values stay far below UInt128.max (the widest field is 32 bits), so `+ 1` cannot overflow.
         for range in sorted {
-            if let last = merged.last, range.lowerBound <= last.upperBound + 1 {
+            // Address keys reach UInt128.max, where `+ 1` would overflow.
+            if let last = merged.last, last.upperBound == .max || range.lowerBound <= last.upperBound + 1 {
                 merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
             } else {
                 merged.append(range)

@@ -167,9 +167,10 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(event.summary == nil)
     }
 
-    @Test func notIPv4HasNoSummary() {
+    @Test func neitherIPv4NorIPv6HasNoSummary() {
+        // Version 5: neither family (version 6 goes to the IPv6 decoder, EngineIPv6Tests).
         var packet = Packets.tcp()
-        packet[0] = 0x65
+        packet[0] = 0x55
         let (result, event) = siteEngine().judge(packet)
         #expect(result == .drop)
         #expect(event.decodeError?.reason == .badVersion)

@@ -17,7 +17,7 @@ PREEXISTING6 = ["-A", "FORWARD", "-p", "udp", "-m", "udp", "--dport", "9", "-j",
 def fw(topology):
     """IPv6 on the topology, no NFQUEUE rule in either family, one unrelated ip6tables rule."""
     topology.exec(topology.firewall, "iptables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0")
-    topology.add_ipv6()
+    topology.add_ipv6(static_neighbours=True)
     topology.exec(topology.firewall, "ip6tables", *PREEXISTING6)
     return topology
 

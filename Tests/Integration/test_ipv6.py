@@ -31,8 +31,8 @@ accept tcp from 10.99.2.2 port 8080               label "web4 replies"
 def dual(topology):
     """The topology with IPv6 beside IPv4 (static neighbours) and both families' FORWARD
     traffic on queue 0."""
-    topology.add_ipv6()
-    topology.queue_all6(0)
+    topology.add_ipv6(static_neighbours=True)
+    topology.queue_all_ipv6(0)
     return topology
 
 

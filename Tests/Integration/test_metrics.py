@@ -65,8 +65,8 @@ def test_metrics_file_is_valid_exposition_with_live_values(topology, start_filte
 
 def test_metrics_count_each_family(topology, start_filter, tmp_path):
     from topology import SERVER_IP6
-    topology.add_ipv6()
-    topology.queue_all6(0)
+    topology.add_ipv6(static_neighbours=True)
+    topology.queue_all_ipv6(0)
     rules = tmp_path / "m.rules"
     rules.write_text('policy drop\naccept icmp label "ping"\naccept icmp6 type { echo-request, echo-reply } label "ping6"\n')
     path = tmp_path / "portcullis.prom"

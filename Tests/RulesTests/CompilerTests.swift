@@ -43,7 +43,7 @@ private func compile(_ source: String) -> Program {
     #expect(rule.match[.proto] == nil)
     #expect(rule.log)
     #expect(rule.match[.source] == nil)
-    #expect(rule.match[.destination] == ValueSet([0x0A00_0000...0x0A00_00FF]))
+    #expect(rule.match[.destination] == ValueSet([AddressKey.key(IPv4Address(10, 0, 0, 0))...AddressKey.key(IPv4Address(10, 0, 0, 255))]))
     #expect(rule.match[.sourcePort] == nil && rule.match[.destinationPort] == nil)
     #expect(rule.location == SourceLocation(file: "k.rules", line: 1, column: 3))
 }
