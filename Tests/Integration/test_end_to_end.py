@@ -167,7 +167,7 @@ def test_sigterm_unbinds_and_writes_stop_with_counters(topology, start_filter, p
     assert start["version"] and start["pid"] == flt.process.pid  # ip netns exec execs in place
     assert start["rules_file"] == str(DEMO_RULES) and len(start["ruleset"]) == 64
     # The start-up self-test ran: known answers, and every rule probed at both ends + 256 random.
-    assert start["self_test"] == {"passed": True, "known_answers": 5, "rule_probes": 6 * 2 + 256}
+    assert start["self_test"] == {"passed": True, "known_answers": 9, "rule_probes": 6 * 2 + 256}
     # The queue was unbound: a new process can bind it at once.
     flt2 = start_filter(DEMO_RULES, log_name="again.jsonl")
     assert ping(topology)
