@@ -56,12 +56,23 @@ public final class Engine {
         return (outcome, event)
     }
 
+    /// The version nibble chooses the family's decoder, as `IPDatagram` does: 6 goes to IPv6,
+    /// anything else to IPv4 (which refuses what is not version 4).
     private func decide(_ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata, event: inout VerdictEvent) -> Outcome {
-        let datagram: IPDatagram
+        if let first = bytes.first, first >> 4 == 6 {
+            return decide(IPv6Datagram.self, bytes, metadata: metadata, event: &event)
+        }
+        return decide(Datagram.self, bytes, metadata: metadata, event: &event)
+    }
+
+    private func decide<D: JudgedDatagram>(
+        _ family: D.Type, _ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata, event: inout VerdictEvent
+    ) -> Outcome {
+        let datagram: D
         do {
             // The ruleset's `accept fragments` / `accept ip-options { ... }` / `accept ipv6-headers
-            // { ... }` directives. The version nibble chooses the family's decoder.
-            datagram = try IPDatagram(parsing: bytes.bytes, context: metadata.context, options: program.decodeOptions)
+            // { ... }` directives.
+            datagram = try D(parsing: bytes.bytes, context: metadata.context, options: program.decodeOptions)
         } catch {
             event.reason = .decode
             event.decodeError = error
@@ -99,8 +110,8 @@ public final class Engine {
     /// Emits the packet from its decoded form. Identical bytes need no payload in the
     /// verdict; different bytes are sent so that nothing unparsed rides through, and the
     /// event names what changed (Wire's normalizations).
-    private func rebuild(
-        _ datagram: IPDatagram, original: UnsafeRawBufferPointer, context: PacketContext,
+    private func rebuild<D: JudgedDatagram>(
+        _ datagram: D, original: UnsafeRawBufferPointer, context: PacketContext,
         event: inout VerdictEvent
     ) -> Outcome {
         // Wire guarantees that a datagram with nothing to normalize emits exactly the bytes it was
@@ -130,7 +141,7 @@ public final class Engine {
         return .acceptRebuilt(UnsafeRawBufferPointer(out))
     }
 
-    private func emit(_ datagram: IPDatagram, original: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, mode: ChecksumMode) {
+    private func emit<D: JudgedDatagram>(_ datagram: D, original: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, mode: ChecksumMode) {
         var span = out.mutableBytes
         datagram.emit(payloadFrom: original.bytes, into: &span, transportChecksum: mode)
     }
@@ -154,28 +165,24 @@ extension Engine {
     /// What the rules see of a decoded packet of either family and of what the kernel said
     /// about it. For IPv6: the protocol is the last next header of the chain, the destination
     /// the header's field (not a routing header's final one), `ttl` the hop limit.
-    static func fields(of datagram: IPDatagram, metadata: PacketMetadata) -> PacketFields {
+    static func fields<D: JudgedDatagram>(of datagram: D, metadata: PacketMetadata) -> PacketFields {
         PacketFields(
-            proto: datagram.proto, source: datagram.source, destination: datagram.destination,
+            proto: datagram.judgedProto, source: datagram.judgedSource, destination: datagram.judgedDestination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
             inInterface: metadata.inInterfaceName, outInterface: metadata.outInterfaceName,
-            tcpFlags: tcpFlags(of: datagram), icmpType: datagram.icmpType, icmpCode: datagram.icmpCode,
-            connectionState: metadata.connectionState, length: UInt32(truncatingIfNeeded: datagram.length),
-            ttl: datagram.hopLimit, mark: metadata.mark
+            tcpFlags: datagram.judgedTCPFlags, icmpType: datagram.icmpType, icmpCode: datagram.icmpCode,
+            connectionState: metadata.connectionState, length: datagram.judgedLength,
+            ttl: datagram.judgedHopLimit, mark: metadata.mark
         )
     }
 
-    static func summary(of datagram: IPDatagram) -> PacketSummary {
+    static func summary<D: JudgedDatagram>(of datagram: D) -> PacketSummary {
         PacketSummary(
-            proto: datagram.proto, source: datagram.source, destination: datagram.destination,
+            proto: datagram.judgedProto, source: datagram.judgedSource, destination: datagram.judgedDestination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
-            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: tcpFlags(of: datagram),
-            ttl: datagram.hopLimit
+            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: datagram.judgedTCPFlags,
+            ttl: datagram.judgedHopLimit
         )
-    }
-
-    static func tcpFlags(of datagram: IPDatagram) -> UInt8? {
-        datagram.tcpHeader.map { UInt8(truncatingIfNeeded: $0.flags.rawValue) }
     }
 
     /// What a packet that failed to decode claims about itself, for the log only: the
