@@ -232,7 +232,7 @@ private struct CheckerState {
                 valid = false
             }
             guard let port = endpoint.port else { continue }
-            if proto != .tcp && proto != .udp {
+            if proto != .tcp && proto != .udp && proto != .sctp {
                 report(.portNeedsTCPOrUDP, at: port.range.start)
                 valid = false
             }

@@ -72,7 +72,7 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any')"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any')"
                 case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"
                 case .prefixLength: "a prefix length (0-32)"
                 case .port: "a port number (0-65535)"
@@ -198,7 +198,7 @@ extension Diagnostic {
             case .duplicateDirective(let keyword, let firstLine):
                 "duplicate '\(keyword.rawValue)' directive (first given on line \(firstLine))"
             case .portNeedsTCPOrUDP:
-                "port needs tcp or udp"
+                "port needs tcp, udp or sctp"
             case .flagsNeedTCP:
                 "flags needs tcp"
             case .optionNeedsICMP(let keyword):

@@ -9,7 +9,7 @@ import Wire
 /// `PROTO SRC[:PORT] -> DST[:PORT]` then options in any order, each at most once: `flags`
 /// (TCP; default none set), `type` and `code` (ICMP; default echo-request, code 0), `in`,
 /// `out`, `state`, `ttl` (default 64), `length` (default: the headers' length), `mark`
-/// (default 0). TCP and UDP need both ports; ICMP has none.
+/// (default 0). TCP, UDP and SCTP need both ports; the other protocols have none.
 public enum PacketDescription {
     public static func parse(_ text: String) -> Result<PacketFields, Diagnostic> {
         var parser = ParserState(source: text, file: "packet")
@@ -28,7 +28,7 @@ extension ParserState {
         guard let ipProtocol = proto.proto else {
             throw ParseFailure(message: .expected(.proto, found: "'any'"), position: proto.range.start)
         }
-        let hasPorts = ipProtocol == .tcp || ipProtocol == .udp
+        let hasPorts = ipProtocol == .tcp || ipProtocol == .udp || ipProtocol == .sctp
         let (source, sourcePort) = try parsePacketEndpoint(hasPorts: hasPorts)
         guard current.kind == .arrow else { throw failure(otherwise: .expected(.arrow, found: current.foundDescription)) }
         advance()

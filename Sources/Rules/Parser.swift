@@ -266,6 +266,9 @@ struct ParserState {
         case .keyword(.icmp): proto = .icmp
         case .keyword(.igmp): proto = .igmp
         case .keyword(.esp): proto = .esp
+        case .keyword(.ah): proto = .ah
+        case .keyword(.vrrp): proto = .vrrp
+        case .keyword(.sctp): proto = .sctp
         case .keyword(.any): proto = nil
         default: throw failure(expected: .proto)
         }

@@ -103,6 +103,9 @@ func protocolName(_ proto: IPProtocol) -> String {
     case .icmp: "icmp"
     case .igmp: "igmp"
     case .esp: "esp"
+    case .ah: "ah"
+    case .vrrp: "vrrp"
+    case .sctp: "sctp"
     default: "\(proto.rawValue)"
     }
 }
