@@ -49,6 +49,6 @@ import Wire
 
     @Test func portOnIGMPIsAnError() {
         let diagnostics = Program.load(source: "accept igmp to any port 1\n", file: "igmp.rules").diagnostics
-        #expect(diagnostics.map(\.description) == ["igmp.rules:1:20: error: port needs tcp or udp"])
+        #expect(diagnostics.map(\.description) == ["igmp.rules:1:20: error: port needs tcp, udp or sctp"])
     }
 }

@@ -20,11 +20,11 @@ private func check(_ source: String) -> [String] {
     ])
 }
 
-@Test(arguments: ["icmp", "any"])
+@Test(arguments: ["icmp", "any", "igmp", "esp", "ah", "vrrp"])
 func portNeedsTCPOrUDP(proto: String) {
     #expect(check("accept \(proto) from any port 1 to any port 22") == [
-        "c.rules:1:\(18 + proto.count): error: port needs tcp or udp",
-        "c.rules:1:\(32 + proto.count): error: port needs tcp or udp",
+        "c.rules:1:\(18 + proto.count): error: port needs tcp, udp or sctp",
+        "c.rules:1:\(32 + proto.count): error: port needs tcp, udp or sctp",
     ])
 }
 
@@ -58,10 +58,15 @@ func portNeedsTCPOrUDP(proto: String) {
     ])
 }
 
+/// SCTP has ports like TCP and UDP (RFC 9260 §3.1).
+@Test func sctpTakesPorts() {
+    #expect(check("accept sctp from any port 1024-65535 to any port 2905") == [])
+}
+
 @Test func checkerKeepsSourceOrderAcrossKinds() {
     // A rule with an error is left out of the shadowing analysis: one message per mistake.
     #expect(check("accept any\npolicy drop\naccept icmp to any port 7\npolicy accept") == [
-        "c.rules:3:20: error: port needs tcp or udp",
+        "c.rules:3:20: error: port needs tcp, udp or sctp",
         "c.rules:4:1: error: duplicate 'policy' directive (first given on line 2)",
     ])
 }
