@@ -201,6 +201,7 @@ private struct CheckerState {
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
+        if let warning = result.igmpWithoutRouterAlert() { result.diagnostics.append(warning) }
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 

@@ -60,6 +60,7 @@ extension Diagnostic {
         case duplicateRule(of: RuleReference)
         case flagsNeverSet(String)
         case shadowingNotAnalyzed(rules: Int, budget: Int)
+        case igmpWithoutRouterAlert
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
@@ -128,7 +129,7 @@ extension Diagnostic {
         public var severity: Severity {
             switch self {
             case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet,
-                 .shadowingNotAnalyzed, .tooManyWarnings:
+                 .shadowingNotAnalyzed, .igmpWithoutRouterAlert, .tooManyWarnings:
                 .warning
             default:
                 .error
@@ -245,6 +246,9 @@ extension Diagnostic {
                     + "the analysis stops after \(budget) rule comparisons (duplicates and rules after a catch-all are still found)"
             case .flagsNeverSet(let text):
                 "flags \(text) asks for flags outside its mask; it can never match"
+            case .igmpWithoutRouterAlert:
+                "igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it (RFC 2236 §2, RFC 3376 §4), "
+                    + "so only IGMPv1 passes; add 'accept ip-options { router-alert }'"
             }
         }
     }

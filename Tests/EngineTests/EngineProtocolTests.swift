@@ -77,7 +77,7 @@ import Wire
     @Test func acceptAnyCoversThemAndOtherProtocolsDoNot() throws {
         for packet in [Self.ah(), Self.vrrp, Self.sctp(to: 9)] {
             #expect(try Self.verdict("accept any\n", packet).0 == "accept")
-            let (kind, event) = try Self.verdict("accept tcp\naccept udp\naccept icmp\naccept igmp\naccept esp\n", packet)
+            let (kind, event) = try Self.verdict("accept ip-options { router-alert }\naccept tcp\naccept udp\naccept icmp\naccept igmp\naccept esp\n", packet)
             #expect(kind == "drop" && event.reason == .policy)
         }
     }

@@ -89,3 +89,13 @@ func portNeedsTCPOrUDP(proto: String) {
     #expect(quick.contains { $0.contains("error") })
     #expect(quick.contains { $0.contains("unused") })
 }
+
+/// IGMPv2 and v3 carry the router alert option (RFC 2236 §2, RFC 3376 §4).
+@Test func acceptingIGMPWithoutRouterAlertWarns() {
+    #expect(check("accept tcp\naccept igmp from 10.1.0.0/24\naccept igmp") == [
+        "c.rules:2:1: warning: igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it "
+            + "(RFC 2236 §2, RFC 3376 §4), so only IGMPv1 passes; add 'accept ip-options { router-alert }'",
+    ])
+    #expect(check("accept ip-options { router-alert }\naccept igmp") == [])
+    #expect(check("accept any\ndrop igmp") == [])
+}
