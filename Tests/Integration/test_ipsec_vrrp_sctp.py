@@ -220,9 +220,12 @@ def test_vrrp_advertisements_on_input(topology, start_filter, tmp_path):
     no_vrrp.write_text("policy drop\nlog all\naccept udp\n")
     flt.stop()
     flt = start_filter(no_vrrp, log_name="no-vrrp.jsonl")
+    listener = vrrp_listener(topology)  # the group membership that lets VRRP reach INPUT
     assert nettool(topology, topology.client, "raw-ip", good[1].hex()) == "sent"
     dropped = flt.wait_for(lambda e: e.get("proto") == "VRRP")
+    listener.kill()
     assert dropped and dropped[0]["verdict"] == "drop" and dropped[0]["reason"] == "policy"
+    assert not listener.stdout.read().split(), "VRRP reached the socket without accept vrrp"
 
 
 def esp_supported(topology):
