@@ -102,6 +102,11 @@ def test_a_crafted_sctp_association_passes_by_port_and_bad_packets_do_not(topolo
     accepted = [e for e in verdicts(flt, "SCTP") if e["verdict"] == "accept"]
     assert len(accepted) == 6, accepted
     assert {(e["src_port"], e["dest_port"]) for e in accepted} == {(40000, 2905), (2905, 40000)}
+    # The flow hash counts SCTP ports as TCP and UDP ones (Community ID spec), checked independently.
+    communityid = pytest.importorskip("communityid", reason="scripts/deps installs the communityid package")
+    for event in accepted:
+        flow = communityid.FlowTuple.make_sctp(event["src_ip"], event["dest_ip"], event["src_port"], event["dest_port"])
+        assert event["community_id"] == communityid.CommunityID().calc(flow)
     decode = {e["decode_error"]["reason"]: e["decode_error"] for e in verdicts(flt, "SCTP") if e["reason"] == "decode"}
     assert set(decode) == set(refused), decode
     assert decode["bad-checksum"] == {"layer": "sctp", "field": "checksum", "offset": 28, "reason": "bad-checksum",
@@ -136,6 +141,8 @@ def test_ah_passes_unchanged_and_malformed_ah_does_not(topology, start_filter, t
         assert forwarded(datagram) not in arrived, reason
     accepted = [e for e in verdicts(flt, "AH") if e["verdict"] == "accept"]
     assert len(accepted) == 2 and [e.get("normalized") for e in accepted] == [None, ["ipv4_reserved_flag"]], accepted
+    communityid = pytest.importorskip("communityid", reason="scripts/deps installs the communityid package")
+    assert accepted[0]["community_id"] == communityid.CommunityID().calc(communityid.FlowTuple(51, CLIENT_IP, SERVER_IP))
     decode = {e["decode_error"]["reason"]: e["decode_error"] for e in verdicts(flt, "AH") if e["reason"] == "decode"}
     assert set(decode) == set(refused), decode
     assert (decode["bad-reserved"]["layer"], decode["bad-reserved"]["offset"]) == ("ah", 22)
