@@ -199,8 +199,8 @@ def malformed_packets(count, seed, src, dst):
         kind = rng.choice(["unknown-protocol", "tcp-short", "tcp-offset", "tcp-checksum", "udp-length",
                            "udp-checksum", "icmp-checksum", "icmp-type", "ip-options"])
         if kind == "unknown-protocol":
-            # Protocols without a decoder (IGMP and ESP have one: they are not unknown).
-            packet = ipv4(src, dst, rng.choice([0, 4, 41, 47, 51, 89, 103, 132, 253]), junk(rng.randrange(0, 40)))
+            # Protocols without a decoder (IGMP, ESP, AH, VRRP and SCTP have one: they are not unknown).
+            packet = ipv4(src, dst, rng.choice([0, 4, 41, 47, 89, 103, 253]), junk(rng.randrange(0, 40)))
         elif kind == "tcp-short":
             packet = ipv4(src, dst, 6, junk(rng.randrange(0, 20)))
         elif kind == "tcp-offset":

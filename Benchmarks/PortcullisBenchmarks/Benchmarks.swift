@@ -17,6 +17,7 @@ let benchmarks: @Sendable () -> Void = {
     engineBenchmarks()
     ipv6Benchmarks()
     protocolBenchmarks()
+    ahVRRPSCTPBenchmarks()
     // The rules benchmarks load up to 10,000 rules when they are registered (even when
     // filtered out): some 10^8 retains, which would take minutes under uprobes.
     if fixedIterations() == nil { rulesBenchmarks() }

@@ -83,11 +83,11 @@ public enum CommunityID {
     }
 
     /// The flow tuple's ports for a logged packet; `nil` when the packet's protocol has
-    /// ports (TCP, UDP) or ICMP type but they were not decoded — no honest hash exists then.
+    /// ports (TCP, UDP, SCTP) or ICMP type but they were not decoded — no honest hash exists then.
     /// `.some(nil)` is a protocol without ports.
     static func ports(of summary: PacketSummary) -> Ports?? {
         switch summary.proto {
-        case .tcp, .udp:
+        case .tcp, .udp, .sctp:
             guard let source = summary.sourcePort, let destination = summary.destinationPort else { return nil }
             return .some(Ports(source: source, destination: destination))
         case .icmp, .icmpv6:

@@ -112,6 +112,9 @@ extension DecodeError.Layer {
         case .icmpv6: "icmpv6"
         case .igmp: "igmp"
         case .esp: "esp"
+        case .ah: "ah"
+        case .vrrp: "vrrp"
+        case .sctp: "sctp"
         }
     }
 }

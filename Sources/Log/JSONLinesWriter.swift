@@ -308,6 +308,9 @@ public final class JSONLinesWriter {
         case .icmpv6: buffer.field("proto", "IPv6-ICMP" as StaticString)
         case .igmp: buffer.field("proto", "IGMP" as StaticString)
         case .esp: buffer.field("proto", "ESP" as StaticString)
+        case .ah: buffer.field("proto", "AH" as StaticString)
+        case .vrrp: buffer.field("proto", "VRRP" as StaticString)
+        case .sctp: buffer.field("proto", "SCTP" as StaticString)
         default: buffer.field("proto", summary.proto.rawValue)
         }
         if let type = summary.icmpType { buffer.field("icmp_type", type) }

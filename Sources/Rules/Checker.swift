@@ -205,6 +205,7 @@ struct CheckerState {
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
+        if let warning = result.igmpWithoutRouterAlert() { result.diagnostics.append(warning) }
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 
@@ -237,7 +238,7 @@ struct CheckerState {
                 valid = false
             }
             guard let port = endpoint.port else { continue }
-            if proto != .tcp && proto != .udp {
+            if proto != .tcp && proto != .udp && proto != .sctp {
                 report(.portNeedsTCPOrUDP, at: port.range.start)
                 valid = false
             }

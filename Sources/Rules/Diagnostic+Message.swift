@@ -62,6 +62,7 @@ extension Diagnostic {
         case ipv6(IPv6Message)
         case flagsNeverSet(String)
         case shadowingNotAnalyzed(rules: Int, budget: Int)
+        case igmpWithoutRouterAlert
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
@@ -75,7 +76,7 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp' or 'any')"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any')"
                 case .address: "an address ('any', a.b.c.d, a.b.c.d/n, an IPv6 address or network)"
                 case .prefixLength: "a prefix length (0-32, or 0-128 for IPv6)"
                 case .port: "a port number (0-65535)"
@@ -135,7 +136,7 @@ extension Diagnostic {
         public var severity: Severity {
             switch self {
             case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet,
-                 .shadowingNotAnalyzed, .tooManyWarnings:
+                 .shadowingNotAnalyzed, .igmpWithoutRouterAlert, .tooManyWarnings:
                 .warning
             case .ipv6(let message):
                 message.severity
@@ -207,7 +208,7 @@ extension Diagnostic {
             case .duplicateDirective(let keyword, let firstLine):
                 "duplicate '\(keyword.rawValue)' directive (first given on line \(firstLine))"
             case .portNeedsTCPOrUDP:
-                "port needs tcp or udp"
+                "port needs tcp, udp or sctp"
             case .flagsNeedTCP:
                 "flags needs tcp"
             case .optionNeedsICMP(let keyword):
@@ -256,6 +257,9 @@ extension Diagnostic {
                 message.description
             case .flagsNeverSet(let text):
                 "flags \(text) asks for flags outside its mask; it can never match"
+            case .igmpWithoutRouterAlert:
+                "igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it (RFC 2236 §2, RFC 3376 §4), "
+                    + "so only IGMPv1 passes; add 'accept ip-options { router-alert }'"
             }
         }
     }

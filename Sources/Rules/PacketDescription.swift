@@ -11,9 +11,9 @@ import Wire
 /// `PROTO SRC[:PORT] -> DST[:PORT]` then options in any order, each at most once: `flags`
 /// (TCP; default none set), `type` and `code` (ICMP or ICMPv6; default echo-request, code 0),
 /// `in`, `out`, `state`, `ttl` (the hop limit for IPv6; default 64), `length` (default: the
-/// headers' length), `mark` (default 0). TCP and UDP need both ports; ICMP has none. An IPv6
-/// address with a port is written in brackets (RFC 5952 §6), `[fd00::1]:22`; both addresses
-/// are of one family.
+/// headers' length), `mark` (default 0). TCP, UDP and SCTP need both ports; the other protocols
+/// have none. An IPv6 address with a port is written in brackets (RFC 5952 Â§6), `[fd00::1]:22`;
+/// both addresses are of one family.
 public enum PacketDescription {
     public static func parse(_ text: String) -> Result<PacketFields, Diagnostic> {
         var parser = ParserState(source: text, file: "packet")
@@ -32,7 +32,7 @@ extension ParserState {
         guard let ipProtocol = proto.proto else {
             throw ParseFailure(message: .expected(.proto, found: "'any'"), position: proto.range.start)
         }
-        let hasPorts = ipProtocol == .tcp || ipProtocol == .udp
+        let hasPorts = ipProtocol == .tcp || ipProtocol == .udp || ipProtocol == .sctp
         let (source, sourcePort) = try parsePacketEndpoint(hasPorts: hasPorts)
         guard current.kind == .arrow else { throw failure(otherwise: .expected(.arrow, found: current.foundDescription)) }
         advance()

@@ -271,6 +271,9 @@ struct ParserState {
         case .keyword(.icmp6), .keyword(.ipv6ICMP): proto = .icmpv6
         case .keyword(.igmp): proto = .igmp
         case .keyword(.esp): proto = .esp
+        case .keyword(.ah): proto = .ah
+        case .keyword(.vrrp): proto = .vrrp
+        case .keyword(.sctp): proto = .sctp
         case .keyword(.any): proto = nil
         default: throw failure(expected: .proto)
         }

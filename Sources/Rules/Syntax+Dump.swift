@@ -109,6 +109,9 @@ func protocolName(_ proto: IPProtocol) -> String {
     case .icmpv6: "icmp6"
     case .igmp: "igmp"
     case .esp: "esp"
+    case .ah: "ah"
+    case .vrrp: "vrrp"
+    case .sctp: "sctp"
     default: "\(proto.rawValue)"
     }
 }

@@ -6,6 +6,7 @@
 /// one line here and one branch in the parser.
 public enum Keyword: String, CaseIterable, Sendable {
     case accept
+    case ah
     case all
     case any
     case burst
@@ -36,6 +37,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case out
     case policy
     case port
+    case sctp
     case set
     case state
     case tcp
@@ -43,6 +45,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case ttl
     case type
     case udp
+    case vrrp
 }
 
 /// One lexical token with its exact source text and range.
