@@ -10,7 +10,7 @@ extension CheckedRuleset {
     /// not warned about: it does not name IGMP.
     func igmpWithoutRouterAlert() -> Diagnostic? {
         guard !decodeOptions.allowedIPOptionTypes.contains(Self.routerAlert) else { return nil }
-        let igmp = ValueSet(UInt64(IPProtocol.igmp.rawValue))
+        let igmp = ValueSet(UInt128(IPProtocol.igmp.rawValue))
         guard let rule = rules.first(where: { $0.action == .accept && $0.match[.proto] == igmp }) else { return nil }
         return Diagnostic(.igmpWithoutRouterAlert, at: rule.location)
     }
