@@ -40,11 +40,14 @@ public enum Checker {
     /// A list that expands past `limits.maximumListItems`, or all lists together past
     /// `limits.maximumExpandedItems`, is an error at the `$set` that crossed the limit; the
     /// expansion stops there, so sets that double each other cost no more than the limit.
+    /// Port names (`port ssh`) are looked up in `services`.
     public static func check(
-        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard
+        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard,
+        services: ServiceTable = ServiceTable()
     ) -> CheckedRuleset {
         var state = CheckerState(limits: limits)
         state.analyzeShadowing = shadowing
+        state.services = services
         var files = Set<String>()
         for located in statements {
             state.file = located.file
@@ -57,13 +60,13 @@ public enum Checker {
 }
 
 /// A named set: its items with `$names` already expanded, and whether a rule used it.
-private struct DefinedSet {
+struct DefinedSet {
     var items: [ItemSyntax]
     var location: SourceLocation
     var used = false
 }
 
-private struct CheckerState {
+struct CheckerState {
     let limits: RulesetLimits
     var result = CheckedRuleset()
     /// Items produced by expanding `$sets` so far, against `limits.maximumExpandedItems`.
@@ -77,6 +80,11 @@ private struct CheckerState {
     var sets: [String: DefinedSet] = [:]
     var setOrder: [String] = []
     var options = DecodeOptions()
+    var services = ServiceTable()
+    /// The protocol of the rule being resolved (port names depend on it), and what its port
+    /// names stood for (`Rule.notes`, shown by `explain`).
+    var ruleProto: IPProtocol?
+    var ruleNotes: [String] = []
 
     /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
     var reported: [String: (errors: Int, warnings: Int)] = [:]
@@ -201,6 +209,7 @@ private struct CheckerState {
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
+        result.diagnostics += StatelessReplies.analyze(result.rules)
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 
@@ -209,13 +218,17 @@ private struct CheckerState {
     mutating func resolve(_ syntax: RuleSyntax) -> Rule? {
         var match = RuleMatch()
         let proto = syntax.proto.proto
+        ruleProto = proto
+        ruleNotes = []
         if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
         let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
         let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
         guard endpointsValid && optionsValid else { return nil }
-        return Rule(
+        var rule = Rule(
             action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
             location: SourceLocation(file: file, position: syntax.range.start))
+        rule.notes = ruleNotes
+        return rule
     }
 
     /// The source and destination addresses and ports into `match`; false when one is invalid
@@ -346,6 +359,8 @@ private struct CheckerState {
                 return nil
             }
             return UInt64(value)...UInt64(value)
+        case (.name(let name), .port):
+            return servicePort(name, at: item.range.start)
         case (.name(let name), .state):
             guard let state = ConnectionState(name: name) else {
                 report(.unknownName(context, name), at: item.range.start)
