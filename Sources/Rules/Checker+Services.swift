@@ -9,7 +9,7 @@ extension CheckerState {
             report(.unknownService(name, proto: protoName), at: position)
             return nil
         }
-        let note = "\(name) is port \(port)/\(protoName) (/etc/services)"
+        let note = "\(name) is port \(port)/\(protoName) in /etc/services"
         if !ruleNotes.contains(note) { ruleNotes.append(note) }
         return UInt64(port)...UInt64(port)
     }

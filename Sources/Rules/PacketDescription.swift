@@ -9,7 +9,8 @@ import Wire
 /// `PROTO SRC[:PORT] -> DST[:PORT]` then options in any order, each at most once: `flags`
 /// (TCP; default none set), `type` and `code` (ICMP; default echo-request, code 0), `in`,
 /// `out`, `state`, `ttl` (default 64), `length` (default: the headers' length), `mark`
-/// (default 0). TCP and UDP need both ports; ICMP has none.
+/// (default 0). A TCP or UDP port may be left out (`tcp 10.0.0.1 -> 10.0.0.2:22`): it is
+/// then nil, and `explain` says whether the verdict depends on it. ICMP has none.
 public enum PacketDescription {
     public static func parse(_ text: String) -> Result<PacketFields, Diagnostic> {
         var parser = ParserState(source: text, file: "packet")
@@ -88,7 +89,7 @@ extension ParserState {
         }
         advance()
         guard hasPorts else { return (address, nil) }
-        guard current.kind == .colon else { throw failure(otherwise: .expected(.port, found: current.foundDescription)) }
+        guard current.kind == .colon else { return (address, nil) }
         advance()
         return (address, UInt16(try parsePacketValue(.port)))
     }

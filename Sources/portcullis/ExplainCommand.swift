@@ -10,8 +10,11 @@ struct Explain: ParsableCommand {
         discussion: """
             PACKET is PROTO SRC[:PORT] -> DST[:PORT] followed by any of: flags LETTERS, \
             type NAME|N, code NAME|N, in IFACE, out IFACE, state STATE, ttl N, length N, mark N. \
-            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S'. \
-            Exits 0, 1 when the rules have errors, 2 when the packet cannot be read, 3 on I/O errors.
+            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S'. A port may be left out \
+            when no rule that could decide looks at it; the last line says what was assumed for \
+            what the packet leaves out and some rule looks at (ttl 64, no connection state, ...). \
+            Exits 0, 1 when the rules have errors, 2 when the packet cannot be read (or the \
+            verdict depends on a port it leaves out), 3 on I/O errors.
             """
     )
 
@@ -41,6 +44,21 @@ struct Explain: ParsableCommand {
             Failure(error).exit()
         }
         let program = ruleset.program
+        var omitted: [Field] = []
+        if fields.proto == .tcp || fields.proto == .udp {
+            if fields.sourcePort == nil { omitted.append(.sourcePort) }
+            if fields.destinationPort == nil { omitted.append(.destinationPort) }
+        }
+        if let (rule, field) = program.dependence(of: fields, omitted: omitted) {
+            let location = program.rules[rule].location
+            StandardError.write(
+                "portcullis: the verdict depends on the \(field): the rule on \(location.file):\(location.line) "
+                    + "matches only some; give it, as in 'tcp 10.1.0.2:40000 -> 10.2.0.2:443'\n")
+            throw ExitCode(ExitStatus.usage)
+        }
         print(program.render(program.explain(fields), packet: fields, sourceLine: ruleset.lines()))
+        let assumed = omitted.map { "any \($0)" }
+            + program.assumptions(for: fields, given: PacketDescription.givenFields(packet))
+        if !assumed.isEmpty { print("assumed: " + assumed.joined(separator: ", ")) }
     }
 }
