@@ -16,7 +16,7 @@ import Wire
 }
 
 @Test(arguments: [
-    ("tcp 10.0.0.1 -> 10.0.0.2:80", "packet:1:14: error: expected a port number (0-65535) but found '->'"),
+    ("tcp 10.0.0.1: -> 10.0.0.2:80", "packet:1:15: error: expected a number but found '->'"),
     ("udp 10.0.0.1:1 10.0.0.2:80", "packet:1:16: error: expected '->' but found '10.0.0.2'"),
     ("any 10.0.0.1 -> 10.0.0.2", "packet:1:1: error: expected a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any') but found 'any'"),
     ("udp 10.0.0.1:1 -> 10.0.0.2:80 flags S", "packet:1:31: error: flags needs tcp"),
