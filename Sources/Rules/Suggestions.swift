@@ -9,7 +9,6 @@ enum Suggestions {
         "quick": "leave it out: the first rule that matches always decides",
         "proto": "write the protocol alone, as in 'accept tcp to any port 22'",
         "keep": "replies are accepted by a rule such as 'accept any state established'",
-        "inet": "Portcullis filters IPv4: leave it out",
     ]
 
     /// The one candidate within one edit (an insertion, a deletion, a substitution or a swap
