@@ -7,8 +7,9 @@ import Wire
 /// for DNS answers, but a packet's source port is chosen by its sender: anyone who sends
 /// from port 53 reaches every port from 1024 up. What tells a reply from a new packet is the
 /// connection state (`state established`), or for TCP at least the ACK flag (`flags A/A`:
-/// every segment after a connection's first SYN carries ACK, RFC 9293 §3.10.7.3 and
-/// §3.10.7.4, and so does a RST answering a SYN, §3.10.7.1).
+/// every segment after a connection's first SYN carries ACK: the SYN-ACK, RFC 9293
+/// §3.10.7.2; a RST answering a SYN, §3.10.7.1; and a synchronized connection drops any
+/// segment without it, §3.10.7.4).
 ///
 /// A rule is warned about when it accepts TCP or UDP from a narrow source port list (at most
 /// `narrowPorts` ports: a service's port) to a wide destination (no `port`, or more than
