@@ -11,7 +11,7 @@ struct Check: ParsableCommand {
         discussion: """
             Prints each problem as FILE:LINE:COL: error: MESSAGE (or warning:) with the \
             offending line and a caret, for every problem in each file and the files it \
-            includes. - reads a ruleset from standard input (named <stdin>; its includes are \
+            includes. A file named - is standard input (called <stdin>; its includes are \
             relative to the current directory). Exits 0 when every file is valid (warnings \
             allowed unless --strict), 1 when one has errors, 3 when one cannot be read.
             """
