@@ -62,6 +62,16 @@ struct InterfaceTable: Sendable {
 
     func values(_ set: InterfaceSet) -> ValueSet {
         var named = set.names.compactMap { codes[$0] }.map { $0...$0 }
+        // Without a wildcard in the set, its names' own codes are all (the usual, cheap case:
+        // a ruleset of many rules over many interface names stays linear).
+        if set.names.contains(where: \.isWildcard) { named += wildcardMembers(set) }
+        let values = ValueSet(named)
+        return set.negated ? values.complement(in: domain) : values
+    }
+
+    /// The codes a set with wildcards holds beyond its names' own.
+    private func wildcardMembers(_ set: InterfaceSet) -> [ClosedRange<UInt64>] {
+        var named: [ClosedRange<UInt64>] = []
         // A wildcard class P is in the set when a wildcard of the set covers P's prefix.
         for (index, wildcard) in wildcards.enumerated() where !set.names.contains(wildcard) {
             let prefix = wildcard.length - 1
@@ -76,8 +86,7 @@ struct InterfaceTable: Sendable {
                 named.append(UInt64(index + 1)...UInt64(index + 1))
             }
         }
-        let values = ValueSet(named)
-        return set.negated ? values.complement(in: domain) : values
+        return named
     }
 
     func domain(of field: Field) -> ClosedRange<UInt64> {
