@@ -4,7 +4,7 @@
     nettool.py tcp-server PORT...          accept connections, answer b"hello\\n", forever
     nettool.py udp-echo PORT               echo datagrams back, forever
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
-    nettool.py udp-ask HOST PORT SECS [SRC]  prints the echoed reply, or "timeout"
+    nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]]  prints the echoed reply, or "timeout"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
@@ -87,7 +87,8 @@ def tcp_connect(host, port, seconds):
 def udp_ask(host, port, seconds, source=None):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     if source:
-        s.bind((source, 0))
+        address, _, sport = source.partition(":")
+        s.bind((address, int(sport or 0)))
     s.settimeout(float(seconds))
     s.sendto(b"ping-udp", (host, int(port)))
     try:

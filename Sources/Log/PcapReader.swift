@@ -117,7 +117,10 @@ public struct PcapReader: PacketSource {
         self.context = context
         var errorBuffer = [CChar](repeating: 0, count: Int(pcs_errbuf_size()))
         guard let pcap = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errorBuffer) else {
-            throw PcapError(path: path, message: String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // libpcap names the file itself ("PATH: No such file or directory"); the error
+            // adds the path once.
+            throw PcapError(path: path, message: message.hasPrefix("\(path): ") ? String(message.dropFirst(path.count + 2)) : message)
         }
         handle = PcapHandle(pcap)
         let dlt = pcap_datalink(pcap)

@@ -40,11 +40,14 @@ public enum Checker {
     /// A list that expands past `limits.maximumListItems`, or all lists together past
     /// `limits.maximumExpandedItems`, is an error at the `$set` that crossed the limit; the
     /// expansion stops there, so sets that double each other cost no more than the limit.
+    /// Port names (`port ssh`) are looked up in `services`.
     public static func check(
-        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard
+        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard,
+        services: ServiceTable = ServiceTable()
     ) -> CheckedRuleset {
         var state = CheckerState(limits: limits)
         state.analyzeShadowing = shadowing
+        state.services = services
         var files = Set<String>()
         for located in statements {
             state.file = located.file
@@ -77,8 +80,11 @@ struct CheckerState {
     var sets: [String: DefinedSet] = [:]
     var setOrder: [String] = []
     var options = DecodeOptions()
-    /// The protocol of the rule being resolved: which ICMP names its `type` and `code` use.
+    var services = ServiceTable()
+    /// The protocol of the rule being resolved (port names depend on it), and what its port
+    /// names stood for (`Rule.notes`, shown by `explain`).
     var ruleProto: IPProtocol?
+    var ruleNotes: [String] = []
 
     /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
     var reported: [String: (errors: Int, warnings: Int)] = [:]
@@ -206,6 +212,7 @@ struct CheckerState {
         }
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
         if let warning = result.igmpWithoutRouterAlert() { result.diagnostics.append(warning) }
+        result.diagnostics += StatelessReplies.analyze(result.rules)
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 
@@ -215,13 +222,16 @@ struct CheckerState {
         var match = RuleMatch()
         let proto = syntax.proto.proto
         ruleProto = proto
+        ruleNotes = []
         if let proto { match[.proto] = ValueSet(UInt128(proto.rawValue)) }
         let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
         let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
         guard endpointsValid && optionsValid, resolveFamily(syntax, into: &match) else { return nil }
-        return Rule(
+        var rule = Rule(
             action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
             location: SourceLocation(file: file, position: syntax.range.start))
+        rule.notes = ruleNotes
+        return rule
     }
 
     /// The source and destination addresses and ports into `match`; false when one is invalid
@@ -352,6 +362,8 @@ struct CheckerState {
                 return nil
             }
             return UInt128(value)...UInt128(value)
+        case (.name(let name), .port):
+            return servicePort(name, at: item.range.start)
         case (.name(let name), .state):
             guard let state = ConnectionState(name: name) else {
                 report(.unknownName(context, name), at: item.range.start)

@@ -28,6 +28,8 @@ extension Diagnostic {
         case limitOutOfRange(Keyword, UInt64)
         case tooManyErrors(limit: Int)
         case tooManyWarnings(limit: Int)
+        /// `port 22:25`, pf's and iptables' range: the hint names the range as written here.
+        case portRangeWithColon(low: UInt64, high: String)
         // Loader
         case includeCycle(String)
         case includeUnreadable(String, reason: String)
@@ -48,6 +50,8 @@ extension Diagnostic {
         case unknownName(ItemContext, String)
         case sourceRouteNeverAllowed(String)
         case icmpTypeNeverDecoded(String)
+        /// A port name that the services database (/etc/services) does not list for the protocol.
+        case unknownService(String, proto: String)
         case listTooLarge(limit: Int)
         case expansionTooLarge(limit: Int)
         case tooManyRules(limit: Int)
@@ -63,6 +67,9 @@ extension Diagnostic {
         case flagsNeverSet(String)
         case shadowingNotAnalyzed(rules: Int, budget: Int)
         case igmpWithoutRouterAlert
+        /// An accept from a service's source port to a wide destination, without `state` (or,
+        /// for TCP, `flags` requiring ACK): see `StatelessReplies`.
+        case statelessReply(sourcePorts: String, destinationPorts: String?, witness: String?, tcp: Bool)
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
@@ -120,6 +127,17 @@ extension Diagnostic {
                 }
             }
 
+            /// The names the context accepts, for "did you mean".
+            var knownNames: [String] {
+                switch self {
+                case .icmpType: Names.icmpTypes.map(\.name)
+                case .icmpCode: Names.icmpCodes.map(\.name)
+                case .state: ConnectionState.allCases.map(\.description)
+                case .ipOption: (Names.ipOptions + Names.sourceRouteOptions).map(\.name)
+                default: []
+                }
+            }
+
             /// The largest value the context accepts.
             var maximum: UInt64 {
                 switch self {
@@ -136,7 +154,7 @@ extension Diagnostic {
         public var severity: Severity {
             switch self {
             case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet,
-                 .shadowingNotAnalyzed, .igmpWithoutRouterAlert, .tooManyWarnings:
+                 .shadowingNotAnalyzed, .igmpWithoutRouterAlert, .tooManyWarnings, .statelessReply:
                 .warning
             case .ipv6(let message):
                 message.severity
@@ -160,7 +178,11 @@ extension Diagnostic {
             case .tooManyWarnings(let limit):
                 "more than \(limit) warnings in this file; no more are reported"
             case .unknownKeyword(let word):
-                "unknown keyword '\(word)'"
+                "unknown keyword '\(word)'" + Suggestions.forUnknownKeyword(word)
+            case .portRangeWithColon(let low, let high):
+                "write \(low)-\(high) for a port range"
+            case .unknownService(let name, let proto):
+                "unknown service '\(name)': /etc/services has no \(proto) port of that name"
             case .expected(let expectation, let found):
                 "expected \(expectation) but found \(found)"
             case .trailingTokens(let found):
@@ -222,7 +244,7 @@ extension Diagnostic {
             case .valueOutOfRange(let context, let value):
                 "\(context.rawValue) \(value) is out of range (0-\(context.maximum))"
             case .unknownName(let context, let name):
-                "unknown \(context.rawValue) '\(name)'"
+                "unknown \(context.rawValue) '\(name)'" + Suggestions.forUnknownName(name, among: context.knownNames)
             case .sourceRouteNeverAllowed(let name):
                 "source-route option '\(name)' can never be accepted"
             case .icmpTypeNeverDecoded(let name):
@@ -260,6 +282,10 @@ extension Diagnostic {
             case .igmpWithoutRouterAlert:
                 "igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it (RFC 2236 §2, RFC 3376 §4), "
                     + "so only IGMPv1 passes; add 'accept ip-options { router-alert }'"
+            case .statelessReply(let source, let destination, let witness, let tcp):
+                "stateless reply rule: it accepts every packet from \(source) to \(destination ?? "any port"), not only replies"
+                    + (witness.map { ", as '\($0)'" } ?? "")
+                    + "; match replies with 'state established'" + (tcp ? " (or at least 'flags A/A')" : "")
             }
         }
     }

@@ -31,6 +31,7 @@ extension Program {
             var text = "\(rule.location.file):\(rule.location.line)"
             if let label = rule.label { text += " \(quoted(label))" }
             if let line = sourceLine(rule.location) { text += "\n    \(line.trimmingBlanks())" }
+            for note in rule.notes { text += "\n    (\(note))" }
             return text
         }
         var lines: [String] = []

@@ -71,6 +71,8 @@ struct Lexer {
             return token(.address, from: start)
         case _ where Self.isWordStart(byte):
             skip(while: Self.isWordContinuation)
+            // iptables' interface wildcard: `eth+` is every interface whose name starts `eth`.
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") { offset += 1 }
             let text = self.text(from: start)
             let kind: Token.Kind = Keyword(rawValue: text).map { .keyword($0) } ?? .identifier
             return Token(kind: kind, text: text, range: SourceRange(start: start, end: position))

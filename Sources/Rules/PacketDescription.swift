@@ -11,9 +11,11 @@ import Wire
 /// `PROTO SRC[:PORT] -> DST[:PORT]` then options in any order, each at most once: `flags`
 /// (TCP; default none set), `type` and `code` (ICMP or ICMPv6; default echo-request, code 0),
 /// `in`, `out`, `state`, `ttl` (the hop limit for IPv6; default 64), `length` (default: the
-/// headers' length), `mark` (default 0). TCP, UDP and SCTP need both ports; the other protocols
-/// have none. An IPv6 address with a port is written in brackets (RFC 5952 Â§6), `[fd00::1]:22`;
-/// both addresses are of one family.
+/// headers' length), `mark` (default 0). A TCP, UDP or SCTP port may be left out
+/// (`tcp 10.0.0.1 -> 10.0.0.2:22`): it is then nil, and `explain` says whether the verdict
+/// depends on it; the other protocols have none. An IPv6 address with a port is written in
+/// brackets (RFC 5952 §6), `[fd00::1]:22`, and needs them with these protocols even without a
+/// port (`[fd00::1]`); both addresses are of one family.
 public enum PacketDescription {
     public static func parse(_ text: String) -> Result<PacketFields, Diagnostic> {
         var parser = ParserState(source: text, file: "packet")
@@ -119,10 +121,10 @@ extension ParserState {
         }
         guard hasPorts else { return (address, nil) }
         if case .v6 = address, !bracketed {
-            // `fd00::1:22` would be an address: a port needs the brackets.
+            // `fd00::1:22` would be an address: a port needs the brackets (`[fd00::1]` without one).
             throw ParseFailure(message: .expected(.bracketedAddress, found: "'\(token.text)'"), position: token.range.start)
         }
-        guard current.kind == .colon else { throw failure(otherwise: .expected(.port, found: current.foundDescription)) }
+        guard current.kind == .colon else { return (address, nil) }
         advance()
         return (address, UInt16(try parsePacketValue(.port)))
     }

@@ -119,6 +119,9 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
         (lhs.low, lhs.high) < (rhs.low, rhs.high)
     }
 
+    /// The name's bytes as stored: bytes 0-7 in `low`, 8-15 in `high`, first byte lowest.
+    var words: (low: UInt64, high: UInt64) { (low, high) }
+
     public var description: String {
         var bytes: [UInt8] = []
         for index in 0..<16 {

@@ -36,6 +36,8 @@ struct ParserState {
     private var errorCount = 0
     /// Set once the error limit is reached: the rest of the file is not read.
     private var abandoned = false
+    /// Set while the list after `port` is read, for the hint on `22:25` (see `parseItem`).
+    var inPortList = false
 
     init(source: String, file: String, limits: RulesetLimits = .standard) {
         lexer = Lexer(source, maximumTokenBytes: limits.maximumTokenBytes)
@@ -249,6 +251,7 @@ struct ParserState {
                 }
                 firstOption = firstOption ?? keyword
                 let start = advance().range.start
+                if keyword == .in || keyword == .out { skipPFOn() }
                 let value: OptionSyntax.Value = keyword == .flags ? try parseFlags() : .list(try parseList())
                 options.append(OptionSyntax(keyword: keyword, value: value, range: range(from: start)))
             default:
@@ -286,6 +289,8 @@ struct ParserState {
         var port: ListSyntax?
         if current.kind == .keyword(.port) {
             let portStart = advance().range.start
+            inPortList = true
+            defer { inPortList = false }
             var list = try parseList()
             list.range = SourceRange(start: portStart, end: list.range.end)
             port = list
@@ -316,7 +321,8 @@ struct ParserState {
             if items.count > limits.maximumListItems {
                 throw ParseFailure(message: .listTooLarge(limit: limits.maximumListItems), position: start)
             }
-            guard current.kind == .comma || current.kind == .rightBrace || current.kind == .newline else {
+            // pf's `{ 80 443 }`: the comma is optional, as the grammar says.
+            guard current.kind == .comma || current.kind == .rightBrace || current.kind == .newline || startsItem(current.kind) else {
                 throw failure(expected: .closingBrace)
             }
         }
@@ -336,6 +342,9 @@ struct ParserState {
         case .identifier:
             advance()
             return ItemSyntax(kind: .name(token.text), range: token.range)
+        case .address where inPortList && Self.isColonRange(token.text):
+            let parts = token.text.split(separator: ":")
+            throw ParseFailure(message: .portRangeWithColon(low: UInt64(parts[0]) ?? 0, high: String(parts[1])), position: token.range.start)
         case .address where token.text.contains(":"):
             return try parseIPv6Item()
         case .address where !token.text.hasPrefix("0x"):
@@ -359,6 +368,10 @@ struct ParserState {
             if current.kind == .dash {
                 advance()
                 high = try parseNumber()
+            }
+            if inPortList, current.kind == .colon {
+                let next = peek()
+                throw ParseFailure(message: .portRangeWithColon(low: low, high: next.kind == .number ? next.text : "HIGH"), position: token.range.start)
             }
             return ItemSyntax(kind: .range(low, high), range: range(from: token.range.start))
         default:

@@ -113,10 +113,11 @@ public struct InterfaceSet: Equatable, Hashable, Sendable {
         self.negated = negated
     }
 
-    /// A packet without that interface (index 0) matches only a negated set.
+    /// A packet without that interface (index 0) matches only a negated set. A name ending
+    /// in `+` matches every name that starts with the rest (iptables' wildcard).
     public func matches(_ name: InterfaceName?) -> Bool {
         guard let name else { return negated }
-        return names.contains(name) != negated
+        return names.contains { $0.matches(name) } != negated
     }
 }
 
@@ -181,6 +182,9 @@ public struct Rule: Equatable, Sendable {
     public var label: String?
     /// Where the rule starts (its action word).
     public var location: SourceLocation
+    /// What the rule's words stood for when it was loaded, for `explain`: `ssh is port 22/tcp
+    /// (/etc/services)`.
+    public var notes: [String] = []
 
     public init(action: Action, log: Bool = false, match: RuleMatch, label: String? = nil, location: SourceLocation) {
         self.action = action

@@ -118,7 +118,7 @@ struct Report: ParsableCommand {
             print("chain broken: \(problem)")
             throw ExitCode(1)
         }
-        print("chain intact: \(result.lines) lines, \(result.anchors) start anchors, \(logs.count) files")
+        print("chain intact: \(counted(result.lines, "line")), \(counted(result.anchors, "start anchor")), \(counted(logs.count, "file"))")
     }
 
     /// The filter from the options; a `ValidationError` names the malformed one.

@@ -87,10 +87,16 @@ def test_udp_allowed_and_denied(topology, start_filter):
     background(topology, topology.server, "udp-echo", "5353")
     background(topology, topology.server, "udp-echo", "5454")
     flt = start_filter(DEMO_RULES)
-    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "5") == "reply ping-udp"
+    # demo.rules answers port 5353 only (no connection state): ask from it.
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "5", "0.0.0.0:5353") == "reply ping-udp"
     assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5454", "2") == "timeout"
     drops = flt.wait_for(lambda e: e.get("dest_port") == 5454)
     assert drops and drops[0]["proto"] == "UDP" and drops[0]["reason"] == "policy"
+    # The request from another port gets through, but not the answer to that port: the
+    # server's port 5353 is not a key to every port of the clients.
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "2", "0.0.0.0:40123") == "timeout"
+    answers = flt.wait_for(lambda e: e.get("src_port") == 5353 and e.get("dest_port") == 40123)
+    assert answers and answers[0]["verdict"] == "drop" and answers[0]["reason"] == "policy"
 
 
 def test_icmp_allowed_and_denied(topology, start_filter, tmp_path):
@@ -143,7 +149,7 @@ def test_fail_closed_while_killed_then_flows_after_restart(topology, start_filte
 
     assert not ping(topology, count=3)
     assert nettool(topology, topology.client, "tcp-connect", SERVER_IP, "8080", "2") == "timeout"
-    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "1") == "timeout"
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "1", "0.0.0.0:5353") == "timeout"
     assert capture.read_text().splitlines() == seen_before_kill, "a packet reached the server while the filter was down"
 
     flt.start()

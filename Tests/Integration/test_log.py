@@ -151,7 +151,7 @@ def test_rotation_under_traffic_loses_and_tears_no_line(topology, start_filter, 
     ordered = [str(rotated[0]) + ".gz"] + [str(p) for p in rotated[1:]] + [str(log)]
     result = subprocess.run([portcullis_bin, "report", "--verify", *ordered], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"chain intact: {len(lines)} lines, 1 start anchors, 4 files")
+    assert result.stdout.startswith(f"chain intact: {len(lines)} lines, 1 start anchor, 4 files")
     altered = tmp_path / "altered.jsonl"
     altered.write_text("\n".join(tampered) + "\n")
     result = subprocess.run([portcullis_bin, "report", "--verify", str(altered)], capture_output=True, text=True)

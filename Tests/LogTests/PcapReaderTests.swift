@@ -84,6 +84,15 @@ private func readAll(_ path: String) throws -> (packets: [([UInt8], PacketTimest
     #expect(throws: PcapError.self) { try PcapReader(path: "/nonexistent/x.pcap") }
 }
 
+@Test func aMissingFileIsNamedOnce() {
+    do {
+        _ = try PcapReader(path: "/nonexistent/x.pcap")
+        Issue.record("opened a missing file")
+    } catch {
+        #expect(error.description == "/nonexistent/x.pcap: No such file or directory")
+    }
+}
+
 @Test func theEngineJudgesWhatTheReaderDelivers() throws {
     let path = try temporaryFile(pcapFile(linkType: 101, [(7, 0, ipv4())]))
     defer { try? FileManager.default.removeItem(atPath: path) }

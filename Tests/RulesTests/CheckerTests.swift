@@ -9,7 +9,7 @@ private func check(_ source: String) -> [String] {
 }
 
 @Test func cleanFileHasNoDiagnostics() {
-    #expect(check("policy drop\nlog all\naccept tcp to 10.0.0.0/8 port 22\naccept udp from any port 53\naccept icmp") == [])
+    #expect(check("policy drop\nlog all\naccept tcp to 10.0.0.0/8 port 22\naccept udp from any port 53 state established\naccept icmp") == [])
 }
 
 @Test func secondPolicyAndLogAreErrors() {

@@ -16,7 +16,7 @@ import Wire
 }
 
 @Test(arguments: [
-    ("tcp 10.0.0.1 -> 10.0.0.2:80", "packet:1:14: error: expected a port number (0-65535) but found '->'"),
+    ("tcp 10.0.0.1: -> 10.0.0.2:80", "packet:1:15: error: expected a number but found '->'"),
     ("udp 10.0.0.1:1 10.0.0.2:80", "packet:1:16: error: expected '->' but found '10.0.0.2'"),
     ("any 10.0.0.1 -> 10.0.0.2", "packet:1:1: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any') but found 'any'"),
     ("udp 10.0.0.1:1 -> 10.0.0.2:80 flags S", "packet:1:31: error: flags needs tcp"),
@@ -45,9 +45,10 @@ func protocolsWithAndWithoutPorts(text: String, proto: IPProtocol, source: UInt1
     #expect(packet.tcpFlags == nil && packet.icmpType == nil)
 }
 
-@Test func sctpNeedsPortsAndAHHasNone() {
-    #expect(PacketDescription.parse("sctp 10.0.0.1 -> 10.0.0.2:2905").failureDescription
-            == "packet:1:15: error: expected a port number (0-65535) but found '->'")
+@Test func sctpPortsMayBeLeftOutAndAHHasNone() throws {
+    // As for TCP and UDP, a left-out SCTP port is nil (explain says whether it mattered).
+    let packet = try PacketDescription.parse("sctp 10.0.0.1 -> 10.0.0.2:2905").get()
+    #expect(packet.proto == .sctp && packet.sourcePort == nil && packet.destinationPort == 2905)
     #expect(PacketDescription.parse("ah 10.0.0.1:1 -> 10.0.0.2").failureDescription
             == "packet:1:12: error: expected '->' but found ':'")
 }

@@ -85,7 +85,7 @@ private func parseErrors(_ line: String) -> [String] {
     ("accept", "t.rules:1:7: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any') but found end of file"),
     ("accept log log tcp", "t.rules:1:12: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any') but found 'log'"),
     ("accept ospf", "t.rules:1:8: error: unknown keyword 'ospf'"),
-    ("accept tcp frm any", "t.rules:1:12: error: unknown keyword 'frm'"),
+    ("accept tcp frm any", "t.rules:1:12: error: unknown keyword 'frm'; did you mean 'from'?"),
     ("accept tcp from", "t.rules:1:16: error: expected a value (an address, a number, a name, a $set or '{') but found end of file"),
     ("accept tcp from port 22", "t.rules:1:17: error: expected a value (an address, a number, a name, a $set or '{') but found 'port'"),
     ("accept tcp to 10.0.0.256", "t.rules:1:15: error: invalid IPv4 address '10.0.0.256'"),
@@ -155,7 +155,7 @@ func badRuleTextGivesGoldenDiagnostic(source: String, expected: String) {
         """
     let (syntax, diagnostics) = Parser.parse(source, file: "rules/site.rules")
     #expect(diagnostics.map(\.description) == [
-        "rules/site.rules:2:12: error: unknown keyword 'frm'",
+        "rules/site.rules:2:12: error: unknown keyword 'frm'; did you mean 'from'?",
         "rules/site.rules:4:24: error: CIDR prefix /40 is out of range (0-32)",
         "rules/site.rules:5:5: error: unknown keyword 'loudly'",
         "rules/site.rules:7:25: error: invalid escape '\\e' in string; only \\\" and \\\\ are allowed",
