@@ -4,7 +4,7 @@
     nettool.py tcp-server PORT...          accept connections, answer b"hello\\n", forever
     nettool.py udp-echo PORT               echo datagrams back, forever
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
-    nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]]  prints the echoed reply, or "timeout"
+    nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]|[SRC6]:SPORT]  prints the echoed reply, or "timeout"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
@@ -87,7 +87,11 @@ def tcp_connect(host, port, seconds):
 def udp_ask(host, port, seconds, source=None):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     if source:
-        address, _, sport = source.partition(":")
+        if source.startswith("["):  # [IPv6]:PORT, as RFC 5952 §6 writes an IPv6 endpoint
+            address, _, sport = source[1:].partition("]")
+            sport = sport.lstrip(":")
+        else:
+            address, _, sport = source.partition(":")
         s.bind((address, int(sport or 0)))
     s.settimeout(float(seconds))
     s.sendto(b"ping-udp", (host, int(port)))

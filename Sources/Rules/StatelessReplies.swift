@@ -23,6 +23,8 @@ enum StatelessReplies {
     /// Addresses tried first for a witness: reserved for benchmarking and documentation
     /// (RFC 2544, RFC 5737), so a witness never names a real host by accident.
     static let preferredAddresses: [UInt32] = [0xC612_0042, 0xCB00_7142, 0xC000_0242]  // 198.18.0.66, 203.0.113.66, 192.0.2.66
+    /// The same for IPv6: 2001:db8::66 and 2001:db8::1:66 (RFC 3849).
+    static let preferredIPv6Addresses: [UInt128] = [0x2001_0DB8_0000_0000_0000_0000_0000_0066, 0x2001_0DB8_0000_0000_0000_0000_0001_0066]
     /// Destination ports tried first: services a reply rule must not expose (memcached,
     /// RDP, Redis, PostgreSQL).
     static let preferredPorts: [UInt128] = [11211, 3389, 6379, 5432]
@@ -73,7 +75,9 @@ enum StatelessReplies {
     /// built one does not match).
     static func witness(_ rule: Rule, proto: IPProtocol) -> String? {
         let match = rule.match
-        let addresses = preferredAddresses.map { AddressKey.key(IPv4Address(rawValue: $0)) }
+        // Both addresses of one family: IPv6 when either side names IPv6 networks only.
+        let ipv6Only = [match[.source], match[.destination]].contains { set in set.map { !AddressKey.families($0).ipv4 } ?? false }
+        let addresses = ipv6Only ? preferredIPv6Addresses : preferredAddresses.map { AddressKey.key(IPv4Address(rawValue: $0)) }
         let source = AddressKey.address(pick(match[.source], preferred: addresses, address: true))
         let destination = AddressKey.address(pick(match[.destination], preferred: addresses, address: true))
         let sourcePort = UInt16(truncatingIfNeeded: pick(match[.sourcePort], preferred: []))

@@ -42,6 +42,15 @@ import Testing
         accept icmp type { destination-unreachable, time-exceeded }                   label "errors"
         """
 
+    /// An IPv6 reply rule gets an IPv6 witness on both sides (never a mixed-family packet,
+    /// which `explain` would refuse), from the documentation prefix (RFC 3849).
+    @Test func anIPv6ReplyRuleHasAnIPv6Witness() {
+        #expect(Self.diagnostics("accept udp from fd99:2::2 port 5353\n") == [
+            "r.rules:1:1: warning: stateless reply rule: it accepts every packet from port 5353 to any port, "
+                + "not only replies, as 'udp [fd99:2::2]:5353 -> [2001:db8::66]:11211'; match replies with 'state established'",
+        ])
+    }
+
     @Test func theOldWebServerRulesWarnOnEachStatelessReplyRule() {
         #expect(Self.diagnostics(Self.oldWebServer) == [
             "r.rules:16:1: warning: stateless reply rule: it accepts every packet from ports { 80, 443 } to ports 1024-65535, "
