@@ -18,6 +18,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         case igmp
         /// IP Encapsulating Security Payload (RFC 4303).
         case esp
+        /// Generic Routing Encapsulation (RFC 2784, RFC 2890).
+        case gre
     }
 
     /// The offending field, with snake_case raw values as logged.
@@ -157,6 +159,10 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badGroupAddress = "bad-group-address"
         /// An SPI of 0 (local use only) or 1-255 (reserved), RFC 4303 §2.1.
         case reservedSPI = "reserved-spi"
+        /// GRE bits 1-5 set: RFC 1701 routing, strict source route or recursion (RFC 2784 §2.3).
+        case badGREFlags = "bad-gre-flags"
+        /// A tunnel inside a tunnel inside a tunnel: more nesting than `Datagram.maximumTunnelDepth`.
+        case tunnelTooDeep = "tunnel-too-deep"
     }
 
     public var layer: Layer
@@ -218,6 +224,7 @@ extension DecodeError: CustomStringConvertible {
             case (.icmpv6, _): part("the IP header quoted by the ICMPv6 error is not version 6")
             case (_, .embeddedHeader): part("the IP header quoted by the ICMP error is not version 4")
             case (.ipv6, _): part("the IP version is not 6")
+            case (.gre, _): part("the GRE version is not 0 (version 1, PPTP's enhanced GRE, is not accepted)")
             default: part("the IP version is not 4")
             }
         case .badHeaderLength:
@@ -251,7 +258,11 @@ extension DecodeError: CustomStringConvertible {
                 part("the "); part(name); part(" "); part(field.staticDisplayName); part(" does not match the bytes")
             }
         case .unknownProtocol:
-            if layer == .ipv4 { part("the IP protocol is not ICMP, IGMP, TCP, UDP or ESP") } else { part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header") }
+            switch layer {
+            case .ipv4: part("the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, GRE, IP-in-IP or IPv6-in-IPv4")
+            case .gre: part("the GRE protocol type is not IPv4 (0x0800) or IPv6 (0x86DD)")
+            default: part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header")
+            }
         case .ipOptions: part("the IPv4 header carries options, which are not accepted")
         case .badFlags: part("don't-fragment is set on a fragment")
         case .fragment: part("the datagram is a fragment, which the rules do not accept")
@@ -294,6 +305,8 @@ extension DecodeError: CustomStringConvertible {
         case .badGroupRecord: part("an IGMPv3 group record has a type outside 1-6")
         case .badGroupAddress: part("the IGMP group address is not a multicast address")
         case .reservedSPI: part("the ESP SPI is 0 or 1-255, which are reserved")
+        case .badGREFlags: part("the GRE header sets a routing, strict source route or recursion bit (RFC 1701), which RFC 2784 discards")
+        case .tunnelTooDeep: part("the packet is nested in more than 2 tunnels")
         case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
         }
     }
@@ -315,6 +328,7 @@ extension DecodeError.Layer {
         case .icmpv6: "ICMPv6"
         case .igmp: "IGMP"
         case .esp: "ESP"
+        case .gre: "GRE"
         }
     }
 }
