@@ -150,7 +150,7 @@ public final class Engine {
 extension Engine {
     /// What the rules see of a decoded packet and of what the kernel said about it.
     static func fields(of datagram: Datagram, metadata: PacketMetadata) -> PacketFields {
-        PacketFields(
+        var fields = PacketFields(
             proto: datagram.ipv4.proto, source: datagram.ipv4.source,
             destination: datagram.ipv4.destination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
@@ -159,6 +159,8 @@ extension Engine {
             connectionState: metadata.connectionState, length: datagram.ipv4.totalLength,
             ttl: datagram.ipv4.ttl, mark: metadata.mark
         )
+        if let inner = datagram.inner { fields.setInner(inner) }
+        return fields
     }
 
     static func summary(of datagram: Datagram) -> PacketSummary {
@@ -167,7 +169,7 @@ extension Engine {
             destination: datagram.ipv4.destination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
             icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: tcpFlags(of: datagram),
-            ttl: datagram.ipv4.ttl
+            ttl: datagram.ipv4.ttl, inner: datagram.inner
         )
     }
 

@@ -35,12 +35,16 @@ public struct PacketSummary: Sendable, Equatable {
     public var tcpFlags: UInt8?
     /// The IPv4 time to live, as received (what `ttl` rules match on); nil when no header.
     public var ttl: UInt8?
+    /// The packet a tunnel carries (GRE, IP-in-IP, IPv6-in-IPv4), logged as `inner`.
+    public var inner: InnerPacket? = nil
 
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
         sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
-        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil
+        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil,
+        inner: InnerPacket? = nil
     ) {
+        self.inner = inner
         self.tcpFlags = tcpFlags
         self.ttl = ttl
         self.proto = proto

@@ -294,7 +294,7 @@ public final class JSONLinesWriter {
         buffer.endLine()
     }
 
-    private static func summaryFields(_ summary: PacketSummary, into buffer: inout JSONBuffer) {
+    static func summaryFields(_ summary: PacketSummary, into buffer: inout JSONBuffer) {
         buffer.field("src_ip", summary.source)
         if let port = summary.sourcePort { buffer.field("src_port", port) }
         buffer.field("dest_ip", summary.destination)
@@ -306,10 +306,12 @@ public final class JSONLinesWriter {
         case .icmp: buffer.field("proto", "ICMP" as StaticString)
         case .igmp: buffer.field("proto", "IGMP" as StaticString)
         case .esp: buffer.field("proto", "ESP" as StaticString)
+        case .gre: buffer.field("proto", "GRE" as StaticString)
         default: buffer.field("proto", summary.proto.rawValue)
         }
         if let type = summary.icmpType { buffer.field("icmp_type", type) }
         if let code = summary.icmpCode { buffer.field("icmp_code", code) }
+        if let inner = summary.inner { innerFields(inner, into: &buffer) }
     }
 }
 

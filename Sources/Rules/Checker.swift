@@ -57,13 +57,13 @@ public enum Checker {
 }
 
 /// A named set: its items with `$names` already expanded, and whether a rule used it.
-private struct DefinedSet {
+struct DefinedSet {
     var items: [ItemSyntax]
     var location: SourceLocation
     var used = false
 }
 
-private struct CheckerState {
+struct CheckerState {
     let limits: RulesetLimits
     var result = CheckedRuleset()
     /// Items produced by expanding `$sets` so far, against `limits.maximumExpandedItems`.
@@ -212,7 +212,8 @@ private struct CheckerState {
         if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
         let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
         let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
-        guard endpointsValid && optionsValid else { return nil }
+        let innerValid = syntax.inner.map { resolveInner($0, outer: proto, into: &match) } ?? true
+        guard endpointsValid && optionsValid && innerValid else { return nil }
         return Rule(
             action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
             location: SourceLocation(file: file, position: syntax.range.start))
@@ -221,10 +222,17 @@ private struct CheckerState {
     /// The source and destination addresses and ports into `match`; false when one is invalid
     /// (reported).
     private mutating func resolveEndpoints(_ syntax: RuleSyntax, proto: IPProtocol?, into match: inout RuleMatch) -> Bool {
+        resolveEndpoints(
+            [(syntax.source, Field.source, Field.sourcePort), (syntax.destination, .destination, .destinationPort)],
+            proto: proto, into: &match)
+    }
+
+    /// Each endpoint's address and port lists into its fields of `match`.
+    mutating func resolveEndpoints(
+        _ endpoints: [(EndpointSyntax?, Field, Field)], proto: IPProtocol?, into match: inout RuleMatch
+    ) -> Bool {
         var valid = true
-        for (endpoint, addressField, portField) in [
-            (syntax.source, Field.source, Field.sourcePort), (syntax.destination, .destination, .destinationPort),
-        ] {
+        for (endpoint, addressField, portField) in endpoints {
             guard let endpoint else { continue }
             if let set = values(endpoint.address, .address) {
                 if set != ValueSet([Field.source.domain]) { match[addressField] = set }

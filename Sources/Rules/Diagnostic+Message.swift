@@ -40,6 +40,8 @@ extension Diagnostic {
         case duplicateDirective(Keyword, firstLine: Int)
         case portNeedsTCPOrUDP
         case flagsNeedTCP
+        /// `inner` on a rule whose protocol carries no packets.
+        case innerNeedsTunnel
         case optionNeedsICMP(Keyword)
         case undefinedSet(String)
         case setRedefined(String, firstLine: Int)
@@ -201,6 +203,8 @@ extension Diagnostic {
                 "port needs tcp or udp"
             case .flagsNeedTCP:
                 "flags needs tcp"
+            case .innerNeedsTunnel:
+                "inner needs gre, ipip, ipv6-in-ipv4 or any"
             case .optionNeedsICMP(let keyword):
                 "'\(keyword.rawValue)' needs icmp"
             case .undefinedSet(let name):

@@ -24,6 +24,13 @@ public struct PacketFields: Equatable, Sendable {
     public var length: UInt16
     public var ttl: UInt8
     public var mark: UInt32
+    /// The packet a tunnel carries: its protocol (nil when the packet is not tunnelled), its
+    /// IPv4 addresses (nil for an IPv6 inner packet) and its TCP or UDP ports.
+    public var innerProto: IPProtocol? = nil
+    public var innerSource: IPv4Address? = nil
+    public var innerDestination: IPv4Address? = nil
+    public var innerSourcePort: UInt16? = nil
+    public var innerDestinationPort: UInt16? = nil
 
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
@@ -65,6 +72,11 @@ public struct PacketFields: Equatable, Sendable {
         case .ttl: UInt64(ttl)
         case .mark: UInt64(mark)
         case .inInterface, .outInterface: 0
+        case .innerProto: innerProto.map { UInt64($0.rawValue) } ?? Field.notApplicable
+        case .innerSource: innerSource.map { UInt64($0.rawValue) } ?? Field.noInnerAddress
+        case .innerDestination: innerDestination.map { UInt64($0.rawValue) } ?? Field.noInnerAddress
+        case .innerSourcePort: innerSourcePort.map { UInt64($0) } ?? Field.noPort
+        case .innerDestinationPort: innerDestinationPort.map { UInt64($0) } ?? Field.noPort
         }
     }
 }
@@ -157,5 +169,16 @@ public enum ConnectionState: UInt8, CaseIterable, Sendable, CustomStringConverti
         case .related: "related"
         case .invalid: "invalid"
         }
+    }
+}
+
+extension PacketFields {
+    /// The inner fields from the packet a tunnel carries (addresses only when it is IPv4).
+    public mutating func setInner(_ inner: InnerPacket) {
+        innerProto = inner.proto
+        if case .v4(let address) = inner.source { innerSource = address }
+        if case .v4(let address) = inner.destination { innerDestination = address }
+        innerSourcePort = inner.sourcePort
+        innerDestinationPort = inner.destinationPort
     }
 }

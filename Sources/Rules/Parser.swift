@@ -215,6 +215,7 @@ struct ParserState {
         var destination: EndpointSyntax?
         var label: Located<String>?
         var options: [OptionSyntax] = []
+        var inner: InnerSyntax?
         var firstOption: Keyword?
         while case .keyword(let keyword) = current.kind {
             switch keyword {
@@ -241,6 +242,10 @@ struct ParserState {
                 }
                 firstOption = firstOption ?? .label
                 label = try parseLabel()
+            case .inner:
+                if inner != nil { throw ParseFailure(message: .givenTwice(.inner), position: current.range.start) }
+                firstOption = firstOption ?? .inner
+                inner = try parseInner()
             case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark:
                 if options.contains(where: { $0.keyword == keyword }) {
                     throw ParseFailure(message: .givenTwice(keyword), position: current.range.start)
@@ -253,9 +258,11 @@ struct ParserState {
                 throw failure(otherwise: .trailingTokens(found: current.foundDescription))
             }
         }
-        return RuleSyntax(
+        var rule = RuleSyntax(
             action: action, log: log, proto: proto, source: source, destination: destination,
             options: options, label: label, range: range(from: action.range.start))
+        rule.inner = inner
+        return rule
     }
 
     mutating func parseProtocol() throws(ParseFailure) -> ProtocolSyntax {
@@ -266,6 +273,9 @@ struct ParserState {
         case .keyword(.icmp): proto = .icmp
         case .keyword(.igmp): proto = .igmp
         case .keyword(.esp): proto = .esp
+        case .keyword(.gre): proto = .gre
+        case .keyword(.ipip), .keyword(.ipencap): proto = .ipip
+        case .keyword(.ipv6InIPv4): proto = .ipv6InIPv4
         case .keyword(.any): proto = nil
         default: throw failure(expected: .proto)
         }

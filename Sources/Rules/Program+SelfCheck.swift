@@ -126,6 +126,12 @@ extension PacketFields {
         case .length: length = UInt16(truncatingIfNeeded: key)
         case .ttl: ttl = UInt8(truncatingIfNeeded: key)
         case .mark: mark = UInt32(truncatingIfNeeded: key)
+        case .innerProto: innerProto = key == Field.notApplicable ? nil : IPProtocol(rawValue: UInt8(truncatingIfNeeded: key))
+        case .innerSource: innerSource = key == Field.noInnerAddress ? nil : IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))
+        case .innerDestination:
+            innerDestination = key == Field.noInnerAddress ? nil : IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))
+        case .innerSourcePort: innerSourcePort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
+        case .innerDestinationPort: innerDestinationPort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
         default: break
         }
     }

@@ -56,6 +56,10 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
 public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
     case proto, source, destination, sourcePort, destinationPort
     case inInterface, outInterface, tcpFlags, icmpType, icmpCode, state, length, ttl, mark
+    /// The packet a tunnel carries (`inner PROTO [from ...] [to ...]`): its protocol, IPv4
+    /// addresses and ports. Each has an "absent" value for a packet that is not tunnelled
+    /// (and, for the addresses, for an IPv6 inner packet, which the language cannot name yet).
+    case innerProto, innerSource, innerDestination, innerSourcePort, innerDestinationPort
 
     /// Every value the field can take, including its "absent" value where it has one: a port
     /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
@@ -70,12 +74,16 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .state: 0...Self.noState
         case .length: 0...65_535
         case .inInterface, .outInterface: 0...UInt64(UInt32.max)
+        case .innerProto: 0...Self.notApplicable
+        case .innerSource, .innerDestination: 0...Self.noInnerAddress
+        case .innerSourcePort, .innerDestinationPort: 0...Self.noPort
         }
     }
 
     static let noPort: UInt64 = 65_536
     static let notApplicable: UInt64 = 256
     static let noState: UInt64 = 4
+    static let noInnerAddress: UInt64 = 1 << 32
 
     /// The words `explain` and diagnostics use.
     public var description: String {
@@ -94,6 +102,11 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .length: "length"
         case .ttl: "TTL"
         case .mark: "mark"
+        case .innerProto: "inner protocol"
+        case .innerSource: "inner source address"
+        case .innerDestination: "inner destination address"
+        case .innerSourcePort: "inner source port"
+        case .innerDestinationPort: "inner destination port"
         }
     }
 }

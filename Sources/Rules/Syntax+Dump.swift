@@ -103,6 +103,9 @@ func protocolName(_ proto: IPProtocol) -> String {
     case .icmp: "icmp"
     case .igmp: "igmp"
     case .esp: "esp"
+    case .gre: "gre"
+    case .ipip: "ipip"
+    case .ipv6InIPv4: "ipv6-in-ipv4"
     default: "\(proto.rawValue)"
     }
 }

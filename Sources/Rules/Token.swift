@@ -17,11 +17,16 @@ public enum Keyword: String, CaseIterable, Sendable {
     case flags
     case fragments
     case from
+    case gre
     case icmp
     case igmp
     case `in`
     case include
+    case inner
     case ipOptions = "ip-options"
+    case ipencap
+    case ipip
+    case ipv6InIPv4 = "ipv6-in-ipv4"
     case label
     case length
     case limit
