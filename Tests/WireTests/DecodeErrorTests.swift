@@ -20,6 +20,8 @@ import Wire
             "bad-router-discovery", "bad-icmp-extension",
             // IGMP and ESP.
             "unknown-igmp-type", "bad-group-record", "bad-group-address", "reserved-spi",
+            // GRE and tunnels.
+            "bad-gre-flags", "tunnel-too-deep",
         ])
     }
 
@@ -36,7 +38,7 @@ import Wire
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6", "igmp", "esp",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp", "gre",
         ])
     }
 
