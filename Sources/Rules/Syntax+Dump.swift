@@ -41,6 +41,11 @@ extension StatementSyntax: CustomStringConvertible {
             if let source = rule.source { lines.append("  from \(source)") }
             if let destination = rule.destination { lines.append("  to \(destination)") }
             for option in rule.options { lines.append("  \(option)") }
+            if let inner = rule.inner {
+                lines.append("  inner \(inner.range) proto \(inner.proto.proto.map(protocolName) ?? "any") \(inner.proto.range)")
+                if let source = inner.source { lines.append("    from \(source)") }
+                if let destination = inner.destination { lines.append("    to \(destination)") }
+            }
             if let label = rule.label { lines.append("  label \(quoted(label.value)) \(label.range)") }
             return lines.joined(separator: "\n")
         }
