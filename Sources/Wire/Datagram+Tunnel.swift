@@ -120,11 +120,13 @@ extension Datagram {
     }
 
     /// Writes the tunnelled packet at `offset` of `out`: copied as received when decoding it
-    /// normalized nothing, else emitted from its decoded form, decoded again from `original`.
-    /// Decoding the same bytes again cannot fail: they were accepted with stricter options.
+    /// normalized nothing and checksums are kept (`.keepReceived`), else emitted from its
+    /// decoded form (decoded again from `original`) with `mode`, so that `.compute` completes
+    /// the inner checksums too. Decoding the same bytes again cannot fail: they were accepted
+    /// with stricter options.
     func emitInner(_ inner: InnerPacket, original: RawSpan, into out: inout MutableRawSpan, at offset: Int, mode: ChecksumMode) {
         let bytes = original.extracting(inner.offset..<inner.offset + inner.receivedLength)
-        guard !inner.normalizations.isEmpty else {
+        guard !inner.normalizations.isEmpty || mode == .compute else {
             Self.copy(bytes, into: &out, at: offset)
             return
         }

@@ -285,8 +285,8 @@ public struct Datagram: Equatable, Sendable {
         case .esp(let header):
             header.emit(into: &transportOut)
         case .gre(var header):
-            // Never partial (Linux computes it in software): recomputed whatever the mode.
-            if header.hasChecksum {
+            // Kept as received with `.keepReceived` unless the packet inside changed.
+            if header.hasChecksum && (recompute || inner?.normalizations.isEmpty == false) {
                 header.checksum = 0
                 checksumOffset = GRE.Offset.optional
             }

@@ -185,6 +185,25 @@ import TestSupport
         #expect(ProtoBytes.error(later, options: options) == nil)
     }
 
+    /// Found by the Datagram fuzz target: a not-ready checksum, reserved1 set, and an inner ICMP
+    /// checksum that was never verified. Emitted with `.compute`, the inner checksum is completed
+    /// too, so what the engine sends decodes, and re-emits to itself.
+    @Test func aNotReadyChecksumIsCompletedInsideTheTunnel() throws {
+        let packet = ProtoBytes.hex("""
+            45000044 00014000 402fb686 c0000201 c0000202   # outer IPv4, GRE
+            b0000800 47ce0800 0000002a 00000007            # C K S, checksum, reserved1 0x0800, key, seq
+            45000020 00014000 400126ca 0a080001 0a080002   # inner IPv4, ICMP
+            080006fa 12320001 70696e67                     # echo request, checksum not valid
+            """)
+        let datagram = try ProtoBytes.decode(packet, context: PacketContext(checksumNotReady: true)).get()
+        #expect(datagram.normalizations == .greReserved)
+        let sent = PacketBuilder.emit(datagram, from: packet, mode: .compute)
+        let again = try ProtoBytes.decode(sent).get()
+        #expect(again.normalizations.isEmpty)
+        #expect(PacketBuilder.emit(again, from: sent, mode: .keepReceived) == sent)
+        #expect(PacketBuilder.emit(again, from: sent, mode: .compute) == sent)
+    }
+
     @Test func constructGREHeaderAndRoundTrip() throws {
         let header = GRE.Header(protocolType: 0x86DD, hasChecksum: true, checksum: 0x1234, key: 1, sequenceNumber: 2)
         var out = [UInt8](repeating: 0xAA, count: 17)
