@@ -11,7 +11,7 @@
 /// is the first match of the whole ruleset, because every rule that matches the packet is in
 /// the list of its key field's segment.
 ///
-/// The work per packet is: one lookup per key field in use (at most 14; a few in real
+/// The work per packet is: one lookup per key field in use (at most 19; a few in real
 /// rulesets) and at most `listLimit` rule checks per lookup. Neither grows with the number of
 /// rules, because the compiler enforces the bound: where a segment would list more than
 /// `listLimit` rules (deeply nested networks, many rules on one port), the widest of them are
