@@ -1,5 +1,6 @@
 import Benchmark
 import Engine
+import Log
 import Rules
 import TestSupport
 import Wire
@@ -30,9 +31,30 @@ func tunnelBenchmarks() {
     }
 
     let (program, _) = Program.load(
-        source: "policy drop\naccept gre from 192.0.2.1 inner tcp from 10.1.0.0/16 to any port 443\n", file: "bench.rules")
+        source: "policy drop\nlog drops\naccept gre from 192.0.2.1 inner tcp from 10.1.0.0/16 to any port 443\n", file: "bench.rules")
     let engine = Engine(program: program!)
     let metadata = PacketMetadata(queue: 0, packetID: 1, packetLength: gre.count)
+    // The verdict line of a dropped 6in4 packet: the `inner` object with IPv6 addresses as text.
+    let sixInFour = tunnelPacket(proto: 41, ipv6SYN())
+    let sixMetadata = PacketMetadata(queue: 0, packetID: 1, packetLength: sixInFour.count)
+    precondition((try? Datagram(parsing: sixInFour.span.bytes))?.inner?.isIPv6 == true, "the 6in4 packet does not decode")
+    Benchmark("judge and log a dropped 6in4 TCP SYN") { benchmark in
+        guard let writer = try? JSONLinesWriter(destination: .file("/dev/null"), ruleset: String(repeating: "0", count: 64)) else {
+            return
+        }
+        var count = 0
+        sixInFour.withUnsafeBytes { bytes in
+            for _ in benchmark.scaledIterations {
+                let (outcome, event) = engine.judge(bytes, metadata: sixMetadata)
+                if event.shouldLog { writer.writeVerdict(event) }
+                count += 1
+                if count & 511 == 0 { writer.flush() }
+                blackHole(outcome)
+            }
+        }
+        writer.flush()
+    }
+
     Benchmark("engine judge GRE with an inner rule") { benchmark in
         gre.withUnsafeBytes { bytes in
             for _ in benchmark.scaledIterations {
@@ -42,6 +64,11 @@ func tunnelBenchmarks() {
             }
         }
     }
+}
+
+/// A TCP SYN [fd00::1]:40000 -> [fd00::2]:443 (IPv6PacketBuilder, independent of Wire).
+private func ipv6SYN() -> [UInt8] {
+    IPv6PacketBuilder.tcpPacket(flags: 0x02)
 }
 
 /// A GRE header and payload with its checksum (C bit set) filled in.
