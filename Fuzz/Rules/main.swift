@@ -19,7 +19,7 @@ public func fuzzRules(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let sources = InMemoryRuleSources([
         "fuzz/in.rules": text,
-        "fuzz/lists.rules": "set web = { 80, 443, 8000-8080 }\nset admins = { 10.1.0.0/24, 192.168.7.10 }\n",
+        "fuzz/lists.rules": "set web = { 80, 443, 8000-8080 }\nset admins = { 10.1.0.0/24, 192.168.7.10 }\nset admins6 = { fd00::/8, 2001:db8::1, 10.2.0.0/16 }\n",
         "fuzz/back.rules": "include \"in.rules\"\n",
     ])
     guard case .success(let loaded) = Program.load(path: "fuzz/in.rules", loader: sources, limits: fuzzLimits) else {

@@ -77,6 +77,8 @@ struct CheckerState {
     var sets: [String: DefinedSet] = [:]
     var setOrder: [String] = []
     var options = DecodeOptions()
+    /// The protocol of the rule being resolved: which ICMP names its `type` and `code` use.
+    var ruleProto: IPProtocol?
 
     /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
     var reported: [String: (errors: Int, warnings: Int)] = [:]
@@ -130,6 +132,8 @@ struct CheckerState {
                 guard let value = optionType(item) else { continue }
                 result.decodeOptions.allowedIPOptionTypes.insert(value)
             }
+        case .acceptIPv6Headers(let list, _):
+            acceptIPv6Headers(list)
         case .rule(let syntax):
             if let rule = resolve(syntax) { result.rules.append(rule) }
         }
@@ -201,6 +205,7 @@ struct CheckerState {
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
+        if let warning = result.igmpWithoutRouterAlert() { result.diagnostics.append(warning) }
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 
@@ -209,11 +214,12 @@ struct CheckerState {
     mutating func resolve(_ syntax: RuleSyntax) -> Rule? {
         var match = RuleMatch()
         let proto = syntax.proto.proto
-        if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        ruleProto = proto
+        if let proto { match[.proto] = ValueSet(UInt128(proto.rawValue)) }
         let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
         let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
         let innerValid = syntax.inner.map { resolveInner($0, outer: proto, into: &match) } ?? true
-        guard endpointsValid && optionsValid && innerValid else { return nil }
+        guard endpointsValid && optionsValid && innerValid, resolveFamily(syntax, into: &match) else { return nil }
         return Rule(
             action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
             location: SourceLocation(file: file, position: syntax.range.start))
@@ -240,7 +246,7 @@ struct CheckerState {
                 valid = false
             }
             guard let port = endpoint.port else { continue }
-            if proto != .tcp && proto != .udp {
+            if proto != .tcp && proto != .udp && proto != .sctp {
                 report(.portNeedsTCPOrUDP, at: port.range.start)
                 valid = false
             }
@@ -263,9 +269,9 @@ struct CheckerState {
                 if bits & ~mask != 0 {
                     report(.flagsNeverSet(Self.flagsText(bits, mask)), at: option.range.start)
                 }
-                match[.tcpFlags] = ValueSet((0...255).filter { UInt8($0) & mask == bits }.map { UInt64($0)...UInt64($0) })
+                match[.tcpFlags] = ValueSet((0...255).filter { UInt8($0) & mask == bits }.map { UInt128($0)...UInt128($0) })
             case (.type, .list(let list)), (.code, .list(let list)):
-                if proto != .icmp {
+                if proto != .icmp && proto != .icmpv6 {
                     report(.optionNeedsICMP(option.keyword), at: option.range.start)
                     valid = false
                 }
@@ -306,12 +312,12 @@ struct CheckerState {
     /// The numbers a list denotes in `context` (complemented over the context's range when
     /// negated); nil after reporting an item that does not fit.
     mutating func values(_ list: ListSyntax, _ context: Diagnostic.Message.ItemContext) -> ValueSet? {
-        let domain: ClosedRange<UInt64> = switch context {
-        case .address: Field.source.domain
-        case .state: 0...UInt64(ConnectionState.invalid.rawValue)
-        default: 0...context.maximum
+        if context == .address { return addresses(list) }
+        let domain: ClosedRange<UInt128> = switch context {
+        case .state: 0...UInt128(ConnectionState.invalid.rawValue)
+        default: 0...UInt128(context.maximum)
         }
-        var ranges: [ClosedRange<UInt64>] = []
+        var ranges: [ClosedRange<UInt128>] = []
         var valid = true
         for item in expand(list) {
             if let range = self.range(of: item, context, domain: domain) { ranges.append(range) } else { valid = false }
@@ -321,12 +327,12 @@ struct CheckerState {
         return list.negation == nil ? set : set.complement(in: domain)
     }
 
-    mutating func range(of item: ItemSyntax, _ context: Diagnostic.Message.ItemContext, domain: ClosedRange<UInt64>) -> ClosedRange<UInt64>? {
+    mutating func range(of item: ItemSyntax, _ context: Diagnostic.Message.ItemContext, domain: ClosedRange<UInt128>) -> ClosedRange<UInt128>? {
         switch (item.kind, context) {
         case (.any, _):
             return domain
         case (.host(let address), .address):
-            return UInt64(address.rawValue)...UInt64(address.rawValue)
+            return AddressKey.key(address)...AddressKey.key(address)
         case (.network(let address, let prefix), .address):
             let match = AddressMatch(network: address, prefix: prefix)
             if match.network != address { report(.hostBitsSet(address, prefix: prefix), at: item.range.start) }
@@ -341,25 +347,25 @@ struct CheckerState {
                 report(.valueOutOfRange(context, high), at: item.range.start)
                 return nil
             }
-            return low...high
+            return UInt128(low)...UInt128(high)
         case (.name(let name), .icmpType), (.name(let name), .icmpCode):
-            let table = context == .icmpType ? Names.icmpTypes : Names.icmpCodes
-            guard let value = Names.value(of: name, in: table) else {
+            let tables = Names.icmpTables(ruleProto)
+            guard let value = Names.value(of: name, in: context == .icmpType ? tables.types : tables.codes) else {
                 report(.unknownName(context, name), at: item.range.start)
                 return nil
             }
             // Wire refuses these types (`unknown-icmp-type`) before any rule is asked.
-            if context == .icmpType, ICMP.MessageType(rawValue: value).maximumCode == nil {
+            if context == .icmpType, ruleProto != .icmpv6, ICMP.MessageType(rawValue: value).maximumCode == nil {
                 report(.icmpTypeNeverDecoded(name), at: item.range.start)
                 return nil
             }
-            return UInt64(value)...UInt64(value)
+            return UInt128(value)...UInt128(value)
         case (.name(let name), .state):
             guard let state = ConnectionState(name: name) else {
                 report(.unknownName(context, name), at: item.range.start)
                 return nil
             }
-            return UInt64(state.rawValue)...UInt64(state.rawValue)
+            return UInt128(state.rawValue)...UInt128(state.rawValue)
         case (.variable, _):
             return nil  // undefined, already reported
         default:
@@ -433,6 +439,8 @@ struct CheckerState {
         case .any: "'any'"
         case .host(let address): "address \(dottedQuad(address))"
         case .network(let address, let prefix): "network \(dottedQuad(address))/\(prefix)"
+        case .host6(let address): "address \(address)"
+        case .network6(let address, let prefix): "network \(address)/\(prefix)"
         case .range(let low, let high) where low == high: "number \(low)"
         case .range(let low, let high): "range \(low)-\(high)"
         case .name(let name): "name '\(name)'"

@@ -60,13 +60,17 @@ extension Diagnostic {
         case matchesNothing
         case unreachableRule(coveredBy: [RuleReference], catchAll: Bool)
         case duplicateRule(of: RuleReference)
+        /// The IPv6 and address-family messages (`Diagnostic+IPv6.swift`).
+        case ipv6(IPv6Message)
         case flagsNeverSet(String)
         case shadowingNotAnalyzed(rules: Int, budget: Int)
+        case igmpWithoutRouterAlert
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
             case statement, policyAction, logMode, proto, address, prefixLength, port, labelText
             case setName, equals, fileName, item, number, closingBrace, arrow
+            case closingBracket, bracketedAddress
             case logLimit, rateUnit
 
             public var description: String {
@@ -74,9 +78,9 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any')"
-                case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"
-                case .prefixLength: "a prefix length (0-32)"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any')"
+                case .address: "an address ('any', a.b.c.d, a.b.c.d/n, an IPv6 address or network)"
+                case .prefixLength: "a prefix length (0-32, or 0-128 for IPv6)"
                 case .port: "a port number (0-65535)"
                 case .labelText: "a quoted label"
                 case .setName: "a set name"
@@ -86,6 +90,8 @@ extension Diagnostic {
                 case .number: "a number"
                 case .closingBrace: "',' or '}'"
                 case .arrow: "'->'"
+                case .closingBracket: "']'"
+                case .bracketedAddress: "an IPv6 address with a port in brackets, as in '[fd00::1]:22'"
                 case .logLimit: "a rate ('200/s', '30/m', '5/h') or 'none'"
                 case .rateUnit: "a rate unit ('/s', '/m' or '/h')"
                 }
@@ -119,7 +125,9 @@ extension Diagnostic {
             /// The largest value the context accepts.
             var maximum: UInt64 {
                 switch self {
-                case .port, .length: 65_535
+                case .port: 65_535
+                // IPv6: the 40-byte header and a 65,535-byte payload (RFC 8200 §3).
+                case .length: 65_575
                 case .icmpType, .icmpCode, .ttl, .ipOption: 255
                 case .mark: UInt64(UInt32.max)
                 case .address, .interface, .state: 0
@@ -130,8 +138,10 @@ extension Diagnostic {
         public var severity: Severity {
             switch self {
             case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet,
-                 .shadowingNotAnalyzed, .tooManyWarnings:
+                 .shadowingNotAnalyzed, .igmpWithoutRouterAlert, .tooManyWarnings:
                 .warning
+            case .ipv6(let message):
+                message.severity
             default:
                 .error
             }
@@ -176,7 +186,7 @@ extension Diagnostic {
             case .reservedSetName(let name):
                 "'\(name)' is a keyword and cannot name a set"
             case .onlyAcceptAllows(let keyword):
-                "only 'accept \(keyword.rawValue)' exists: \(keyword == .fragments ? "fragments" : "IP options") are dropped unless accepted"
+                "only 'accept \(keyword.rawValue)' exists: \(keyword == .fragments ? "fragments" : keyword == .ipv6Headers ? "IPv6 extension headers" : "IP options") are dropped unless accepted"
             case .negationInsideList:
                 "'!' negates a whole list: write '!{ a, b }', not '{ !a, b }'"
             case .emptyList:
@@ -200,13 +210,13 @@ extension Diagnostic {
             case .duplicateDirective(let keyword, let firstLine):
                 "duplicate '\(keyword.rawValue)' directive (first given on line \(firstLine))"
             case .portNeedsTCPOrUDP:
-                "port needs tcp or udp"
+                "port needs tcp, udp or sctp"
             case .flagsNeedTCP:
                 "flags needs tcp"
             case .innerNeedsTunnel:
                 "inner needs gre, ipip, ipv6-in-ipv4 or any"
             case .optionNeedsICMP(let keyword):
-                "'\(keyword.rawValue)' needs icmp"
+                "'\(keyword.rawValue)' needs icmp or icmp6"
             case .undefinedSet(let name):
                 "undefined set $\(name) (a set must be defined before it is used)"
             case .setRedefined(let name, let firstLine):
@@ -247,8 +257,13 @@ extension Diagnostic {
             case .shadowingNotAnalyzed(let rules, let budget):
                 "this rule and the \(rules - 1) after it are not checked for being hidden by earlier rules: "
                     + "the analysis stops after \(budget) rule comparisons (duplicates and rules after a catch-all are still found)"
+            case .ipv6(let message):
+                message.description
             case .flagsNeverSet(let text):
                 "flags \(text) asks for flags outside its mask; it can never match"
+            case .igmpWithoutRouterAlert:
+                "igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it (RFC 2236 §2, RFC 3376 §4), "
+                    + "so only IGMPv1 passes; add 'accept ip-options { router-alert }'"
             }
         }
     }

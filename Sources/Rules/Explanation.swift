@@ -58,22 +58,22 @@ extension Program {
     private func describe(_ packet: PacketFields, _ field: Field) -> String {
         switch field {
         case .proto: protocolName(packet.proto)
-        case .source: dottedQuad(packet.source)
-        case .destination: dottedQuad(packet.destination)
+        case .source: "\(packet.source)"
+        case .destination: "\(packet.destination)"
         case .sourcePort: packet.sourcePort.map { "\($0)" } ?? "no port"
         case .destinationPort: packet.destinationPort.map { "\($0)" } ?? "no port"
         case .inInterface: packet.inInterface.map { "\($0)" } ?? "none"
         case .outInterface: packet.outInterface.map { "\($0)" } ?? "none"
         case .tcpFlags: packet.tcpFlags.map { Checker.flagLetters($0) } ?? "not TCP"
-        case .icmpType: packet.icmpType.map { Names.icmpTypeName($0) } ?? "not ICMP"
+        case .icmpType: packet.icmpType.map { Names.icmpTypeName($0, proto: packet.proto) } ?? "not ICMP"
         case .icmpCode: packet.icmpCode.map { "\($0)" } ?? "not ICMP"
         case .state: packet.connectionState.map { "\($0)" } ?? "none"
         case .length: "\(packet.length)"
         case .ttl: "\(packet.ttl)"
         case .mark: "0x\(String(packet.mark, radix: 16))"
         case .innerProto: packet.innerProto.map(protocolName) ?? "not tunnelled"
-        case .innerSource: packet.innerSource.map(dottedQuad) ?? "no inner IPv4 address"
-        case .innerDestination: packet.innerDestination.map(dottedQuad) ?? "no inner IPv4 address"
+        case .innerSource: packet.innerSource.map { "\($0)" } ?? "not tunnelled"
+        case .innerDestination: packet.innerDestination.map { "\($0)" } ?? "not tunnelled"
         case .innerSourcePort: packet.innerSourcePort.map { "\($0)" } ?? "no port"
         case .innerDestinationPort: packet.innerDestinationPort.map { "\($0)" } ?? "no port"
         }

@@ -1,7 +1,7 @@
 /// Interface names numbered for one ruleset: 1...count for the names its rules mention, 0 for
 /// any other name and for "no interface". Turns `in`/`out` into numeric sets like every field.
 struct InterfaceTable: Sendable {
-    let codes: [InterfaceName: UInt64]
+    let codes: [InterfaceName: UInt128]
     /// The same names in code order (code i + 1 at index i), for a lookup per packet that
     /// hashes nothing.
     private let names: [InterfaceName]
@@ -13,14 +13,14 @@ struct InterfaceTable: Sendable {
             names.formUnion(rule.match.outInterfaces?.names ?? [])
         }
         self.names = names.sorted()
-        codes = Dictionary(uniqueKeysWithValues: self.names.enumerated().map { ($0.element, UInt64($0.offset + 1)) })
+        codes = Dictionary(uniqueKeysWithValues: self.names.enumerated().map { ($0.element, UInt128($0.offset + 1)) })
     }
 
-    var domain: ClosedRange<UInt64> { 0...UInt64(codes.count) }
+    var domain: ClosedRange<UInt128> { 0...UInt128(codes.count) }
 
     /// The code of a packet's interface: binary search over the sorted names.
     @inline(__always)
-    func code(_ name: InterfaceName?) -> UInt64 {
+    func code(_ name: InterfaceName?) -> UInt128 {
         guard let name else { return 0 }
         return names.withUnsafeBufferPointer { names in
             var low = 0
@@ -29,7 +29,7 @@ struct InterfaceTable: Sendable {
                 let middle = (low + high) >> 1
                 if names[middle] < name { low = middle + 1 } else { high = middle }
             }
-            return low < names.count && names[low] == name ? UInt64(low + 1) : 0
+            return low < names.count && names[low] == name ? UInt128(low + 1) : 0
         }
     }
 
@@ -38,7 +38,7 @@ struct InterfaceTable: Sendable {
         return set.negated ? named.complement(in: domain) : named
     }
 
-    func domain(of field: Field) -> ClosedRange<UInt64> {
+    func domain(of field: Field) -> ClosedRange<UInt128> {
         field == .inInterface || field == .outInterface ? domain : field.domain
     }
 

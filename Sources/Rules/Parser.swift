@@ -193,6 +193,7 @@ struct ParserState {
     /// `accept fragments`, `accept ip-options LIST`, or a rule.
     mutating func parseRuleOrAllowance() throws(ParseFailure) -> StatementSyntax {
         let next = peek().kind
+        if next == .keyword(.ipv6Headers) { return try parseIPv6Headers() }
         guard next == .keyword(.fragments) || next == .keyword(.ipOptions) else { return .rule(try parseRule()) }
         let action = try parseAction(expected: .statement)
         guard action.value == .accept else {
@@ -210,6 +211,7 @@ struct ParserState {
         let action = try parseAction(expected: .statement)
         var log: SourceRange?
         if current.kind == .keyword(.log) { log = advance().range }
+        let family = parseFamily()
         let proto = try parseProtocol()
         var source: EndpointSyntax?
         var destination: EndpointSyntax?
@@ -262,6 +264,7 @@ struct ParserState {
             action: action, log: log, proto: proto, source: source, destination: destination,
             options: options, label: label, range: range(from: action.range.start))
         rule.inner = inner
+        rule.family = family
         return rule
     }
 
@@ -271,8 +274,12 @@ struct ParserState {
         case .keyword(.tcp): proto = .tcp
         case .keyword(.udp): proto = .udp
         case .keyword(.icmp): proto = .icmp
+        case .keyword(.icmp6), .keyword(.ipv6ICMP): proto = .icmpv6
         case .keyword(.igmp): proto = .igmp
         case .keyword(.esp): proto = .esp
+        case .keyword(.ah): proto = .ah
+        case .keyword(.vrrp): proto = .vrrp
+        case .keyword(.sctp): proto = .sctp
         case .keyword(.gre): proto = .gre
         case .keyword(.ipip), .keyword(.ipencap): proto = .ipip
         case .keyword(.ipv6InIPv4): proto = .ipv6InIPv4
@@ -338,6 +345,8 @@ struct ParserState {
         case .identifier:
             advance()
             return ItemSyntax(kind: .name(token.text), range: token.range)
+        case .address where token.text.contains(":"):
+            return try parseIPv6Item()
         case .address where !token.text.hasPrefix("0x"):
             advance()
             guard let address = IPv4Address(Substring(token.text)) else {

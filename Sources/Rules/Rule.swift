@@ -40,9 +40,10 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
         prefix <= other.prefix && contains(other.network)
     }
 
-    /// The addresses as one closed interval of their numeric values.
-    public var interval: ClosedRange<UInt64> {
-        UInt64(network.rawValue)...UInt64(network.rawValue | ~mask)
+    /// The addresses as one closed interval of their keys (`AddressKey`: IPv4 addresses sit
+    /// in the IPv4-mapped range of the 128-bit address domain).
+    public var interval: ClosedRange<UInt128> {
+        AddressKey.key(network)...AddressKey.key(IPv4Address(rawValue: network.rawValue | ~mask))
     }
 
     static func mask(_ prefix: UInt8) -> UInt32 {
@@ -56,34 +57,43 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
 public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
     case proto, source, destination, sourcePort, destinationPort
     case inInterface, outInterface, tcpFlags, icmpType, icmpCode, state, length, ttl, mark
-    /// The packet a tunnel carries (`inner PROTO [from ...] [to ...]`): its protocol, IPv4
-    /// addresses and ports. Each has an "absent" value for a packet that is not tunnelled
-    /// (and, for the addresses, for an IPv6 inner packet, which the language cannot name yet).
+    /// The packet a tunnel carries (`inner PROTO [from ...] [to ...]`): its protocol, addresses
+    /// (of either family, keyed as the outer ones: `AddressKey`) and ports. Each has an
+    /// "absent" value for a packet that is not tunnelled.
     case innerProto, innerSource, innerDestination, innerSourcePort, innerDestinationPort
 
     /// Every value the field can take, including its "absent" value where it has one: a port
     /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
-    /// code 256 on one that is not ICMP, state 4 when the kernel attached none. Interfaces are
+    /// code 256 on one that is not ICMP or ICMPv6, state 4 when the kernel attached none.
+    /// Addresses of both families share one 128-bit domain (`AddressKey`). Interfaces are
     /// numbered per ruleset (`InterfaceTable`), 0 being "a name no rule mentions, or none".
-    public var domain: ClosedRange<UInt64> {
+    public var domain: ClosedRange<UInt128> {
         switch self {
         case .proto, .ttl: 0...255
-        case .source, .destination, .mark: 0...UInt64(UInt32.max)
+        case .source, .destination: 0...UInt128.max
+        case .mark: 0...UInt128(UInt32.max)
         case .sourcePort, .destinationPort: 0...Self.noPort
         case .tcpFlags, .icmpType, .icmpCode: 0...256
         case .state: 0...Self.noState
-        case .length: 0...65_535
-        case .inInterface, .outInterface: 0...UInt64(UInt32.max)
+        case .length: 0...Self.maximumLength
+        case .inInterface, .outInterface: 0...UInt128(UInt32.max)
         case .innerProto: 0...Self.notApplicable
-        case .innerSource, .innerDestination: 0...Self.noInnerAddress
+        case .innerSource, .innerDestination: 0...UInt128.max
         case .innerSourcePort, .innerDestinationPort: 0...Self.noPort
         }
     }
 
-    static let noPort: UInt64 = 65_536
-    static let notApplicable: UInt64 = 256
-    static let noState: UInt64 = 4
-    static let noInnerAddress: UInt64 = 1 << 32
+    static let noPort: UInt128 = 65_536
+    static let notApplicable: UInt128 = 256
+    static let noState: UInt128 = 4
+    /// The longest packet: IPv6's 40-byte header and a 65,535-byte payload (IPv4 stops at 65,535).
+    static let maximumLength: UInt128 = 65_575
+    /// The inner source address of a packet that is not tunnelled: ffff:...:ffff, a multicast
+    /// address, which no decoded packet has as its source (RFC 4291 §2.7).
+    static let noInnerSource: UInt128 = .max
+    /// The inner destination address of a packet that is not tunnelled: ::, which no decoded
+    /// packet has as its destination (RFC 4291 §2.5.2); an IPv4 address's key is never 0.
+    static let noInnerDestination: UInt128 = 0
 
     /// The words `explain` and diagnostics use.
     public var description: String {
@@ -206,11 +216,11 @@ public struct Rule: Equatable, Sendable {
         label: String? = nil, location: SourceLocation
     ) {
         var match = RuleMatch()
-        if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        if let proto { match[.proto] = ValueSet(UInt128(proto.rawValue)) }
         if source != .any { match[.source] = ValueSet([source.interval]) }
         if destination != .any { match[.destination] = ValueSet([destination.interval]) }
-        if let ports = sourcePorts { match[.sourcePort] = ValueSet([UInt64(ports.lowerBound)...UInt64(ports.upperBound)]) }
-        if let ports = destinationPorts { match[.destinationPort] = ValueSet([UInt64(ports.lowerBound)...UInt64(ports.upperBound)]) }
+        if let ports = sourcePorts { match[.sourcePort] = ValueSet([UInt128(ports.lowerBound)...UInt128(ports.upperBound)]) }
+        if let ports = destinationPorts { match[.destinationPort] = ValueSet([UInt128(ports.lowerBound)...UInt128(ports.upperBound)]) }
         self.init(action: action, log: log, match: match, label: label, location: location)
     }
 

@@ -47,6 +47,13 @@ public struct Datagram: Equatable, Sendable {
         case igmp(IGMP.Header)
         /// ESP (RFC 4303): SPI and sequence number; the ciphertext is the payload.
         case esp(ESP.Header)
+        /// AH (RFC 4302): the fixed header; the ICV and the protocol it protects are the
+        /// payload, walked by the decoder and passed as received.
+        case ah(AH.Header)
+        /// VRRP v2 or v3 (RFC 3768, RFC 9568): the fixed header; the addresses are the payload.
+        case vrrp(VRRP.Header)
+        /// SCTP (RFC 9260): the common header; the chunks are the payload.
+        case sctp(SCTP.Header)
         /// GRE (RFC 2784, RFC 2890): the payload is the packet it carries, summarized in `inner`.
         case gre(GRE.Header)
         /// IP-in-IP (RFC 2003) or IPv6-in-IPv4 (RFC 4213): no header of its own; the payload is
@@ -98,10 +105,7 @@ public struct Datagram: Equatable, Sendable {
         let ipv4 = try IPv4.Header(parsing: ipView, options: options, normalizations: &normalizations)
         let segment = ipView.payload
         let start = ipView.headerLength
-        guard ipv4.proto == .tcp || ipv4.proto == .udp || ipv4.proto == .icmp || ipv4.proto == .igmp || ipv4.proto == .esp
-            || Self.isTunnel(ipv4.proto) else {
-            throw Self.unknownProtocol()
-        }
+        guard Self.decodes(ipv4.proto) else { throw Self.unknownProtocol() }
         // Total length 0 (BIG TCP, passed by the view only for a GSO packet above 64 KiB) is
         // Linux's TCP segmentation offload; nothing else, and no fragment, is sent that way.
         if ipv4.totalLength == 0, ipv4.proto != .tcp || ipv4.isFragment { throw Self.badBigTCP() }
@@ -144,6 +148,19 @@ public struct Datagram: Equatable, Sendable {
             let view = try IGMP.View(validating: segment, at: start)
             transport = .igmp(try IGMP.Header(parsing: view, verifyingChecksum: verify))
             transportHeaderLength = IGMP.headerLength
+        case .ah:
+            transport = .ah(try Self.parseAH(
+                segment, at: start, ipv4: ipv4, firstFragment: firstFragment, verify: verify, normalizations: normalizations))
+            transportHeaderLength = AH.headerLength
+        case .vrrp:
+            let view = try VRRP.View(validating: segment, at: start)
+            transport = .vrrp(try VRRP.Header(
+                parsing: view, ttl: ipv4.ttl, destination: ipv4.destination, pseudoHeaderSum: verify ? pseudo : nil))
+            transportHeaderLength = VRRP.headerLength
+        case .sctp:
+            let view = try SCTP.View(validating: segment, at: start, firstFragment: firstFragment)
+            transport = .sctp(try SCTP.Header(parsing: view, verifyingChecksum: verify))
+            transportHeaderLength = SCTP.headerLength
         default:
             let view = try ICMP.View(validating: segment, at: start)
             transport = .icmp(try ICMP.Header(parsing: view, verifyingChecksum: verify, normalizations: &normalizations))
@@ -291,6 +308,13 @@ public struct Datagram: Equatable, Sendable {
                 checksumOffset = GRE.Offset.optional
             }
             header.emit(into: &transportOut)
+        // Nothing AH, VRRP or SCTP's checks cover is ever rewritten: emitted as received.
+        case .ah(let header):
+            header.emit(into: &transportOut)
+        case .vrrp(let header):
+            header.emit(into: &transportOut)
+        case .sctp(let header):
+            header.emit(into: &transportOut)
         case .ipInIP, .fragment:
             break
         }
@@ -330,21 +354,23 @@ public struct Datagram: Equatable, Sendable {
         }
     }
 
-    /// The TCP or UDP source port; nil for ICMP and for a non-first fragment.
+    /// The TCP, UDP or SCTP source port; nil for the others and for a non-first fragment.
     public var sourcePort: UInt16? {
         switch transport {
         case .tcp(let header): header.sourcePort
         case .udp(let header): header.sourcePort
-        case .icmp, .igmp, .esp, .gre, .ipInIP, .fragment: nil
+        case .sctp(let header): header.sourcePort
+        case .icmp, .igmp, .esp, .ah, .vrrp, .gre, .ipInIP, .fragment: nil
         }
     }
 
-    /// The TCP or UDP destination port; nil for ICMP and for a non-first fragment.
+    /// The TCP, UDP or SCTP destination port; nil for the others and for a non-first fragment.
     public var destinationPort: UInt16? {
         switch transport {
         case .tcp(let header): header.destinationPort
         case .udp(let header): header.destinationPort
-        case .icmp, .igmp, .esp, .gre, .ipInIP, .fragment: nil
+        case .sctp(let header): header.destinationPort
+        case .icmp, .igmp, .esp, .ah, .vrrp, .gre, .ipInIP, .fragment: nil
         }
     }
 
@@ -368,6 +394,9 @@ extension Datagram.Transport {
         case .icmp(let header): header.encodedLength
         case .igmp(let header): header.encodedLength
         case .esp(let header): header.encodedLength
+        case .ah(let header): header.encodedLength
+        case .vrrp(let header): header.encodedLength
+        case .sctp(let header): header.encodedLength
         case .gre(let header): header.encodedLength
         case .ipInIP, .fragment: 0
         }
@@ -391,6 +420,12 @@ extension Datagram: CustomStringConvertible {
             return "igmp \(source) -> \(destination) \(header.type)"
         case .esp(let header):
             return "esp \(source) -> \(destination) spi \(header.spi)"
+        case .ah(let header):
+            return "ah \(source) -> \(destination) spi \(header.spi) next \(header.nextHeader)"
+        case .vrrp(let header):
+            return "vrrp \(source) -> \(destination) vrid \(header.vrid) priority \(header.priority)"
+        case .sctp(let header):
+            return "sctp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort)"
         case .gre, .ipInIP:
             return "\(ipv4.proto) \(source) -> \(destination) inner \(inner.map { "\($0)" } ?? "none")"
         case .fragment:

@@ -21,6 +21,12 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public static let gre = Self(rawValue: 47)
     /// RFC 4303.
     public static let esp = Self(rawValue: 50)
+    /// RFC 4302.
+    public static let ah = Self(rawValue: 51)
+    /// RFC 3768, RFC 9568.
+    public static let vrrp = Self(rawValue: 112)
+    /// RFC 9260.
+    public static let sctp = Self(rawValue: 132)
     /// ICMP for IPv6 (RFC 4443); "IPv6-ICMP" in the IANA registry.
     public static let icmpv6 = Self(rawValue: 58)
 
@@ -32,6 +38,9 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case .tcp: "tcp"
         case .udp: "udp"
         case .esp: "esp"
+        case .ah: "ah"
+        case .vrrp: "vrrp"
+        case .sctp: "sctp"
         case .icmpv6: "icmp6"
         case .ipip: "ipip"
         case .ipv6InIPv4: "ipv6-in-ipv4"
@@ -48,6 +57,9 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case "tcp": self = .tcp
         case "udp": self = .udp
         case "esp": self = .esp
+        case "ah": self = .ah
+        case "vrrp": self = .vrrp
+        case "sctp": self = .sctp
         case "ipip", "ipencap": self = .ipip
         case "ipv6-in-ipv4": self = .ipv6InIPv4
         case "gre": self = .gre

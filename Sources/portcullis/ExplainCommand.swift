@@ -8,9 +8,12 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which rule decides a packet, and the rules that nearly did.",
         discussion: """
-            PACKET is PROTO SRC[:PORT] -> DST[:PORT] followed by any of: flags LETTERS, \
+            PACKET is PROTO SRC[:PORT] -> DST[:PORT] (PROTO tcp, udp, icmp, igmp, esp, ah, vrrp or sctp; \
+            ports with tcp, udp and sctp only) followed by any of: flags LETTERS, \
             type NAME|N, code NAME|N, in IFACE, out IFACE, state STATE, ttl N, length N, mark N. \
-            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S'. \
+            An IPv6 address with a port is written in brackets. \
+            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S', \
+            'tcp [fd00::1]:40000 -> [fd00::2]:22 flags S', 'icmp6 fd00::1 -> fd00::2 type echo-request'. \
             Exits 0, 1 when the rules have errors, 2 when the packet cannot be read, 3 on I/O errors.
             """
     )

@@ -86,7 +86,7 @@ def test_check_reports_every_error_with_position_and_caret(portcullis_bin, tmp_p
     assert lines[0].startswith(f"{rules}:2:15: error: ")
     assert lines[1] == "accept tcp to 10.0.0.300"
     assert lines[2] == " " * 14 + "^"
-    assert any(line.startswith(f"{rules}:3:") and "port needs tcp or udp" in line for line in lines)
+    assert any(line.startswith(f"{rules}:3:") and "port needs tcp, udp or sctp" in line for line in lines)
 
 
 def test_run_refuses_invalid_rules_before_touching_the_queue(portcullis_bin, tmp_path):

@@ -112,11 +112,11 @@ def test_unknown_protocols_never_reach_the_server(topology, start_filter, tmp_pa
     capture = tmp_path / "server-capture.txt"
     background(topology, topology.server, "sniff", "eth0", str(capture))
     flt = start_filter(rules)
-    for proto in ("253", "132"):
+    for proto in ("253", "89"):
         assert nettool(topology, topology.client, "raw-send", SERVER_IP, proto) == "sent"
     assert ping(topology)  # proves the path works and gives the sniffer time to see all
 
-    drops = flt.wait_for(lambda e: e.get("reason") == "decode" and e.get("proto") == 132)
+    drops = flt.wait_for(lambda e: e.get("reason") == "decode" and e.get("proto") == 89)
     experimental = [e for e in flt.events("verdict") if e.get("proto") == 253]
     assert drops and experimental
     for event in (drops[0], experimental[0]):
@@ -127,7 +127,7 @@ def test_unknown_protocols_never_reach_the_server(topology, start_filter, tmp_pa
         assert event["decode_error"]["offset"] == 9
     seen = [line.split() for line in capture.read_text().splitlines()]
     assert any(p[0] == "1" for p in seen), "the sniffer saw nothing: it is broken, not the filter"
-    assert not [p for p in seen if p[0] in ("253", "132")]
+    assert not [p for p in seen if p[0] in ("253", "89")]
 
 
 def test_fail_closed_while_killed_then_flows_after_restart(topology, start_filter, tmp_path):
@@ -167,7 +167,7 @@ def test_sigterm_unbinds_and_writes_stop_with_counters(topology, start_filter, p
     assert start["version"] and start["pid"] == flt.process.pid  # ip netns exec execs in place
     assert start["rules_file"] == str(DEMO_RULES) and len(start["ruleset"]) == 64
     # The start-up self-test ran: known answers, and every rule probed at both ends + 256 random.
-    assert start["self_test"] == {"passed": True, "known_answers": 5, "rule_probes": 6 * 2 + 256}
+    assert start["self_test"] == {"passed": True, "known_answers": 9, "rule_probes": 6 * 2 + 256}
     # The queue was unbound: a new process can bind it at once.
     flt2 = start_filter(DEMO_RULES, log_name="again.jsonl")
     assert ping(topology)

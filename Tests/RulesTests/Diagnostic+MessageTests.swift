@@ -7,7 +7,7 @@ import Wire
     (.unterminatedString, "unterminated string"),
     (.invalidEscape("\\n"), "invalid escape '\\n' in string; only \\\" and \\\\ are allowed"),
     (.unknownKeyword("frm"), "unknown keyword 'frm'"),
-    (.expected(.proto, found: "'port'"), "expected a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any') but found 'port'"),
+    (.expected(.proto, found: "'port'"), "expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any') but found 'port'"),
     (.trailingTokens(found: "'x'"), "unexpected 'x' at the end of the statement"),
     (.invalidAddress("1.2.3"), "invalid IPv4 address '1.2.3'"),
     (.prefixOutOfRange("33"), "CIDR prefix /33 is out of range (0-32)"),
@@ -26,7 +26,7 @@ import Wire
     (.clauseAfterOption(clause: .from, option: .label), "'from' must come before 'label'"),
     (.portWithoutAddress, "'port' must follow an address, as in 'to any port 22'"),
     (.duplicateDirective(.log, firstLine: 3), "duplicate 'log' directive (first given on line 3)"),
-    (.portNeedsTCPOrUDP, "port needs tcp or udp"),
+    (.portNeedsTCPOrUDP, "port needs tcp, udp or sctp"),
     (.hostBitsSet(IPv4Address(10, 0, 0, 5), prefix: 24), "10.0.0.5/24 has host bits set; it means 10.0.0.0/24"),
     (.unreachableRule(coveredBy: [RuleReference(line: 4)], catchAll: false), "rule can never match: the rule on line 4 matches all of its packets first"),
 ])

@@ -21,8 +21,8 @@ import Wire
         var fields = PacketFields(proto: proto, source: IPv4Address(192, 0, 2, 1), destination: IPv4Address(192, 0, 2, 2),
                                   sourcePort: nil, destinationPort: nil)
         fields.innerProto = innerProto
-        fields.innerSource = innerSource
-        fields.innerDestination = innerSource.map { _ in IPv4Address(10, 8, 0, 2) }
+        fields.innerSource = innerSource.map { .v4($0) }
+        fields.innerDestination = innerSource.map { _ in .v4(IPv4Address(10, 8, 0, 2)) }
         fields.innerSourcePort = innerPort.map { _ in 40000 }
         fields.innerDestinationPort = innerPort
         return fields
@@ -56,7 +56,7 @@ import Wire
     }
 
     @Test func innerPortNeedsInnerTCPOrUDP() {
-        #expect(Self.check("accept gre inner icmp to any port 22\n") == ["t.rules:1:30: error: port needs tcp or udp"])
+        #expect(Self.check("accept gre inner icmp to any port 22\n") == ["t.rules:1:30: error: port needs tcp, udp or sctp"])
     }
 
     @Test func innerGivenTwiceIsAnError() {
@@ -73,8 +73,10 @@ import Wire
         #expect(program.evaluate(Self.packet()).ruleIndex == 0)
         #expect(program.evaluate(Self.packet(innerPort: 80)).ruleIndex == nil)
         #expect(program.evaluate(Self.packet(innerSource: IPv4Address(10, 9, 0, 1))).ruleIndex == nil)
-        // An IPv6 inner packet has no IPv4 inner address: an address match never takes it.
-        #expect(program.evaluate(Self.packet(innerSource: nil)).ruleIndex == nil)
+        // An IPv6 inner packet never matches an IPv4 inner network.
+        var ipv6Inside = Self.packet()
+        ipv6Inside.innerSource = .v6(IPv6Address(high: 0x0A08_0000_0000_0000, low: 1))
+        #expect(program.evaluate(ipv6Inside).ruleIndex == nil)
         #expect(program.evaluate(Self.packet(proto: .ipip, innerProto: .icmp, innerPort: nil)).ruleIndex == 1)
         #expect(program.evaluate(Self.packet(proto: .ipv6InIPv4, innerProto: .udp)).ruleIndex == 2)
         // `inner any` never matches a packet that is not tunnelled.
@@ -94,8 +96,46 @@ import Wire
             var packet = Self.packet(innerSource: IPv4Address(10, UInt8(index), 0, 9), innerPort: UInt16(1000 + index % 42))
             #expect(program.evaluate(packet) == program.evaluateLinearly(packet))
             packet.proto = .ipip
-            packet.innerDestination = IPv4Address(10, 200, 1, 1)
+            packet.innerDestination = .v4(IPv4Address(10, 200, 1, 1))
             #expect(program.evaluate(packet) == program.evaluateLinearly(packet))
         }
+    }
+
+    /// A 6in4 packet carrying TCP from fd00::1 to 2001:db8::2 (or the IPv4 addresses given).
+    static func ipv6Inside(source: IPAddress = .v6(IPv6Address("fd00::1")!), destination: IPAddress = .v6(IPv6Address("2001:db8::2")!)) -> PacketFields {
+        var packet = packet(proto: .ipv6InIPv4)
+        packet.innerSource = source
+        packet.innerDestination = destination
+        return packet
+    }
+
+    @Test func innerIPv6AddressesMatchIPv6NetworksOnly() throws {
+        let program = try Self.program("""
+            policy drop
+            accept ipv6-in-ipv4 inner tcp from fd00::/8 to 2001:db8::/32 port 22
+            accept ipv6-in-ipv4 inner tcp from !fd00::/8
+            accept ipv6-in-ipv4 inner tcp from 10.0.0.0/8
+            """)
+        #expect(program.evaluate(Self.ipv6Inside()).ruleIndex == 0)
+        // Port 80: not rule 0; `!fd00::/8` is every other IPv6 address, so not rule 1 either.
+        var web = Self.ipv6Inside()
+        web.innerDestinationPort = 80
+        #expect(program.evaluate(web).ruleIndex == nil)
+        #expect(program.evaluate(Self.ipv6Inside(source: .v6(IPv6Address("2001:db8::9")!))).ruleIndex == 1)
+        // An IPv4 inner source matches the IPv4 network, never `!fd00::/8`.
+        #expect(program.evaluate(Self.ipv6Inside(source: .v4(IPv4Address(10, 1, 1, 1)), destination: .v4(IPv4Address(10, 2, 2, 2)))).ruleIndex == 2)
+        #expect(program.evaluate(Self.ipv6Inside(source: .v4(IPv4Address(192, 0, 2, 9)), destination: .v4(IPv4Address(10, 2, 2, 2)))).ruleIndex == nil)
+        #expect(program.selfCheck().passed)
+        for packet in [Self.ipv6Inside(), web, Self.ipv6Inside(source: .v6(IPv6Address("2001:db8::9")!))] {
+            #expect(program.evaluate(packet) == program.evaluateLinearly(packet))
+        }
+    }
+
+    @Test func innerFamiliesAreCheckedLikeTheOuterOnes() {
+        #expect(Self.check("accept gre inner tcp from 10.0.0.1 to fd00::1\naccept gre inner icmp from fd00::1\naccept gre inner icmp6 to 10.0.0.1\n") == [
+            "t.rules:1:36: error: 'from' has only IPv4 addresses and 'to' only IPv6 ones; no packet can match",
+            "t.rules:2:18: error: 'icmp' is ICMP for IPv4, but this rule is for IPv6 only; write 'icmp6'",
+            "t.rules:3:18: error: 'icmp6' is ICMP for IPv6, but this rule is for IPv4 only; write 'icmp'",
+        ])
     }
 }
