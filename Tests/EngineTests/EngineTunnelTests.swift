@@ -1,6 +1,7 @@
 import Testing
 @testable import Engine
 import Rules
+import TestSupport
 import Wire
 
 /// Tunnelled packets judged end to end: `inner` rules, the inner summary the log writes, and an
@@ -47,5 +48,21 @@ import Wire
         guard case .acceptRebuilt(let rebuilt) = outcome else { Issue.record("not rebuilt: \(outcome.action)"); return }
         #expect(Array(rebuilt) == Self.ipv4(proto: 4, Self.innerUDP(port: 53)))
         #expect(event.normalized == .ipv4ReservedFlag)
+    }
+
+    @Test func a6in4PacketIsJudgedByItsInnerIPv6Addresses() throws {
+        let (program, diagnostics) = Program.load(
+            source: "policy drop\naccept ipv6-in-ipv4 from 192.0.2.1 inner tcp from fd00::/64 to fd00::2 port 443\n", file: "t.rules")
+        try #require(diagnostics.isEmpty, "\(diagnostics)")
+        let engine = Engine(program: try #require(program))
+        // IPv6PacketBuilder: TCP SYN fd00::1 -> fd00::2, port 443.
+        let (outcome, event) = Self.judge(engine, Self.ipv4(proto: 41, IPv6PacketBuilder.tcpPacket()))
+        #expect(outcome.action == .accept && event.rule?.location.line == 2)
+        #expect(event.summary?.inner?.source == .v6(IPv6Address("fd00::1")!))
+        // From fe80::1: outside fd00::/64, so the policy.
+        let fromLinkLocal = IPv6PacketBuilder.ipv6(
+            next: 6, payload: IPv6PacketBuilder.tcp(source: IPv6PacketBuilder.linkLocal), source: IPv6PacketBuilder.linkLocal)
+        let (refused, dropped) = Self.judge(engine, Self.ipv4(proto: 41, fromLinkLocal))
+        #expect(refused.action == .drop && dropped.reason == .policy)
     }
 }
