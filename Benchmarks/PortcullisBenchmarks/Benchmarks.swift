@@ -18,6 +18,7 @@ let benchmarks: @Sendable () -> Void = {
     ipv6Benchmarks()
     protocolBenchmarks()
     ahVRRPSCTPBenchmarks()
+    tunnelBenchmarks()
     // The rules benchmarks load up to 10,000 rules when they are registered (even when
     // filtered out): some 10^8 retains, which would take minutes under uprobes.
     if fixedIterations() == nil { rulesBenchmarks() }

@@ -42,9 +42,10 @@ extension Engine {
             name: "bad IPv4 header checksum",
             packet: hex("4500003c1c4640004006f5700a0100020a0200029c4001bb1234567800000000a002faf032600000020405b40402080a000000010000000001030307"),
             expected: .decodeError(.ipv4, .headerChecksum, 10, .badChecksum)),
+        // Protocol 253 (experimentation, RFC 3692): no decoder will ever be added for it.
         KnownAnswer(
-            name: "IP protocol 47",
-            packet: hex("450000241c464000402f0a5f0a0100020a020002706f727463756c6c69732d7465737421"),
+            name: "IP protocol 253",
+            packet: hex("450000241c46400040fd09910a0100020a020002706f727463756c6c69732d7465737421"),
             expected: .decodeError(.ipv4, .protocol, 9, .unknownProtocol)),
         // UDP length 12 in an IP payload of 16 bytes.
         KnownAnswer(

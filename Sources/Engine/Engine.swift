@@ -164,9 +164,10 @@ public final class Engine {
 extension Engine {
     /// What the rules see of a decoded packet of either family and of what the kernel said
     /// about it. For IPv6: the protocol is the last next header of the chain, the destination
-    /// the header's field (not a routing header's final one), `ttl` the hop limit.
+    /// the header's field (not a routing header's final one), `ttl` the hop limit. A tunnelled
+    /// packet (IPv4 outer only) adds the inner fields.
     static func fields<D: JudgedDatagram>(of datagram: D, metadata: PacketMetadata) -> PacketFields {
-        PacketFields(
+        var fields = PacketFields(
             proto: datagram.judgedProto, source: datagram.judgedSource, destination: datagram.judgedDestination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
             inInterface: metadata.inInterfaceName, outInterface: metadata.outInterfaceName,
@@ -174,6 +175,8 @@ extension Engine {
             connectionState: metadata.connectionState, length: datagram.judgedLength,
             ttl: datagram.judgedHopLimit, mark: metadata.mark
         )
+        if let inner = datagram.judgedInner { fields.setInner(inner) }
+        return fields
     }
 
     static func summary<D: JudgedDatagram>(of datagram: D) -> PacketSummary {
@@ -181,7 +184,7 @@ extension Engine {
             proto: datagram.judgedProto, source: datagram.judgedSource, destination: datagram.judgedDestination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
             icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: datagram.judgedTCPFlags,
-            ttl: datagram.judgedHopLimit
+            ttl: datagram.judgedHopLimit, inner: datagram.judgedInner
         )
     }
 

@@ -26,6 +26,8 @@ protocol JudgedDatagram {
     var judgedLength: UInt32 { get }
     /// The TCP flags byte; nil unless TCP.
     var judgedTCPFlags: UInt8? { get }
+    /// The packet a tunnel carries (GRE, IP-in-IP, IPv6-in-IPv4): only an IPv4 datagram has one.
+    var judgedInner: InnerPacket? { get }
 }
 
 extension Datagram: JudgedDatagram {
@@ -34,6 +36,7 @@ extension Datagram: JudgedDatagram {
     var judgedDestination: IPAddress { .v4(ipv4.destination) }
     var judgedHopLimit: UInt8 { ipv4.ttl }
     var judgedLength: UInt32 { UInt32(ipv4.totalLength) }
+    var judgedInner: InnerPacket? { inner }
     var judgedTCPFlags: UInt8? {
         guard case .tcp(let header) = transport else { return nil }
         return UInt8(truncatingIfNeeded: header.flags.rawValue)
@@ -46,6 +49,8 @@ extension IPv6Datagram: JudgedDatagram {
     var judgedDestination: IPAddress { .v6(ipv6.destination) }
     var judgedHopLimit: UInt8 { ipv6.hopLimit }
     var judgedLength: UInt32 { UInt32(IPv6.headerLength) + UInt32(ipv6.payloadLength) }
+    /// IPv6 tunnels (4in6, 6in6, GRE over IPv6) are not decoded: an IPv6 packet has no inner one.
+    var judgedInner: InnerPacket? { nil }
     var judgedTCPFlags: UInt8? {
         guard case .tcp(let header) = transport else { return nil }
         return UInt8(truncatingIfNeeded: header.flags.rawValue)

@@ -38,23 +38,29 @@ public struct PacketSummary: Sendable, Equatable {
     /// The IPv4 time to live or IPv6 hop limit, as received (what `ttl` rules match on); nil
     /// when no header.
     public var ttl: UInt8?
+    /// The packet a tunnel carries (GRE, IP-in-IP, IPv6-in-IPv4), logged as `inner`.
+    public var inner: InnerPacket? = nil
 
     /// An IPv4 packet's summary.
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
         sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
-        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil
+        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil,
+        inner: InnerPacket? = nil
     ) {
         self.init(
             proto: proto, source: .v4(source), destination: .v4(destination), sourcePort: sourcePort,
-            destinationPort: destinationPort, icmpType: icmpType, icmpCode: icmpCode, tcpFlags: tcpFlags, ttl: ttl)
+            destinationPort: destinationPort, icmpType: icmpType, icmpCode: icmpCode, tcpFlags: tcpFlags, ttl: ttl,
+            inner: inner)
     }
 
     public init(
         proto: IPProtocol, source: IPAddress, destination: IPAddress,
         sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
-        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil
+        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil,
+        inner: InnerPacket? = nil
     ) {
+        self.inner = inner
         self.tcpFlags = tcpFlags
         self.ttl = ttl
         self.proto = proto

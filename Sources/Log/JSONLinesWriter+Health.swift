@@ -115,6 +115,7 @@ extension DecodeError.Layer {
         case .ah: "ah"
         case .vrrp: "vrrp"
         case .sctp: "sctp"
+        case .gre: "gre"
         }
     }
 }

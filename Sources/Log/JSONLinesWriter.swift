@@ -294,13 +294,20 @@ public final class JSONLinesWriter {
         buffer.endLine()
     }
 
-    private static func summaryFields(_ summary: PacketSummary, into buffer: inout JSONBuffer) {
+    static func summaryFields(_ summary: PacketSummary, into buffer: inout JSONBuffer) {
         buffer.field("src_ip", summary.source)
         if let port = summary.sourcePort { buffer.field("src_port", port) }
         buffer.field("dest_ip", summary.destination)
         if let port = summary.destinationPort { buffer.field("dest_port", port) }
-        // EVE writes the protocol in upper case ("TCP"); unknown ones by number.
-        switch summary.proto {
+        protoField(summary.proto, into: &buffer)
+        if let type = summary.icmpType { buffer.field("icmp_type", type) }
+        if let code = summary.icmpCode { buffer.field("icmp_code", code) }
+        if let inner = summary.inner { innerFields(inner, into: &buffer) }
+    }
+
+    /// `proto` as EVE writes it: upper case ("TCP"); unknown ones by number.
+    static func protoField(_ proto: IPProtocol, into buffer: inout JSONBuffer) {
+        switch proto {
         case .tcp: buffer.field("proto", "TCP" as StaticString)
         case .udp: buffer.field("proto", "UDP" as StaticString)
         case .icmp: buffer.field("proto", "ICMP" as StaticString)
@@ -311,10 +318,9 @@ public final class JSONLinesWriter {
         case .ah: buffer.field("proto", "AH" as StaticString)
         case .vrrp: buffer.field("proto", "VRRP" as StaticString)
         case .sctp: buffer.field("proto", "SCTP" as StaticString)
-        default: buffer.field("proto", summary.proto.rawValue)
+        case .gre: buffer.field("proto", "GRE" as StaticString)
+        default: buffer.field("proto", proto.rawValue)
         }
-        if let type = summary.icmpType { buffer.field("icmp_type", type) }
-        if let code = summary.icmpCode { buffer.field("icmp_code", code) }
     }
 }
 

@@ -226,7 +226,8 @@ struct CheckerState {
         if let proto { match[.proto] = ValueSet(UInt128(proto.rawValue)) }
         let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
         let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
-        guard endpointsValid && optionsValid, resolveFamily(syntax, into: &match) else { return nil }
+        let innerValid = syntax.inner.map { resolveInner($0, outer: proto, into: &match) } ?? true
+        guard endpointsValid && optionsValid && innerValid, resolveFamily(syntax, into: &match) else { return nil }
         var rule = Rule(
             action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
             location: SourceLocation(file: file, position: syntax.range.start))
@@ -237,10 +238,17 @@ struct CheckerState {
     /// The source and destination addresses and ports into `match`; false when one is invalid
     /// (reported).
     private mutating func resolveEndpoints(_ syntax: RuleSyntax, proto: IPProtocol?, into match: inout RuleMatch) -> Bool {
+        resolveEndpoints(
+            [(syntax.source, Field.source, Field.sourcePort), (syntax.destination, .destination, .destinationPort)],
+            proto: proto, into: &match)
+    }
+
+    /// Each endpoint's address and port lists into its fields of `match`.
+    mutating func resolveEndpoints(
+        _ endpoints: [(EndpointSyntax?, Field, Field)], proto: IPProtocol?, into match: inout RuleMatch
+    ) -> Bool {
         var valid = true
-        for (endpoint, addressField, portField) in [
-            (syntax.source, Field.source, Field.sourcePort), (syntax.destination, .destination, .destinationPort),
-        ] {
+        for (endpoint, addressField, portField) in endpoints {
             guard let endpoint else { continue }
             if let set = values(endpoint.address, .address) {
                 if set != ValueSet([Field.source.domain]) { match[addressField] = set }

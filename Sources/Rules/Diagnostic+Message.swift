@@ -42,6 +42,8 @@ extension Diagnostic {
         case duplicateDirective(Keyword, firstLine: Int)
         case portNeedsTCPOrUDP
         case flagsNeedTCP
+        /// `inner` on a rule whose protocol carries no packets.
+        case innerNeedsTunnel
         case optionNeedsICMP(Keyword)
         case undefinedSet(String)
         case setRedefined(String, firstLine: Int)
@@ -83,7 +85,7 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any')"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any')"
                 case .address: "an address ('any', a.b.c.d, a.b.c.d/n, an IPv6 address or network)"
                 case .prefixLength: "a prefix length (0-32, or 0-128 for IPv6)"
                 case .port: "a port number (0-65535)"
@@ -233,6 +235,8 @@ extension Diagnostic {
                 "port needs tcp, udp or sctp"
             case .flagsNeedTCP:
                 "flags needs tcp"
+            case .innerNeedsTunnel:
+                "inner needs gre, ipip, ipv6-in-ipv4 or any"
             case .optionNeedsICMP(let keyword):
                 "'\(keyword.rawValue)' needs icmp or icmp6"
             case .undefinedSet(let name):

@@ -72,6 +72,11 @@ extension Program {
         case .length: "\(packet.length)"
         case .ttl: "\(packet.ttl)"
         case .mark: "0x\(String(packet.mark, radix: 16))"
+        case .innerProto: packet.innerProto.map(protocolName) ?? "not tunnelled"
+        case .innerSource: packet.innerSource.map { "\($0)" } ?? "not tunnelled"
+        case .innerDestination: packet.innerDestination.map { "\($0)" } ?? "not tunnelled"
+        case .innerSourcePort: packet.innerSourcePort.map { "\($0)" } ?? "no port"
+        case .innerDestinationPort: packet.innerDestinationPort.map { "\($0)" } ?? "no port"
         }
     }
 }

@@ -27,6 +27,13 @@ public struct PacketFields: Equatable, Sendable {
     /// The IPv4 TTL or the IPv6 hop limit.
     public var ttl: UInt8
     public var mark: UInt32
+    /// The packet a tunnel carries: its protocol, addresses (IPv4, or IPv6 in a 6in4 or GRE
+    /// tunnel; all nil when the packet is not tunnelled) and its TCP, UDP or SCTP ports.
+    public var innerProto: IPProtocol? = nil
+    public var innerSource: IPAddress? = nil
+    public var innerDestination: IPAddress? = nil
+    public var innerSourcePort: UInt16? = nil
+    public var innerDestinationPort: UInt16? = nil
 
     public init(
         proto: IPProtocol, source: IPAddress, destination: IPAddress,
@@ -83,6 +90,11 @@ public struct PacketFields: Equatable, Sendable {
         case .ttl: UInt128(ttl)
         case .mark: UInt128(mark)
         case .inInterface, .outInterface: 0
+        case .innerProto: innerProto.map { UInt128($0.rawValue) } ?? Field.notApplicable
+        case .innerSource: innerSource.map { AddressKey.key($0) } ?? Field.noInnerSource
+        case .innerDestination: innerDestination.map { AddressKey.key($0) } ?? Field.noInnerDestination
+        case .innerSourcePort: innerSourcePort.map { UInt128($0) } ?? Field.noPort
+        case .innerDestinationPort: innerDestinationPort.map { UInt128($0) } ?? Field.noPort
         }
     }
 }
@@ -178,5 +190,16 @@ public enum ConnectionState: UInt8, CaseIterable, Sendable, CustomStringConverti
         case .related: "related"
         case .invalid: "invalid"
         }
+    }
+}
+
+extension PacketFields {
+    /// The inner fields from the packet a tunnel carries.
+    public mutating func setInner(_ inner: InnerPacket) {
+        innerProto = inner.proto
+        innerSource = inner.source
+        innerDestination = inner.destination
+        innerSourcePort = inner.sourcePort
+        innerDestinationPort = inner.destinationPort
     }
 }

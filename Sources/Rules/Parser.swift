@@ -219,6 +219,7 @@ struct ParserState {
         var destination: EndpointSyntax?
         var label: Located<String>?
         var options: [OptionSyntax] = []
+        var inner: InnerSyntax?
         var firstOption: Keyword?
         while case .keyword(let keyword) = current.kind {
             switch keyword {
@@ -245,6 +246,10 @@ struct ParserState {
                 }
                 firstOption = firstOption ?? .label
                 label = try parseLabel()
+            case .inner:
+                if inner != nil { throw ParseFailure(message: .givenTwice(.inner), position: current.range.start) }
+                firstOption = firstOption ?? .inner
+                inner = try parseInner()
             case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark:
                 if options.contains(where: { $0.keyword == keyword }) {
                     throw ParseFailure(message: .givenTwice(keyword), position: current.range.start)
@@ -261,6 +266,7 @@ struct ParserState {
         var rule = RuleSyntax(
             action: action, log: log, proto: proto, source: source, destination: destination,
             options: options, label: label, range: range(from: action.range.start))
+        rule.inner = inner
         rule.family = family
         return rule
     }
@@ -277,6 +283,9 @@ struct ParserState {
         case .keyword(.ah): proto = .ah
         case .keyword(.vrrp): proto = .vrrp
         case .keyword(.sctp): proto = .sctp
+        case .keyword(.gre): proto = .gre
+        case .keyword(.ipip), .keyword(.ipencap): proto = .ipip
+        case .keyword(.ipv6InIPv4): proto = .ipv6InIPv4
         case .keyword(.any): proto = nil
         default: throw failure(expected: .proto)
         }

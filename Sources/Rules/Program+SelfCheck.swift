@@ -139,6 +139,11 @@ extension PacketFields {
         case .length: length = UInt32(truncatingIfNeeded: key)
         case .ttl: ttl = UInt8(truncatingIfNeeded: key)
         case .mark: mark = UInt32(truncatingIfNeeded: key)
+        case .innerProto: innerProto = key == Field.notApplicable ? nil : IPProtocol(rawValue: UInt8(truncatingIfNeeded: key))
+        case .innerSource: innerSource = key == Field.noInnerSource ? nil : AddressKey.address(key)
+        case .innerDestination: innerDestination = key == Field.noInnerDestination ? nil : AddressKey.address(key)
+        case .innerSourcePort: innerSourcePort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
+        case .innerDestinationPort: innerDestinationPort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
         default: break
         }
     }

@@ -57,6 +57,10 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
 public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
     case proto, source, destination, sourcePort, destinationPort
     case inInterface, outInterface, tcpFlags, icmpType, icmpCode, state, length, ttl, mark
+    /// The packet a tunnel carries (`inner PROTO [from ...] [to ...]`): its protocol, addresses
+    /// (of either family, keyed as the outer ones: `AddressKey`) and ports. Each has an
+    /// "absent" value for a packet that is not tunnelled.
+    case innerProto, innerSource, innerDestination, innerSourcePort, innerDestinationPort
 
     /// Every value the field can take, including its "absent" value where it has one: a port
     /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
@@ -73,6 +77,9 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .state: 0...Self.noState
         case .length: 0...Self.maximumLength
         case .inInterface, .outInterface: 0...UInt128(UInt32.max)
+        case .innerProto: 0...Self.notApplicable
+        case .innerSource, .innerDestination: 0...UInt128.max
+        case .innerSourcePort, .innerDestinationPort: 0...Self.noPort
         }
     }
 
@@ -81,6 +88,12 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
     static let noState: UInt128 = 4
     /// The longest packet: IPv6's 40-byte header and a 65,535-byte payload (IPv4 stops at 65,535).
     static let maximumLength: UInt128 = 65_575
+    /// The inner source address of a packet that is not tunnelled: ffff:...:ffff, a multicast
+    /// address, which no decoded packet has as its source (RFC 4291 §2.7).
+    static let noInnerSource: UInt128 = .max
+    /// The inner destination address of a packet that is not tunnelled: ::, which no decoded
+    /// packet has as its destination (RFC 4291 §2.5.2); an IPv4 address's key is never 0.
+    static let noInnerDestination: UInt128 = 0
 
     /// The words `explain` and diagnostics use.
     public var description: String {
@@ -99,6 +112,11 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .length: "length"
         case .ttl: "TTL"
         case .mark: "mark"
+        case .innerProto: "inner protocol"
+        case .innerSource: "inner source address"
+        case .innerDestination: "inner destination address"
+        case .innerSourcePort: "inner source port"
+        case .innerDestinationPort: "inner destination port"
         }
     }
 }

@@ -11,7 +11,7 @@
 /// is the first match of the whole ruleset, because every rule that matches the packet is in
 /// the list of its key field's segment.
 ///
-/// The work per packet is: one lookup per key field in use (at most 14; a few in real
+/// The work per packet is: one lookup per key field in use (at most 19; a few in real
 /// rulesets) and at most `listLimit` rule checks per lookup. Neither grows with the number of
 /// rules, because the compiler enforces the bound: where a segment would list more than
 /// `listLimit` rules (deeply nested networks, many rules on one port), the widest of them are
@@ -122,7 +122,10 @@ struct RuleIndex: Sendable {
         _ spaces: [[ValueSet]], domains: [ClosedRange<UInt128>]
     ) -> (choices: [[Field]], firstCatchAll: Int) {
         func share(_ set: ValueSet, _ field: Field) -> Double {
-            if field == .source || field == .destination { return AddressKey.share(set) }
+            switch field {
+            case .source, .destination, .innerSource, .innerDestination: return AddressKey.share(set)
+            default: break
+            }
             let domain = domains[field.rawValue]
             let size = set.ranges.reduce(0.0) { $0 + Double($1.upperBound - $1.lowerBound) + 1 }
             return size / (Double(domain.upperBound - domain.lowerBound) + 1)

@@ -44,6 +44,11 @@ extension StatementSyntax: CustomStringConvertible {
             if let source = rule.source { lines.append("  from \(source)") }
             if let destination = rule.destination { lines.append("  to \(destination)") }
             for option in rule.options { lines.append("  \(option)") }
+            if let inner = rule.inner {
+                lines.append("  inner \(inner.range) proto \(inner.proto.proto.map(protocolName) ?? "any") \(inner.proto.range)")
+                if let source = inner.source { lines.append("    from \(source)") }
+                if let destination = inner.destination { lines.append("    to \(destination)") }
+            }
             if let label = rule.label { lines.append("  label \(quoted(label.value)) \(label.range)") }
             return lines.joined(separator: "\n")
         }
@@ -112,6 +117,9 @@ func protocolName(_ proto: IPProtocol) -> String {
     case .ah: "ah"
     case .vrrp: "vrrp"
     case .sctp: "sctp"
+    case .gre: "gre"
+    case .ipip: "ipip"
+    case .ipv6InIPv4: "ipv6-in-ipv4"
     default: "\(proto.rawValue)"
     }
 }

@@ -130,6 +130,8 @@ public struct RuleSyntax: Equatable, Sendable {
     public var destination: EndpointSyntax?
     /// `in`, `out`, `flags`, `type`, `code`, `state`, `length`, `ttl`, `mark`: each at most once.
     public var options: [OptionSyntax]
+    /// `inner PROTO [from ...] [to ...]`: what the packet a tunnel carries must match.
+    public var inner: InnerSyntax? = nil
     public var label: Located<String>?
     public var range: SourceRange
 

@@ -18,6 +18,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case flags
     case fragments
     case from
+    case gre
     case icmp
     case icmp6
     case igmp
@@ -25,9 +26,13 @@ public enum Keyword: String, CaseIterable, Sendable {
     case include
     case inet
     case inet6
+    case inner
     case ipOptions = "ip-options"
+    case ipencap
+    case ipip
     case ipv6Headers = "ipv6-headers"
     case ipv6ICMP = "ipv6-icmp"
+    case ipv6InIPv4 = "ipv6-in-ipv4"
     case label
     case length
     case limit

@@ -1,9 +1,10 @@
 extension Datagram {
-    /// The IPv4 protocols Portcullis decodes; any other is `unknown-protocol`.
+    /// The IPv4 protocols Portcullis decodes, the tunnels (`isTunnel`) included; any other is
+    /// `unknown-protocol`.
     @inline(__always)
     static func decodes(_ proto: IPProtocol) -> Bool {
         switch proto {
-        case .icmp, .igmp, .tcp, .udp, .esp, .ah, .vrrp, .sctp: true
+        case .icmp, .igmp, .tcp, .udp, .esp, .ah, .vrrp, .sctp, .gre, .ipip, .ipv6InIPv4: true
         default: false
         }
     }

@@ -54,6 +54,11 @@ public struct Datagram: Equatable, Sendable {
         case vrrp(VRRP.Header)
         /// SCTP (RFC 9260): the common header; the chunks are the payload.
         case sctp(SCTP.Header)
+        /// GRE (RFC 2784, RFC 2890): the payload is the packet it carries, summarized in `inner`.
+        case gre(GRE.Header)
+        /// IP-in-IP (RFC 2003) or IPv6-in-IPv4 (RFC 4213): no header of its own; the payload is
+        /// the packet it carries, summarized in `inner`.
+        case ipInIP
         /// A non-first fragment (offset > 0, allowed by the ruleset): it carries no transport
         /// header, so it has no ports or ICMP type; its payload is passed on as received.
         case fragment
@@ -63,12 +68,15 @@ public struct Datagram: Equatable, Sendable {
     public var payloadOffset: Int
     /// How many payload bytes follow; they end the datagram.
     public var payloadLength: Int
+    /// The packet a tunnel (GRE, IP-in-IP, IPv6-in-IPv4) carries: its payload, decoded whole.
+    public var inner: InnerPacket?
 
     /// Builds a datagram from its parts (for tests and crafted packets).
     public init(
         ipv4: IPv4.Header, transport: Transport, payloadOffset: Int, payloadLength: Int,
-        normalizations: Normalizations = []
+        normalizations: Normalizations = [], inner: InnerPacket? = nil
     ) {
+        self.inner = inner
         self.ipv4 = ipv4
         self.transport = transport
         self.payloadOffset = payloadOffset
@@ -85,6 +93,11 @@ public struct Datagram: Equatable, Sendable {
     public init(
         parsing bytes: RawSpan, context: PacketContext = PacketContext(), options: DecodeOptions = DecodeOptions()
     ) throws(DecodeError) {
+        try self.init(parsing: bytes, context: context, options: options, depth: 0)
+    }
+
+    /// Decodes a datagram found inside `depth` tunnels (0: the packet the kernel queued).
+    init(parsing bytes: RawSpan, context: PacketContext, options: DecodeOptions, depth: Int) throws(DecodeError) {
         let ipView = try IPv4.View(validating: bytes, isGSO: context.isGSO)
         // Above the input MTU only as one unsegmented GSO packet, never otherwise.
         if !context.isGSO, let mtu = context.inputMTU, bytes.byteCount > mtu { throw Self.exceedsMTU() }
@@ -108,6 +121,14 @@ public struct Datagram: Equatable, Sendable {
         let firstFragment = ipv4.isFragment
         let verify = !context.checksumNotReady && !firstFragment
         let pseudo = Self.pseudoHeaderSum(ipv4, proto: ipv4.proto, segmentLength: segment.byteCount)
+        if Self.isTunnel(ipv4.proto) {
+            let (transport, headerLength, inner) = try Self.parseTunnel(
+                segment, at: start, ipv4: ipv4, depth: depth, context: context, options: options, normalizations: &normalizations)
+            self.init(
+                ipv4: ipv4, transport: transport, payloadOffset: start + headerLength,
+                payloadLength: segment.byteCount - headerLength, normalizations: normalizations, inner: inner)
+            return
+        }
         let transport: Transport
         let transportHeaderLength: Int
         switch ipv4.proto {
@@ -184,7 +205,7 @@ public struct Datagram: Equatable, Sendable {
     /// At most 65535 for any parsed datagram but a BIG TCP one (total length 0 with the GSO mark),
     /// which is as long as its buffer; a caller that grows options must keep it so.
     public var encodedLength: Int {
-        ipv4.encodedLength + transport.encodedLength + payloadLength
+        ipv4.encodedLength + transport.encodedLength + (inner?.encodedLength ?? payloadLength)
     }
 
     /// Writes the rebuilt datagram into `out[0..<encodedLength]`: headers from the decoded fields,
@@ -205,7 +226,7 @@ public struct Datagram: Equatable, Sendable {
     public func emit(payloadFrom original: RawSpan, into out: inout MutableRawSpan, transportChecksum: ChecksumMode) {
         let ipLength = ipv4.encodedLength
         let headerEnd = ipLength + transport.encodedLength
-        let total = headerEnd + payloadLength
+        let total = headerEnd + (inner?.encodedLength ?? payloadLength)
         let fragment = ipv4.isFragment
 
         var ip = ipv4
@@ -221,7 +242,11 @@ public struct Datagram: Equatable, Sendable {
         let (checksumOffset, pseudo) = emitTransport(
             ip, segmentLength: total - ipLength, recompute: recompute, original: original, into: &transportOut)
 
-        Self.copy(original.extracting(payloadOffset..<payloadOffset + payloadLength), into: &out, at: headerEnd)
+        if let inner {
+            emitInner(inner, original: original, into: &out, at: headerEnd, mode: transportChecksum)
+        } else {
+            Self.copy(original.extracting(payloadOffset..<payloadOffset + payloadLength), into: &out, at: headerEnd)
+        }
 
         if let checksumOffset {
             var checksum = Checksum.internetChecksum(out.bytes.extracting(ipLength..<total), adding: pseudo)
@@ -276,6 +301,13 @@ public struct Datagram: Equatable, Sendable {
             header.emit(into: &transportOut)
         case .esp(let header):
             header.emit(into: &transportOut)
+        case .gre(var header):
+            // Kept as received with `.keepReceived` unless the packet inside changed.
+            if header.hasChecksum && (recompute || inner?.normalizations.isEmpty == false) {
+                header.checksum = 0
+                checksumOffset = GRE.Offset.optional
+            }
+            header.emit(into: &transportOut)
         // Nothing AH, VRRP or SCTP's checks cover is ever rewritten: emitted as received.
         case .ah(let header):
             header.emit(into: &transportOut)
@@ -283,7 +315,7 @@ public struct Datagram: Equatable, Sendable {
             header.emit(into: &transportOut)
         case .sctp(let header):
             header.emit(into: &transportOut)
-        case .fragment:
+        case .ipInIP, .fragment:
             break
         }
         return (checksumOffset, pseudo)
@@ -328,7 +360,7 @@ public struct Datagram: Equatable, Sendable {
         case .tcp(let header): header.sourcePort
         case .udp(let header): header.sourcePort
         case .sctp(let header): header.sourcePort
-        case .icmp, .igmp, .esp, .ah, .vrrp, .fragment: nil
+        case .icmp, .igmp, .esp, .ah, .vrrp, .gre, .ipInIP, .fragment: nil
         }
     }
 
@@ -338,7 +370,7 @@ public struct Datagram: Equatable, Sendable {
         case .tcp(let header): header.destinationPort
         case .udp(let header): header.destinationPort
         case .sctp(let header): header.destinationPort
-        case .icmp, .igmp, .esp, .ah, .vrrp, .fragment: nil
+        case .icmp, .igmp, .esp, .ah, .vrrp, .gre, .ipInIP, .fragment: nil
         }
     }
 
@@ -365,7 +397,8 @@ extension Datagram.Transport {
         case .ah(let header): header.encodedLength
         case .vrrp(let header): header.encodedLength
         case .sctp(let header): header.encodedLength
-        case .fragment: 0
+        case .gre(let header): header.encodedLength
+        case .ipInIP, .fragment: 0
         }
     }
 }
@@ -393,6 +426,8 @@ extension Datagram: CustomStringConvertible {
             return "vrrp \(source) -> \(destination) vrid \(header.vrid) priority \(header.priority)"
         case .sctp(let header):
             return "sctp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort)"
+        case .gre, .ipInIP:
+            return "\(ipv4.proto) \(source) -> \(destination) inner \(inner.map { "\($0)" } ?? "none")"
         case .fragment:
             return "\(ipv4.proto) \(source) -> \(destination) fragment offset \(Int(ipv4.fragmentOffset) * 8)"
         }

@@ -24,6 +24,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         case vrrp
         /// Stream Control Transmission Protocol (RFC 9260).
         case sctp
+        /// Generic Routing Encapsulation (RFC 2784, RFC 2890).
+        case gre
     }
 
     /// The offending field, with snake_case raw values as logged.
@@ -190,6 +192,10 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badVerificationTag = "bad-verification-tag"
         /// A source or destination port of 0 where the protocol forbids it (SCTP, RFC 9260 §3.1).
         case zeroPort = "zero-port"
+        /// GRE bits 1-5 set: RFC 1701 routing, strict source route or recursion (RFC 2784 §2.3).
+        case badGREFlags = "bad-gre-flags"
+        /// A tunnel inside a tunnel inside a tunnel: more nesting than `Datagram.maximumTunnelDepth`.
+        case tunnelTooDeep = "tunnel-too-deep"
     }
 
     public var layer: Layer
@@ -251,6 +257,7 @@ extension DecodeError: CustomStringConvertible {
             case (.icmpv6, _): part("the IP header quoted by the ICMPv6 error is not version 6")
             case (_, .embeddedHeader): part("the IP header quoted by the ICMP error is not version 4")
             case (.ipv6, _): part("the IP version is not 6")
+            case (.gre, _): part("the GRE version is not 0 (version 1, PPTP's enhanced GRE, is not accepted)")
             default: part("the IP version is not 4")
             }
         case .badHeaderLength:
@@ -285,8 +292,9 @@ extension DecodeError: CustomStringConvertible {
             }
         case .unknownProtocol:
             switch layer {
-            case .ipv4: part("the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, AH, VRRP or SCTP")
+            case .ipv4: part("the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, AH, VRRP, SCTP, GRE, IP-in-IP or IPv6-in-IPv4")
             case .ah: part("the protocol after AH is not ICMP, IGMP, TCP, UDP, ESP or SCTP")
+            case .gre: part("the GRE protocol type is not IPv4 (0x0800) or IPv6 (0x86DD)")
             default: part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header")
             }
         case .ipOptions: part("the IPv4 header carries options, which are not accepted")
@@ -338,6 +346,8 @@ extension DecodeError: CustomStringConvertible {
         case .unknownSCTPChunk: part("an SCTP chunk type is unknown, and its upper bits (00 or 01) tell the receiver to discard the packet")
         case .zeroPort: part("the "); part(name); part(" "); part(field.staticDisplayName); part(" is 0")
         case .badVerificationTag: part("the SCTP verification tag is 0 without an INIT chunk, or not 0 with one")
+        case .badGREFlags: part("the GRE header sets a routing, strict source route or recursion bit (RFC 1701), which RFC 2784 discards")
+        case .tunnelTooDeep: part("the packet is nested in more than 2 tunnels")
         case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
         }
     }
@@ -362,6 +372,7 @@ extension DecodeError.Layer {
         case .ah: "AH"
         case .vrrp: "VRRP"
         case .sctp: "SCTP"
+        case .gre: "GRE"
         }
     }
 }

@@ -11,8 +11,14 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public static let icmp = Self(rawValue: 1)
     /// RFC 1112, RFC 2236, RFC 3376.
     public static let igmp = Self(rawValue: 2)
+    /// IP-in-IP, RFC 2003 ("IPv4" in the IANA registry, `ipencap` in /etc/protocols).
+    public static let ipip = Self(rawValue: 4)
     public static let tcp = Self(rawValue: 6)
     public static let udp = Self(rawValue: 17)
+    /// IPv6 in IPv4, RFC 4213 ("IPv6" in the IANA registry): 6in4, Linux's `sit`.
+    public static let ipv6InIPv4 = Self(rawValue: 41)
+    /// GRE, RFC 2784.
+    public static let gre = Self(rawValue: 47)
     /// RFC 4303.
     public static let esp = Self(rawValue: 50)
     /// RFC 4302.
@@ -36,6 +42,9 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case .vrrp: "vrrp"
         case .sctp: "sctp"
         case .icmpv6: "icmp6"
+        case .ipip: "ipip"
+        case .ipv6InIPv4: "ipv6-in-ipv4"
+        case .gre: "gre"
         default: nil
         }
     }
@@ -51,6 +60,9 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case "ah": self = .ah
         case "vrrp": self = .vrrp
         case "sctp": self = .sctp
+        case "ipip", "ipencap": self = .ipip
+        case "ipv6-in-ipv4": self = .ipv6InIPv4
+        case "gre": self = .gre
         default: return nil
         }
     }

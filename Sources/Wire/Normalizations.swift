@@ -36,6 +36,9 @@ public struct Normalizations: OptionSet, Hashable, Sendable {
     /// Unused or reserved bits in bytes 4–7 of an ICMPv6 message were not zero; they are
     /// cleared (RFC 4443 §3.1, §3.3; RFC 4861 §4.1, §4.3–§4.5; RFC 2710 §3; RFC 3810 §5.2).
     public static let icmpv6Reserved = Self(rawValue: 1 << 10)
+    /// GRE reserved bits 6–12 or reserved1 were not zero; they are cleared (RFC 2784 §2.3, §2.6:
+    /// sent as zero, ignored on receipt).
+    public static let greReserved = Self(rawValue: 1 << 11)
 
     /// Names as logged, in a fixed order.
     public static let names: [(Normalizations, String)] = [
@@ -50,5 +53,6 @@ public struct Normalizations: OptionSet, Hashable, Sendable {
         (.ipv6FragmentReserved, "ipv6_fragment_reserved"),
         (.ipv6RoutingReserved, "ipv6_routing_reserved"),
         (.icmpv6Reserved, "icmpv6_reserved"),
+        (.greReserved, "gre_reserved"),
     ]
 }

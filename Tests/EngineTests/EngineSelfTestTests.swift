@@ -22,6 +22,6 @@ import Wire
     @Test func aWrongDecodeErrorIsCaught() {
         var answers = Array(Engine.knownAnswers.prefix(4))
         answers[3].expected = .decodeError(.ipv4, .protocol, 8, .unknownProtocol)
-        #expect(Engine.selfTest(answers).failure?.hasPrefix("IP protocol 47: decode error") == true)
+        #expect(Engine.selfTest(answers).failure?.hasPrefix("IP protocol 253: decode error") == true)
     }
 }

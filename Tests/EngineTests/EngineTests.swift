@@ -113,7 +113,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
     // MARK: decode failures
 
     static let decodeCases: [DecodeCase] = [
-        DecodeCase(name: "unknown protocol 47 (GRE)", packet: Packets.withProtocol(47, Packets.tcp()),
+        DecodeCase(name: "unknown protocol 253 (experimentation)", packet: Packets.withProtocol(253, Packets.tcp()),
                    layer: .ipv4, field: .protocol, offset: 9, reason: .unknownProtocol),
         DecodeCase(name: "bad IPv4 header checksum", packet: Packets.bump(Packets.Offset.headerChecksum, Packets.tcp()),
                    layer: .ipv4, field: .headerChecksum, offset: 10, reason: .badChecksum),
@@ -338,7 +338,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
             (Packets.tcp(destinationPort: 23), PacketContext(), nil),                // drop, rule
             (Packets.tcp(destinationPort: 24), PacketContext(), nil),                // drop, policy
             (Packets.udp(destinationPort: 54), PacketContext(), nil),                // drop, policy
-            (Packets.withProtocol(47, Packets.tcp()), PacketContext(), nil),         // drop, decode
+            (Packets.withProtocol(253, Packets.tcp()), PacketContext(), nil),        // drop, decode
             (Array(Packets.tcp().prefix(10)), PacketContext(), nil),                 // drop, decode
             (Packets.tcp(), PacketContext(), 1000),                                  // drop, internal
         ]
@@ -352,7 +352,7 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(counters.droppedByRule == 1 && counters.droppedByPolicy == 2)
         #expect(counters.decodeErrors == 2 && counters.internalErrors == 1)
         #expect(counters.rebuilt == 1)
-        // Both decode errors are IPv4's (protocol 47, a 10-byte header); layers in allCases order.
+        // Both decode errors are IPv4's (protocol 253, a 10-byte header); layers in allCases order.
         #expect(counters.decodeErrorsByLayer == [2] + Array(repeating: 0, count: DecodeError.Layer.allCases.count - 1))
         // siteEngine's four rules each decided one packet (the internal error reached none).
         #expect(counters.ruleHits == [1, 1, 1, 1])

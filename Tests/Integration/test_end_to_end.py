@@ -119,14 +119,14 @@ def test_unknown_protocols_never_reach_the_server(topology, start_filter, tmp_pa
     capture = tmp_path / "server-capture.txt"
     background(topology, topology.server, "sniff", "eth0", str(capture))
     flt = start_filter(rules)
-    for proto in ("47", "89"):
+    for proto in ("253", "89"):
         assert nettool(topology, topology.client, "raw-send", SERVER_IP, proto) == "sent"
     assert ping(topology)  # proves the path works and gives the sniffer time to see all
 
     drops = flt.wait_for(lambda e: e.get("reason") == "decode" and e.get("proto") == 89)
-    gre = [e for e in flt.events("verdict") if e.get("proto") == 47]
-    assert drops and gre
-    for event in (drops[0], gre[0]):
+    experimental = [e for e in flt.events("verdict") if e.get("proto") == 253]
+    assert drops and experimental
+    for event in (drops[0], experimental[0]):
         assert event["verdict"] == "drop"
         assert event["decode_error"]["reason"] == "unknown-protocol"
         assert event["decode_error"]["layer"] == "ipv4"
@@ -134,7 +134,7 @@ def test_unknown_protocols_never_reach_the_server(topology, start_filter, tmp_pa
         assert event["decode_error"]["offset"] == 9
     seen = [line.split() for line in capture.read_text().splitlines()]
     assert any(p[0] == "1" for p in seen), "the sniffer saw nothing: it is broken, not the filter"
-    assert not [p for p in seen if p[0] in ("47", "89")]
+    assert not [p for p in seen if p[0] in ("253", "89")]
 
 
 def test_fail_closed_while_killed_then_flows_after_restart(topology, start_filter, tmp_path):

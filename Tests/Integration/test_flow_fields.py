@@ -54,8 +54,8 @@ accept icmp label "ping"
     assert nettool(topology, topology.client, "tcp-connect", SERVER_IP, "8080", "5") == "connected hello"
     assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "2").startswith("reply")
     topology.exec(topology.client, "ping", "-c", "2", "-W", "2", SERVER_IP, check=False, timeout=10)
-    nettool(topology, topology.client, "raw-send", SERVER_IP, "47")
-    assert flt.wait_for(lambda e: e.get("proto") == 47)
+    nettool(topology, topology.client, "raw-send", SERVER_IP, "253")
+    assert flt.wait_for(lambda e: e.get("proto") == 253)
     time.sleep(0.5)
     flt.stop()
     return [e for e in flt.events() if e["event_type"] == "verdict"], flt.events()
@@ -64,7 +64,7 @@ accept icmp label "ping"
 def test_community_id_matches_an_independent_implementation(traffic):
     verdicts, _ = traffic
     protos = {e["proto"] for e in verdicts}
-    assert {"TCP", "UDP", "ICMP", 47} <= protos, protos
+    assert {"TCP", "UDP", "ICMP", 253} <= protos, protos
     for event in verdicts:
         assert event["community_id"] == independent_community_id(event), event
     # Both directions of a flow share the value.

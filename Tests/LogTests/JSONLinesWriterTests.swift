@@ -199,7 +199,7 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
     @Test func decodeErrorLine() throws {
         let error = DecodeError(layer: .ipv4, field: .protocol, offset: 9, reason: .unknownProtocol)
         let summary = PacketSummary(
-            proto: IPProtocol(rawValue: 47), source: IPv4Address(192, 168, 7, 10), destination: IPv4Address(172, 16, 0, 1))
+            proto: IPProtocol(rawValue: 253), source: IPv4Address(192, 168, 7, 10), destination: IPv4Address(172, 16, 0, 1))
         let line = try #require(try written { writer in
             writer.writeVerdict(event(verdict: .drop, reason: .decode, decodeError: error, summary: summary, length: 44))
         }.first)
@@ -207,14 +207,14 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(line["src_ip"] as? String == "192.168.7.10")
         #expect(line["dest_ip"] as? String == "172.16.0.1")
         #expect(line["src_port"] == nil && line["dest_port"] == nil)
-        #expect(line["proto"] as? Int == 47, "an unknown protocol is logged by number")
+        #expect(line["proto"] as? Int == 253, "an unknown protocol is logged by number")
         #expect(line["length"] as? Int == 44)
         let logged = try #require(line["decode_error"] as? [String: Any])
         #expect(logged["layer"] as? String == "ipv4")
         #expect(logged["field"] as? String == "protocol")
         #expect(logged["offset"] as? Int == 9)
         #expect(logged["reason"] as? String == "unknown-protocol")
-        #expect(logged["message"] as? String == "the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, AH, VRRP or SCTP")
+        #expect(logged["message"] as? String == "the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, AH, VRRP, SCTP, GRE, IP-in-IP or IPv6-in-IPv4")
         #expect(logged.count == 5)
     }
 

@@ -7,7 +7,7 @@ import Wire
     (.unterminatedString, "unterminated string"),
     (.invalidEscape("\\n"), "invalid escape '\\n' in string; only \\\" and \\\\ are allowed"),
     (.unknownKeyword("frm"), "unknown keyword 'frm'; did you mean 'from'?"),
-    (.expected(.proto, found: "'port'"), "expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any') but found 'port'"),
+    (.expected(.proto, found: "'port'"), "expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any') but found 'port'"),
     (.trailingTokens(found: "'x'"), "unexpected 'x' at the end of the statement"),
     (.invalidAddress("1.2.3"), "invalid IPv4 address '1.2.3'"),
     (.prefixOutOfRange("33"), "CIDR prefix /33 is out of range (0-32)"),

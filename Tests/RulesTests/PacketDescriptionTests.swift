@@ -18,7 +18,7 @@ import Wire
 @Test(arguments: [
     ("tcp 10.0.0.1: -> 10.0.0.2:80", "packet:1:15: error: expected a number but found '->'"),
     ("udp 10.0.0.1:1 10.0.0.2:80", "packet:1:16: error: expected '->' but found '10.0.0.2'"),
-    ("any 10.0.0.1 -> 10.0.0.2", "packet:1:1: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any') but found 'any'"),
+    ("any 10.0.0.1 -> 10.0.0.2", "packet:1:1: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any') but found 'any'"),
     ("udp 10.0.0.1:1 -> 10.0.0.2:80 flags S", "packet:1:31: error: flags needs tcp"),
     ("tcp 10.0.0.1:1 -> 10.0.0.2:80 ttl 300", "packet:1:35: error: TTL 300 is out of range (0-255)"),
     ("tcp 10.0.0.1:1 -> 10.0.0.2:99999", "packet:1:28: error: port 99999 is out of range (0-65535)"),

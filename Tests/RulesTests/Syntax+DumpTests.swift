@@ -19,6 +19,7 @@ import Wire
 
 @Test func helpersNameProtocolsAndQuote() {
     #expect(protocolName(.tcp) == "tcp")
-    #expect(protocolName(IPProtocol(rawValue: 47)) == "47")
+    #expect(protocolName(IPProtocol(rawValue: 253)) == "253")
+    #expect(protocolName(.gre) == "gre" && protocolName(.ipip) == "ipip" && protocolName(.ipv6InIPv4) == "ipv6-in-ipv4")
     #expect(quoted(#"x"\"#) == #""x\"\\""#)
 }

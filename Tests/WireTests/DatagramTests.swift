@@ -239,7 +239,7 @@ import TestSupport
     }
 
     @Test func laterFragmentOfUnknownProtocolIsStillRefused() {
-        let bytes = PacketBuilder.ipv4(proto: 47, payload: Array(repeating: 0, count: 16), flagsAndFragment: 0x0002)
+        let bytes = PacketBuilder.ipv4(proto: 253, payload: Array(repeating: 0, count: 16), flagsAndFragment: 0x0002)
         #expect(PacketBuilder.error(bytes, options: Self.allow)?.reason == .unknownProtocol)
     }
 }

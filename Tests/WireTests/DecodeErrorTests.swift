@@ -23,6 +23,8 @@ import Wire
             // AH, VRRP and SCTP.
             "bad-reserved", "ah-rewrite", "bad-vrrp", "bad-sctp-chunk", "unknown-sctp-chunk", "bad-verification-tag",
             "zero-port",
+            // GRE and tunnels.
+            "bad-gre-flags", "tunnel-too-deep",
         ])
     }
 
@@ -41,7 +43,7 @@ import Wire
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp", "gre",
         ])
     }
 

@@ -129,7 +129,7 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
                       expected: error(.totalLength, 2, .badFragmentLength)),
         RejectionCase(name: "fragment offset", bytes: mutated { $0[6] = 0x00; $0[7] = 0x01 },
                       expected: error(.fragmentOffset, 6, .fragment)),
-        RejectionCase(name: "unknown protocol (GRE)", bytes: mutated { $0[9] = 47 },
+        RejectionCase(name: "unknown protocol (253)", bytes: mutated { $0[9] = 253 },
                       expected: error(.protocol, 9, .unknownProtocol)),
     ]
 
