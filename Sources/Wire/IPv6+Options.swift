@@ -30,7 +30,7 @@ extension IPv6 {
     /// at least one option that is not padding. So the options area holds nothing unparsed and
     /// its canonical form is the received one: the header keeps a small summary (the values of
     /// the options Portcullis acts on) and where the header sits in the packet, and `emit`
-    /// copies the options area from the original bytes. A compact value (12 bytes) keeps the
+    /// copies the options area from the original bytes. A compact value (15 bytes) keeps the
     /// decoded packet small, which is most of what decoding IPv6 costs beside IPv4.
     public struct OptionsHeader: Equatable, Sendable {
         public var nextHeader: IPProtocol
