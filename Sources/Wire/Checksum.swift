@@ -110,19 +110,21 @@ public enum Checksum {
 
     /// The unfolded sum of the IPv6 upper-layer pseudo-header (RFC 8200 §8.1): source address,
     /// destination address (the final one when there is a routing header), the 32-bit
-    /// upper-layer packet length, three zero bytes and the next header value.
+    /// upper-layer packet length, three zero bytes and the next header value. The addresses
+    /// are added as 32-bit words: the value is below 2^35, and only its folded form is defined.
+    @inline(__always)
     public static func pseudoHeaderSum(
         source: IPv6Address, destination: IPv6Address, proto: IPProtocol, length: UInt32
     ) -> UInt64 {
-        words(source.rawValue) + words(destination.rawValue)
-            + UInt64(length >> 16) + UInt64(length & 0xFFFF) + UInt64(proto.rawValue)
+        words(source.rawValue) &+ words(destination.rawValue) &+ UInt64(length) &+ UInt64(proto.rawValue)
     }
 
-    /// The sum of the eight 16-bit words of a 128-bit value.
+    /// The eight 16-bit words of a 128-bit value, summed as four 32-bit words: unfolded, the
+    /// total differs, but 2^16 ≡ 1 (mod 2^16 − 1), so it folds to the same one's complement sum
+    /// (RFC 1071 §2(B)) in four additions instead of sixteen shifts and masks.
     @inline(__always)
     static func words(_ value: UInt128) -> UInt64 {
         let high = UInt64(truncatingIfNeeded: value >> 64), low = UInt64(truncatingIfNeeded: value)
-        return (high >> 48) + (high >> 32 & 0xFFFF) + (high >> 16 & 0xFFFF) + (high & 0xFFFF)
-            + (low >> 48) + (low >> 32 & 0xFFFF) + (low >> 16 & 0xFFFF) + (low & 0xFFFF)
+        return (high >> 32) &+ (high & 0xFFFF_FFFF) &+ (low >> 32) &+ (low & 0xFFFF_FFFF)
     }
 }

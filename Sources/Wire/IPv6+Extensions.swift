@@ -17,14 +17,24 @@ extension IPv6 {
     /// no segments left (the final destination is then the packet's destination, RFC 8200 §8.1);
     /// its type-specific data is passed on as received, from `dataOffset` of the original packet.
     public struct RoutingHeader: Equatable, Sendable {
-        public var nextHeader: IPProtocol
-        public var length: Int
-        public var routingType: UInt8
-        public var segmentsLeft: UInt8
+        // The 16-byte-aligned address first: the value stays 48 bytes, not 64.
         /// Type 2 only: the home address, which is the final destination.
         public var homeAddress: IPv6Address?
+        public var nextHeader: IPProtocol
+        public var routingType: UInt8
+        public var segmentsLeft: UInt8
+        public var length: Int
         /// Where bytes 4..<length of the header sit in the original packet (types other than 2).
         public var dataOffset: Int
+
+        init(nextHeader: IPProtocol, length: Int, routingType: UInt8, segmentsLeft: UInt8, homeAddress: IPv6Address?, dataOffset: Int) {
+            self.homeAddress = homeAddress
+            self.nextHeader = nextHeader
+            self.routingType = routingType
+            self.segmentsLeft = segmentsLeft
+            self.length = length
+            self.dataOffset = dataOffset
+        }
 
         func emit(into out: inout MutableRawSpan, at offset: Int, original: RawSpan) {
             out.store(nextHeader.rawValue, at: offset)
@@ -101,15 +111,18 @@ extension IPv6 {
             return destination
         }
 
-        /// Writes the headers into `out[offset..<offset + length]`, copying the data of an
-        /// accepted routing header of a type other than 2 from `original`.
+        /// Writes the headers into `out[offset..<offset + length]`, copying the options areas and
+        /// the data of an accepted routing header of a type other than 2 from `original`.
         public func emit(into out: inout MutableRawSpan, at offset: Int, original: RawSpan) {
             var index = offset
-            if let hopByHop { hopByHop.emit(into: &out, at: index); index += hopByHop.length }
-            if let destinationOptions { destinationOptions.emit(into: &out, at: index); index += destinationOptions.length }
+            if let hopByHop { hopByHop.emit(into: &out, at: index, original: original); index += hopByHop.length }
+            if let destinationOptions {
+                destinationOptions.emit(into: &out, at: index, original: original)
+                index += destinationOptions.length
+            }
             if let routing { routing.emit(into: &out, at: index, original: original); index += routing.length }
             if let fragment { fragment.emit(into: &out, at: index); index += 8 }
-            if let finalDestinationOptions { finalDestinationOptions.emit(into: &out, at: index) }
+            if let finalDestinationOptions { finalDestinationOptions.emit(into: &out, at: index, original: original) }
         }
     }
 }
@@ -120,7 +133,21 @@ extension IPv6.ExtensionHeaders {
     /// by name (`allowances`, fragments) only after the whole chain was found sound, so a
     /// malformed header is reported as such even where it would be refused anyway. Adds to
     /// `normalizations` the reserved fields the rebuild clears.
+    @inline(__always)
     init(parsing bytes: RawSpan, options allowances: DecodeOptions, normalizations: inout Normalizations) throws(DecodeError) {
+        // The typical packet has no extension headers: nothing to walk, nothing to refuse.
+        let first = IPProtocol(rawValue: bytes.byte(at: IPv6.Offset.nextHeader))
+        if first == .tcp || first == .udp || first == .icmpv6 {
+            self.init(upperLayer: first)
+            return
+        }
+        try self.init(walking: bytes, options: allowances, normalizations: &normalizations)
+    }
+
+    /// The walk behind `init(parsing:options:normalizations:)` for a packet whose fixed header
+    /// names something other than TCP, UDP or ICMPv6.
+    @inline(never)
+    private init(walking bytes: RawSpan, options allowances: DecodeOptions, normalizations: inout Normalizations) throws(DecodeError) {
         var walk = ChainWalk(bytes: bytes)
         self.init(upperLayer: IPv6.NextHeader.noNextHeader)
         chain: while true {

@@ -27,33 +27,55 @@ extension IPv6 {
     ///
     /// `init(parsing:at:layer:)` guarantees every option well formed and known for its header,
     /// each at most once, every padding option all zero and no run of padding over 7 bytes, and
-    /// at least one option that is not padding. So the options area is at most 38 bytes (one
-    /// router alert, or a tunnel limit and a home address, between runs of padding) and is kept
-    /// as received: it holds nothing unparsed.
+    /// at least one option that is not padding. So the options area holds nothing unparsed and
+    /// its canonical form is the received one: the header keeps a small summary (the values of
+    /// the options Portcullis acts on) and where the header sits in the packet, and `emit`
+    /// copies the options area from the original bytes. A compact value (15 bytes) keeps the
+    /// decoded packet small, which is most of what decoding IPv6 costs beside IPv4.
     public struct OptionsHeader: Equatable, Sendable {
         public var nextHeader: IPProtocol
-        /// The header's length in bytes, (Hdr Ext Len + 1) × 8.
-        public var length: Int
-        /// The options area (after next header and length), padding included.
-        public var options: OptionBytes
+        /// (Hdr Ext Len + 1) × 8: at most 2048.
+        private var storedLength: UInt16
+        /// Where the header starts in the packet it was parsed from: inside the chain, which
+        /// ends within 40 + 4 × 2048 + 8 bytes, so it fits 16 bits.
+        private var storedOffset: UInt16
         /// The router alert value (RFC 2711 §2.1: 0 is MLD), when present.
         public var routerAlert: UInt16?
         /// The tunnel encapsulation limit (RFC 2473 §5.1), when present.
         public var tunnelEncapsulationLimit: UInt8?
-        /// The home address (RFC 6275 §6.3), when present.
-        public var homeAddress: IPv6Address?
+        /// Where the home address option's address (RFC 6275 §6.3) sits in the packet, when
+        /// present; `homeAddress(in:)` reads it.
+        private var storedHomeAddressOffset: UInt16?
+
+        /// The header's length in bytes, (Hdr Ext Len + 1) × 8.
+        public var length: Int { Int(storedLength) }
+        /// Where the header starts in the packet it was parsed from.
+        public var offset: Int { Int(storedOffset) }
+        /// The options area (after next header and length), padding included, as received.
+        @_lifetime(copy original)
+        public func options(in original: RawSpan) -> RawSpan {
+            original.extracting(offset + 2..<offset + length)
+        }
+        /// The home address (RFC 6275 §6.3), when present, read from the packet it was parsed from.
+        public func homeAddress(in original: RawSpan) -> IPv6Address? {
+            storedHomeAddressOffset.map { original.ipv6Address(at: Int($0)) }
+        }
 
         /// Parses the header at `start` of `bytes` (whose length field the walk has checked to be
         /// inside the bytes). `layer` says which header it is: hop-by-hop allows router alert,
         /// destination options allow tunnel encapsulation limit and home address.
         init(parsing bytes: RawSpan, at start: Int, layer: DecodeError.Layer) throws(DecodeError) {
             nextHeader = IPProtocol(rawValue: bytes.byte(at: start))
-            length = (Int(bytes.byte(at: start + 1)) + 1) * 8
-            options = OptionBytes()
+            let length = (Int(bytes.byte(at: start + 1)) + 1) * 8
+            // Unreachable given the chain's limits (see `storedOffset`); kept so no input can
+            // overflow the 16-bit fields.
+            guard let storedLength = UInt16(exactly: length), let storedOffset = UInt16(exactly: start),
+                  UInt16(exactly: start + length) != nil else {
+                throw .make(layer, .length, at: start + 1, .badIPv6Option)
+            }
+            self.storedLength = storedLength
+            self.storedOffset = storedOffset
             try walk(bytes, from: start + 2, to: start + length, layer: layer)
-            // Unreachable given the limits above; kept so no input can overflow the inline storage.
-            guard length - 2 <= OptionBytes.capacity else { throw .make(layer, .options, at: start + 2, .badIPv6Option) }
-            options = OptionBytes(copying: bytes.extracting(start + 2..<start + length))
         }
 
         /// Walks the options once, judging each (RFC 8200 §4.2): Pad1 is one byte; every other
@@ -106,21 +128,22 @@ extension IPv6 {
                 tunnelEncapsulationLimit = bytes.byte(at: index + 2)
             case OptionType.homeAddress where !hopByHop:
                 // RFC 6275 §6.3: length 16, a unicast address (Linux's ipv6_dest_hao checks the same).
-                guard length == 16, homeAddress == nil else { throw .make(layer, .options, at: index, .badIPv6Option) }
-                let address = bytes.ipv6Address(at: index + 2)
-                guard address.isUnicast else { throw .make(layer, .options, at: index + 2, .badIPv6Option) }
-                homeAddress = address
+                guard length == 16, storedHomeAddressOffset == nil else { throw .make(layer, .options, at: index, .badIPv6Option) }
+                guard bytes.ipv6Address(at: index + 2).isUnicast else { throw .make(layer, .options, at: index + 2, .badIPv6Option) }
+                // Inside the header, whose end was checked to fit 16 bits.
+                storedHomeAddressOffset = UInt16(truncatingIfNeeded: index + 2)
             default:
                 throw .make(layer, .options, at: index, .ipv6OptionUnknown)
             }
         }
 
-        /// Writes the header into `out[offset..<offset + length]`: next header, length, and the
-        /// options area as kept (its padding is zero by construction).
-        func emit(into out: inout MutableRawSpan, at offset: Int) {
-            out.store(nextHeader.rawValue, at: offset)
-            out.store(UInt8(truncatingIfNeeded: length / 8 - 1), at: offset + 1)
-            options.emit(into: &out, at: offset + 2, length: length - 2)
+        /// Writes the header into `out[at..<at + length]`: next header, length, and the options
+        /// area copied from `original`, the packet it was parsed from (its padding is zero, as
+        /// parsing checked).
+        func emit(into out: inout MutableRawSpan, at position: Int, original: RawSpan) {
+            out.store(nextHeader.rawValue, at: position)
+            out.store(UInt8(truncatingIfNeeded: length / 8 - 1), at: position + 1)
+            Datagram.copy(options(in: original), into: &out, at: position + 2)
         }
     }
 }

@@ -1,9 +1,10 @@
 /// One fully decoded IPv6 packet carrying TCP, UDP or ICMPv6 (or nothing, next header 59).
 ///
 /// The IPv6 twin of `Datagram`, with the same contract: it exists only if every layer passed
-/// every check, so the upper-layer payload is exactly the rest of the packet; it stores no bytes
-/// but the routing data of an accepted routing type other than 2; `emit` rebuilds the headers
-/// from the (normalized) fields and copies the payload; and when `normalizations` is empty,
+/// every check, so the upper-layer payload is exactly the rest of the packet; it stores no bytes:
+/// `emit` rebuilds the headers from the (normalized) fields, copies from the original packet the
+/// options areas (every byte judged, nothing to normalize) and the data of an accepted routing
+/// type other than 2, then the payload; and when `normalizations` is empty,
 /// `emit` reproduces the received bytes exactly (with `.keepReceived` for a checksum the kernel
 /// marked not ready).
 public struct IPv6Datagram: Equatable, Sendable {
@@ -80,7 +81,9 @@ public struct IPv6Datagram: Equatable, Sendable {
     /// Decodes the TCP, UDP or ICMPv6 header of `segment` (which starts at `start` of the
     /// packet) and returns it with its length. The checksum covers the pseudo-header of the
     /// final destination (RFC 8200 §8.1); it is not verified for a first fragment or a checksum
-    /// the kernel marked not ready.
+    /// the kernel marked not ready. Inlined so that the header is built in place, not returned
+    /// through a temporary and copied again.
+    @inline(__always)
     private static func parseUpperLayer(
         _ segment: RawSpan, at start: Int, ipv6: IPv6.Header, extensions: IPv6.ExtensionHeaders,
         context: PacketContext, packetLength: Int, normalizations: inout Normalizations

@@ -163,6 +163,23 @@ import TestSupport
         #expect(B.emit(datagram, from: bytes) == bytes)
     }
 
+    @Test func destinationOptionsKeepTheirPlaceAndTheHomeAddress() throws {
+        // Destination options: home address fd00::1 (RFC 6275 §6.3), then PadN to 24 bytes.
+        let home = IPv6Address("fd00::1")!
+        let headers = B.optionsHeader(next: 17, options: [0xC9, 16] + B.client)
+        let bytes = Self.udp(60, headers)
+        let datagram = try B.parse(bytes, options: Self.everything)
+        // Alone before the upper layer it takes the first place in the order (RFC 8200 §4.1).
+        let options = try #require(datagram.extensions.destinationOptions)
+        #expect(options.offset == 40 && options.length == 24)
+        bytes.withUnsafeBytes { raw in
+            #expect(options.homeAddress(in: raw.bytes) == home)
+            #expect(Array(options.options(in: raw.bytes).withUnsafeBytes { Array($0) }) == Array(headers[2...]))
+        }
+        #expect(options.tunnelEncapsulationLimit == nil && options.routerAlert == nil)
+        #expect(B.emit(datagram, from: bytes) == bytes)
+    }
+
     @Test func acceptedRoutingTypeWithoutSegmentsLeftPassesAsReceived() throws {
         let bytes = Self.udp(43, [17, 1, 4, 0, 0, 0, 0, 0] + Array(1...8))
         let datagram = try B.parse(bytes, options: Self.everything)
