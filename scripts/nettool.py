@@ -5,6 +5,8 @@
     nettool.py udp-echo PORT               echo datagrams back, forever
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
     nettool.py udp-ask HOST PORT SECS [SRC]  prints the echoed reply, or "timeout"
+    nettool.py udp-connect HOST PORT SECS  the same from a connected socket, which also hears
+                                           an ICMP port unreachable: prints "refused"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
@@ -80,6 +82,22 @@ def udp_ask(host, port, seconds, source=None):
         print(f"reply {data.decode(errors='replace')}")
     except socket.timeout:
         print("timeout")
+
+
+def udp_connect(host, port, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(float(seconds))
+    s.connect((host, int(port)))
+    try:
+        s.send(b"ping-udp")
+        data = s.recv(65535)
+        print(f"reply {data.decode(errors='replace')}")
+    except socket.timeout:
+        print("timeout")
+    except ConnectionRefusedError:
+        print("refused")
+    finally:
+        s.close()
 
 
 def raw_send(host, proto):
@@ -281,6 +299,7 @@ if __name__ == "__main__":
         "udp-echo": lambda a: udp_echo(*a),
         "tcp-connect": lambda a: tcp_connect(*a),
         "udp-ask": lambda a: udp_ask(*a),
+        "udp-connect": lambda a: udp_connect(*a),
         "raw-send": lambda a: raw_send(*a),
         "sniff": lambda a: sniff(*a),
         "tcp-sink": lambda a: tcp_sink(*a),

@@ -18,6 +18,17 @@ CLIENT_IP = "10.99.1.2"
 FIREWALL_CLIENT_IP = "10.99.1.1"
 FIREWALL_SERVER_IP = "10.99.2.1"
 SERVER_IP = "10.99.2.2"
+# `portcullis run --reject-mark`'s default: a rejected packet comes back with it.
+REJECT_MARK = 0x40000000
+
+
+def reject_rules(chain="FORWARD", mark=REJECT_MARK):
+    """The rules (iptables arguments after -A/-D) that answer a packet Portcullis rejected,
+    as scripts/install-iptables installs them: before the NFQUEUE rule, so that the repeated
+    packet meets them and never goes back to the queue."""
+    match = ["-m", "mark", "--mark", f"{mark:#x}/{mark:#x}", "-j", "REJECT"]
+    return [[chain, "-p", "tcp", *match, "--reject-with", "tcp-reset"],
+            [chain, *match, "--reject-with", "icmp-port-unreachable"]]
 
 
 class Topology:
@@ -54,8 +65,17 @@ class Topology:
         return self
 
     def queue_all(self, queue=0):
-        """Sends everything the firewall forwards to NFQUEUE `queue` (no bypass: fail closed)."""
+        """Sends everything the firewall forwards to NFQUEUE `queue` (no bypass: fail closed),
+        after the rules that answer what Portcullis rejects."""
+        for rule in reject_rules():
+            self.exec(self.firewall, "iptables", "-A", *rule)
         self.exec(self.firewall, "iptables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+
+    def unqueue_all(self, queue=0):
+        """Removes what `queue_all(queue)` added."""
+        self.exec(self.firewall, "iptables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+        for rule in reject_rules():
+            self.exec(self.firewall, "iptables", "-D", *rule)
 
     def down(self):
         """Removes every namespace of this topology; quiet about ones that do not exist."""

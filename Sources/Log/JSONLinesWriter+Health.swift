@@ -35,6 +35,9 @@ public enum AnomalyKind: String, Sendable {
     case internalError = "internal_error"
     /// Free space on the log's filesystem fell under `run --log-min-free`: verdict lines stop.
     case logDiskLow = "log_disk_low"
+    /// A rejected packet came back to the queue still carrying the reject mark: no kernel
+    /// REJECT rule answered it before the NFQUEUE rule. It was dropped instead.
+    case rejectUnanswered = "reject_unanswered"
 }
 
 extension JSONLinesWriter {
@@ -47,6 +50,7 @@ extension JSONLinesWriter {
         buffer.field("packets", engine.packets)
         buffer.field("accepted", engine.accepted)
         buffer.field("dropped", engine.dropped)
+        buffer.field("rejected", engine.rejected)
         buffer.field("rebuilt", engine.rebuilt)
         for (name, value) in stats.queue { buffer.field(name, value) }
         buffer.field("log_lines_written", linesWritten)
@@ -57,6 +61,8 @@ extension JSONLinesWriter {
         buffer.field("rule_drop", engine.droppedByRule)
         buffer.field("policy_accept", engine.acceptedByPolicy)
         buffer.field("policy_drop", engine.droppedByPolicy)
+        buffer.field("rule_reject", engine.rejectedByRule)
+        buffer.field("policy_reject", engine.rejectedByPolicy)
         buffer.field("decode", engine.decodeErrors)
         buffer.field("internal", engine.internalErrors)
         buffer.endObject()

@@ -60,6 +60,8 @@ public struct MetricsWriter {
             ("verdict=\"accept\",reason=\"policy\"", "\(engine.acceptedByPolicy)"),
             ("verdict=\"drop\",reason=\"rule\"", "\(engine.droppedByRule)"),
             ("verdict=\"drop\",reason=\"policy\"", "\(engine.droppedByPolicy)"),
+            ("verdict=\"reject\",reason=\"rule\"", "\(engine.rejectedByRule)"),
+            ("verdict=\"reject\",reason=\"policy\"", "\(engine.rejectedByPolicy)"),
             ("verdict=\"drop\",reason=\"decode\"", "\(engine.decodeErrors)"),
             ("verdict=\"drop\",reason=\"internal\"", "\(engine.internalErrors)"),
         ])

@@ -69,8 +69,8 @@ extension Diagnostic {
 
             public var description: String {
                 switch self {
-                case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
-                case .policyAction: "'accept' or 'drop'"
+                case .statement: "a rule or directive ('accept', 'drop', 'reject', 'policy', 'log', 'set' or 'include')"
+                case .policyAction: "'accept', 'drop' or 'reject'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
                 case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any')"
                 case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"

@@ -31,6 +31,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case out
     case policy
     case port
+    case reject
     case set
     case state
     case tcp

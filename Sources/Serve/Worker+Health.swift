@@ -19,6 +19,9 @@ struct HealthState {
     var internalErrors: UInt64 = 0
     var reportedInternalErrors: UInt64 = 0
     var droppedForLog: UInt64 = 0
+    /// Rejected packets that came back still marked (no kernel REJECT rule), and were dropped.
+    var rejectsUnanswered: UInt64 = 0
+    var reportedRejectsUnanswered: UInt64 = 0
     var kernel: KernelQueueStatistics?
     var nextStats = 0.0
     var nextKernelCheck = 0.0
@@ -73,6 +76,14 @@ extension Worker {
                 count: health.internalErrors - health.reportedInternalErrors,
                 message: "packets hit an internal error and were dropped")
             health.reportedInternalErrors = health.internalErrors
+        }
+        if health.rejectsUnanswered > health.reportedRejectsUnanswered {
+            writer.writeAnomaly(
+                queue: session.queue, kind: .rejectUnanswered,
+                count: health.rejectsUnanswered - health.reportedRejectsUnanswered,
+                message: "rejected packets came back to the queue: no REJECT rule matches the reject mark before the NFQUEUE rule (scripts/install-iptables installs it); they were dropped",
+                details: [("mark", UInt64(options.rejectMark))])
+            health.reportedRejectsUnanswered = health.rejectsUnanswered
         }
         writer.flush()
         if !writer.isFailing { reportLostLines() }

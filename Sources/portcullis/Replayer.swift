@@ -70,7 +70,7 @@ final class Replayer {
             writer?.writeVerdict(event, timestamp: packet.timestamp, frame: packet.frame)
         }
         switch outcome {
-        case .drop: break
+        case .drop, .reject: break
         case .accept:
             accepted?.write(packet.bytes, originalLength: packet.metadata.packetLength, timestamp: packet.timestamp)
         case .acceptRebuilt(let bytes):

@@ -54,6 +54,11 @@ struct Run: ParsableCommand {
         valueName: "N"))
     var stateMarkShift: UInt32?
 
+    @Option(help: ArgumentHelp(
+        "The mark bits a `reject` verdict hands the packet back with (NF_REPEAT), for the REJECT rule that scripts/install-iptables puts before the NFQUEUE rule (decimal or 0x hex; give install-iptables the same --reject-mark).",
+        valueName: "mask"))
+    var rejectMark: MarkMask = MarkMask(WorkerOptions.defaultRejectMark)
+
     @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Int = 60
 
@@ -117,6 +122,9 @@ struct Run: ParsableCommand {
         if (capture == nil) != (captureFile == nil) { throw ValidationError("--capture and --capture-file go together") }
         if captureRebuilt != nil, capture != .all { throw ValidationError("--capture-rebuilt needs --capture all") }
         if let stateMarkShift, stateMarkShift > 29 { throw ValidationError("--state-mark-shift must be 0 to 29 (three bits of the 32-bit mark)") }
+        if let stateMarkShift, rejectMark.value & (7 << stateMarkShift) != 0 {
+            throw ValidationError("--reject-mark \(rejectMark) overlaps the state bits of --state-mark-shift \(stateMarkShift); choose bits apart")
+        }
     }
 
     func run() throws {
@@ -188,7 +196,7 @@ struct Run: ParsableCommand {
                 version: Portcullis.version, statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
                 failOpen: failOpen, stateMarkShift: stateMarkShift,
-                logPath: log == "-" ? nil : log, logMinFree: logMinFree)
+                logPath: log == "-" ? nil : log, logMinFree: logMinFree, rejectMark: rejectMark.value)
         )
         if let capture, let captureFile {
             do {
@@ -206,6 +214,23 @@ struct Run: ParsableCommand {
 }
 
 extension CaptureMode: ExpressibleByArgument {}
+
+/// A nonzero 32-bit mark mask, written in decimal or `0x` hex (as iptables writes marks).
+struct MarkMask: ExpressibleByArgument, CustomStringConvertible {
+    var value: UInt32
+
+    init(_ value: UInt32) { self.value = value }
+
+    init?(argument: String) {
+        let parsed = argument.hasPrefix("0x") || argument.hasPrefix("0X")
+            ? UInt32(argument.dropFirst(2), radix: 16) : UInt32(argument)
+        guard let parsed, parsed != 0 else { return nil }
+        value = parsed
+    }
+
+    var description: String { "0x" + String(value, radix: 16) }
+    var defaultValueDescription: String { description }
+}
 
 extension FreeSpaceThreshold: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
