@@ -312,8 +312,10 @@ def unit_settings(path=UNIT):
 def test_unit_has_the_hardening_it_promises():
     s = unit_settings()
     assert s["ExecStart"] == [f"{INSTALLED_BINARY} run --queue 0 --rules /etc/portcullis/site.rules "
-                              "--log /var/log/portcullis/verdicts.jsonl"]
-    assert s["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+                              "--log /var/log/portcullis/verdicts.jsonl --metrics-file /run/portcullis/portcullis.prom"]
+    # A broken file fails `systemctl reload` before any signal is sent.
+    assert s["ExecReload"] == [f"{INSTALLED_BINARY} check /etc/portcullis/site.rules", "/bin/kill -HUP $MAINPID"]
+    assert s["RuntimeDirectory"] == ["portcullis"], "the metrics file's directory, writable under ProtectSystem=strict"
     assert s["KillSignal"] == ["SIGTERM"]
     assert s["User"] == ["portcullis"]
     assert s["AmbientCapabilities"] == ["CAP_NET_ADMIN"]
