@@ -128,9 +128,15 @@ extension Worker {
                 ("log_lines_lost_total", "Verdict log lines that could not be written.", writer.lostLines),
                 ("dropped_log_unavailable_total", "Packets dropped because the log could not be written (--require-log).", health.droppedForLog),
                 ("log_lines_suppressed_total", "Verdict lines held back by the log limit or --log-min-free (in suppressed events).", gate.suppressed),
+                ("rejects_unanswered_total", "Rejected packets that came back still marked (no kernel REJECT rule) and were dropped.", health.rejectsUnanswered),
             ],
             reloadsSucceeded: health.reloadsSucceeded, reloadsFailed: health.reloadsFailed,
-            startTime: health.startTime)
+            startTime: health.startTime,
+            info: [
+                ("version", options.version), ("pid", "\(getpid())"), ("rules_file", ruleset.path),
+                ("ruleset", ruleset.sha256), ("log", options.logPath ?? "-"),
+            ],
+            logHealthy: !writer.isFailing, interval: options.metricsInterval)
         if !MetricsWriter(path: path).write(snapshot), !health.metricsFailureReported {
             health.metricsFailureReported = true
             StandardError.write("portcullis: cannot write metrics to \(path)\n")

@@ -24,7 +24,8 @@ extension Worker {
             health.reloadsSucceeded += 1
         case .failure(let error):
             health.reloadsFailed += 1
-            StandardError.write("portcullis: reload failed, keeping the running rules:\n\(error.message)\n")
+            // With several queues every worker says this: the queue and pid name which one.
+            StandardError.write("portcullis: queue \(session.queue) (pid \(getpid())): reload failed, keeping the running rules:\n\(error.message)\n")
             writer.writeReload(queue: session.queue, rulesFile: ruleset.path, errors: error.lines)
         }
         writer.flush()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Serve
 import SystemCalls
 
@@ -10,6 +11,8 @@ import Glibc
 @main
 struct Portcullis: ParsableCommand {
     static let version = "0.1.0"
+    /// The commit the build came from (`scripts/package` injects it), or "unknown commit".
+    static let commit = String(cString: pcs_build_commit())
 
     static let configuration = CommandConfiguration(
         commandName: "portcullis",
@@ -21,8 +24,8 @@ struct Portcullis: ParsableCommand {
             default deny), and dropped or accepted as rebuilt from its decoded form. \
             Every drop is written to the verdict log as one JSON line.
             """,
-        version: version,
-        subcommands: [Run.self, Check.self, Explain.self, Replay.self, Report.self]
+        version: "\(version) (\(commit == "unknown commit" ? commit : "commit " + commit))",
+        subcommands: [Run.self, Check.self, Explain.self, Replay.self, Report.self, Status.self]
     )
 
     /// Parses and runs, mapping ArgumentParser's usage failures to exit status 2.

@@ -28,7 +28,7 @@ struct Run: ParsableCommand {
     var queue: [UInt16] = []
 
     @Option(help: ArgumentHelp(
-        "A range of queues A-B, one worker process each (iptables --queue-balance A:B).", valueName: "A-B"))
+        "A range of queues A-B (or A:B, as iptables --queue-balance writes it), one worker process each.", valueName: "A-B"))
     var queues: String?
 
     @Option(help: ArgumentHelp("The rules file.", valueName: "file"))
@@ -94,8 +94,10 @@ struct Run: ParsableCommand {
         return result.filter { seen.insert($0).inserted }
     }
 
+    /// `A-B`, or iptables' `A:B` (`--queue-balance A:B`).
     static func parseRange(_ text: String) -> ClosedRange<UInt16>? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let separator: Character = text.contains(":") ? ":" : "-"
+        let parts = text.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]), low <= high else { return nil }
         return low...high
     }
@@ -110,7 +112,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let queues, Self.parseRange(queues) == nil {
-            throw ValidationError("--queues needs a range like 0-3")
+            throw ValidationError("--queues needs a range like 0-3 (or iptables' 0:3)")
         }
         if allQueues.isEmpty { throw ValidationError("give the queue to bind: --queue N (or --queues A-B)") }
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
@@ -186,6 +188,13 @@ struct Run: ParsableCommand {
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }
+        if let metricsFile {
+            do {
+                try MetricsWriter(path: metricsFile).checkWritable()
+            } catch {
+                throw Failure(message: "cannot write metrics to \(metricsFile): \(error.description)", status: ExitStatus.io)
+            }
+        }
         if let account {
             try Privileges.drop(to: account)
         }
@@ -205,11 +214,22 @@ struct Run: ParsableCommand {
                 throw Failure(message: error.description, status: ExitStatus.io)
             }
         }
+        StandardError.write(Self.startLine(queue: allQueues[0], ruleset: ruleset, log: log))
         do {
             try worker.serve()
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }
+    }
+}
+
+extension Run {
+    /// The one line `run` prints once the queue is bound, for the journal.
+    static func startLine(queue: UInt16, ruleset: RulesetFile, log: String) -> String {
+        let count = ruleset.program.rules.count
+        return "portcullis: queue \(queue) started: pid \(getpid()), rules \(ruleset.path) "
+            + "(\(count) rule\(count == 1 ? "" : "s"), sha256 \(ruleset.sha256.prefix(12))), "
+            + "log \(log == "-" ? "standard output" : log)\n"
     }
 }
 
