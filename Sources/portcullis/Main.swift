@@ -49,6 +49,8 @@ enum ExitStatus {
     static let ruleErrors: Int32 = 1
     static let usage: Int32 = 2
     static let io: Int32 = 3
+    /// `replay --compare` found packets the two rulesets judge differently (diff's 1).
+    static let differencesFound = ExitCode(1)
 }
 
 /// An error already explained to the operator in one line; carries the exit status.

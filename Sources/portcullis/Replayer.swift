@@ -21,6 +21,8 @@ final class Replayer {
     private let accepted: PcapWriter?
     private let report: (String) -> Void
     private var differences = 0
+    /// TCP and UDP packets refused for their checksum: most of them means an offloaded capture.
+    private var transportChecksumFailures = 0
 
     /// Loads the rules and opens every file; throws the operator-facing failure.
     init(
@@ -47,7 +49,8 @@ final class Replayer {
     }
 
     /// Judges the whole capture. A read error stops it, after the summary of what was read.
-    func run() throws(Failure) {
+    /// Returns whether `--compare` found a packet the two rulesets judge differently.
+    func run() throws(Failure) -> Bool {
         var failure: Failure?
         do {
             try engine.judgeAll(from: &reader) { packet, outcome, event in
@@ -59,13 +62,27 @@ final class Replayer {
         writer?.flush()
         accepted?.close()
         for line in summary() { report(line) }
+        if let hint = checksumHint() { StandardError.write(hint + "\n") }
         if let failure { throw failure }
         if let writer, writer.lostLines > 0 {
             throw Failure(message: "\(writer.lostLines) log lines could not be written", status: ExitStatus.io)
         }
+        return differences > 0
+    }
+
+    /// When more than half of the IPv4 packets failed a TCP or UDP checksum, the capture was
+    /// most likely taken before the NIC (or a veth) filled checksums in.
+    private func checksumHint() -> String? {
+        let packets = reader.counters.ipv4
+        guard packets > 0, transportChecksumFailures * 2 > packets else { return nil }
+        return "portcullis: hint: \(transportChecksumFailures) of \(packets) packets failed their TCP/UDP checksum; "
+            + "a capture taken on the sending host or a veth has them offloaded: replay it with --checksum-offload"
     }
 
     private func record(_ packet: borrowing SourcedPacket, _ outcome: Outcome, _ event: VerdictEvent) {
+        if let error = event.decodeError, error.reason == .badChecksum, error.layer == .tcp || error.layer == .udp {
+            transportChecksumFailures += 1
+        }
         if event.shouldLog {
             writer?.writeVerdict(event, timestamp: packet.timestamp, frame: packet.frame)
         }
@@ -120,6 +137,7 @@ final class Replayer {
             "ipv4: \(seen.ipv4)",
             "accepted: \(judged.accepted) (rebuilt \(judged.rebuilt))",
             "dropped: \(judged.dropped) (rule \(judged.droppedByRule), policy \(judged.droppedByPolicy), decode \(judged.decodeErrors), internal \(judged.internalErrors))",
+            "rejected: \(judged.rejected) (rule \(judged.rejectedByRule), policy \(judged.rejectedByPolicy))",
             "not_ipv4: \(seen.notIPv4Total)" + (notIPv4.isEmpty ? "" : " (\(notIPv4))"),
             "padding_trimmed: \(seen.paddingTrimmed)",
             "truncated_frames: \(seen.truncated)",
