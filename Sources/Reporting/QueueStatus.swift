@@ -18,7 +18,7 @@ public struct QueueStatus: Sendable, Equatable {
         info = [:]
         samples = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let sample = Self.parse(line) else { continue }
+            guard let sample = Self.parse(line), sample.name.hasPrefix("portcullis_") else { continue }
             if let queue = sample.labels.first(where: { $0.0 == "queue" })?.1 { self.queue = queue }
             let labels = sample.labels.filter { $0.0 != "queue" }
             if sample.name == "portcullis_info" {
@@ -28,7 +28,7 @@ public struct QueueStatus: Sendable, Equatable {
             let key = labels.isEmpty ? sample.name : sample.name + "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}"
             samples[key] = sample.value
         }
-        if samples.isEmpty { return nil }
+        if samples.isEmpty && info.isEmpty { return nil }
     }
 
     /// One sample line: `name{a="x",b="y"} value`.
