@@ -2,7 +2,7 @@
 // `run --metrics-file` writes, read back from a path the operator names) and parsed into a
 // QueueStatus, then judged and rendered with the pid alive and not, fresh and stale.
 // Nothing may trap; the text may be anything.
-import Reporting
+// Compiled into the Reporting module with QueueStatus.swift (scripts/fuzz), so no import.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzStatus(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

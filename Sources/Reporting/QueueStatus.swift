@@ -65,17 +65,24 @@ public struct QueueStatus: Sendable, Equatable {
         return (String(head[..<brace]), labels, value)
     }
 
-    func value(_ key: String) -> UInt64 { UInt64(max(0, samples[key] ?? 0)) }
+    /// A sample as a count: NaN, negative or absurd values (the file is text anyone with
+    /// write access could change) are clamped, never trapped on.
+    static func clamped(_ value: Double?, to limit: Double = 1e15) -> Int64 {
+        guard let value, value.isFinite else { return 0 }
+        return Int64(min(max(value, -limit), limit))
+    }
+
+    func value(_ key: String) -> UInt64 { UInt64(max(0, Self.clamped(samples[key]))) }
 
     /// Packets by verdict (summed over reasons).
     func packets(_ verdict: String) -> UInt64 {
         samples.filter { $0.key.hasPrefix("portcullis_packets_total{verdict=\"\(verdict)\"") }
-            .values.reduce(0) { $0 + UInt64(max(0, $1)) }
+            .values.reduce(0) { $0 &+ UInt64(max(0, Self.clamped($1))) }
     }
 
     public var pid: Int32? { info["pid"].flatMap { Int32($0) } }
-    public var startTime: Int? { samples["portcullis_start_time_seconds"].map { Int($0) } }
-    public var interval: Int { Int(samples["portcullis_metrics_interval_seconds"] ?? 15) }
+    public var startTime: Int? { samples["portcullis_start_time_seconds"].map { Int(Self.clamped($0, to: 1e12)) } }
+    public var interval: Int { Int(Self.clamped(samples["portcullis_metrics_interval_seconds"] ?? 15, to: 1e9)) }
     public var logHealthy: Bool? { samples["portcullis_log_healthy"].map { $0 != 0 } }
 
     /// What the process is doing, from outside facts: whether its pid is alive and how old
@@ -88,7 +95,7 @@ public struct QueueStatus: Sendable, Equatable {
 
     public func state(pidAlive: Bool, ageSeconds: Int) -> State {
         guard pidAlive else { return .stopped }
-        return ageSeconds > 3 * interval + 5 ? .stale : .running
+        return ageSeconds > 3 &* interval &+ 5 ? .stale : .running
     }
 
     /// Whether the queue is judging and recording: running, and the log healthy.
@@ -102,7 +109,7 @@ public struct QueueStatus: Sendable, Equatable {
         let stateText: String
         switch state(pidAlive: pidAlive, ageSeconds: ageSeconds) {
         case .running:
-            let uptime = startTime.map { ", up " + Self.duration(now - $0) } ?? ""
+            let uptime = startTime.map { ", up " + Self.duration(now.subtractingReportingOverflow($0).partialValue) } ?? ""
             stateText = "running (\(pidText)\(uptime))"
         case .stopped:
             stateText = "NOT RUNNING (\(pidText) is gone; these figures are \(Self.duration(ageSeconds)) old)"

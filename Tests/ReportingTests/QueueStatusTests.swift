@@ -82,3 +82,23 @@ import Testing
         #expect(status.queue == "1" && status.pid == 7 && status.logHealthy == false)
     }
 }
+
+/// A metrics file is text: absurd values are clamped, never trapped on.
+@Test(arguments: ["1e300", "-1e300", "NaN", "+Inf", "-Inf", "99999999999999999999999"])
+func absurdSampleValuesDoNotTrap(value: String) throws {
+    let text = """
+        portcullis_packets_total{queue="0",verdict="accept",reason="rule"} \(value)
+        portcullis_start_time_seconds{queue="0"} \(value)
+        portcullis_metrics_interval_seconds{queue="0"} \(value)
+        portcullis_socket_overflows_total{queue="0"} \(value)
+        portcullis_info{queue="0",pid="99999999999999"} 1
+
+        """
+    let status = try #require(QueueStatus(metrics: text, file: "m.prom"))
+    #expect(status.pid == nil)
+    for age in [Int.min / 2, 0, Int.max / 2] {
+        _ = status.healthy(pidAlive: true, ageSeconds: age)
+        #expect(status.text(pidAlive: true, ageSeconds: age, now: Int.max / 2).hasPrefix("queue 0: "))
+        _ = status.text(pidAlive: false, ageSeconds: age, now: Int.min / 2)
+    }
+}
