@@ -13,6 +13,13 @@ public protocol RuleSourceLoader {
     /// The text of `path`, resolved against the file that includes it (`relativeTo`, nil for
     /// the top-level file). Returns the resolved path, which names the file in diagnostics.
     func load(_ path: String, relativeTo including: String?) -> Result<(path: String, text: String), LoadError>
+
+    /// The port names `port NAME` may use (services(5)); none by default.
+    var services: ServiceTable { get }
+}
+
+extension RuleSourceLoader {
+    public var services: ServiceTable { ServiceTable() }
 }
 
 extension RuleSourceLoader {
@@ -37,9 +44,11 @@ extension RuleSourceLoader {
 /// Rule files held in memory, keyed by resolved path (for tests and `explain`'s fixtures).
 public struct InMemoryRuleSources: RuleSourceLoader, Sendable {
     public var files: [String: String]
+    public var services: ServiceTable
 
-    public init(_ files: [String: String]) {
+    public init(_ files: [String: String], services: ServiceTable = ServiceTable()) {
         self.files = files
+        self.services = services
     }
 
     public func load(_ path: String, relativeTo including: String?) -> Result<(path: String, text: String), LoadError> {

@@ -80,13 +80,13 @@ enum Shadowing {
     /// Bounding interval of each rule on each field, flattened for a tight prefilter loop.
     private struct Bounds {
         let fieldCount = Field.allCases.count
-        var lows: [UInt64]
-        var highs: [UInt64]
+        var lows: [UInt128]
+        var highs: [UInt128]
 
         init(_ spaces: [[ValueSet]]) {
             let fieldCount = Field.allCases.count
-            lows = [UInt64](repeating: 0, count: spaces.count * fieldCount)
-            highs = [UInt64](repeating: 0, count: spaces.count * fieldCount)
+            lows = [UInt128](repeating: 0, count: spaces.count * fieldCount)
+            highs = [UInt128](repeating: 0, count: spaces.count * fieldCount)
             for (index, space) in spaces.enumerated() {
                 for (field, set) in space.enumerated() {
                     lows[index * fieldCount + field] = set.ranges.first?.lowerBound ?? 1
@@ -147,7 +147,7 @@ enum Shadowing {
 
     /// A few packets inside `box` (one value per field): its lowest corner, its highest, the
     /// middle of each field's first interval, and two corners mixing low and high values.
-    static func witnesses(_ box: [ValueSet]) -> [[UInt64]] {
+    static func witnesses(_ box: [ValueSet]) -> [[UInt128]] {
         let low = box.map { $0.ranges.first?.lowerBound ?? 0 }
         let high = box.map { $0.ranges.last?.upperBound ?? 0 }
         let middle = box.map { set in set.ranges.first.map { $0.lowerBound + ($0.upperBound - $0.lowerBound) / 2 } ?? 0 }

@@ -5,7 +5,7 @@ connecting to a port where a server listens is refused at once instead of timing
 import time
 
 from conftest import background, nettool
-from topology import CLIENT_IP, SERVER_IP, reject_rules
+from topology import CLIENT_IP, CLIENT_IP6, SERVER_IP, SERVER_IP6, reject_rules
 
 RULES = """policy drop
 log all
@@ -88,3 +88,30 @@ def test_reject_mark_and_state_mark_shift_must_not_overlap(portcullis_bin, tmp_p
          "--state-mark-shift", "28", "--reject-mark", "0x40000000"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "--reject-mark 0x40000000 overlaps the state bits of --state-mark-shift 28" in result.stderr
+
+
+def test_rejected_ipv6_tcp_is_refused_at_once_and_udp_gets_icmp6_unreachable(topology, start_filter, tmp_path):
+    # queue_all_ipv6 puts the ip6tables REJECT rules (tcp-reset, icmp6-port-unreachable)
+    # before its NFQUEUE rule, as scripts/install-iptables does for IPv6.
+    topology.add_ipv6(static_neighbours=True)
+    topology.queue_all_ipv6(0)
+    background(topology, topology.server, "tcp-server6", "8080", "9090")
+    background(topology, topology.server, "udp-echo6", "7000")
+    flt = start_filter(write_rules(tmp_path))
+
+    assert nettool(topology, topology.client, "tcp-connect", SERVER_IP6, "8080", "5") == "connected hello"
+    answer, seconds = timed(topology, "tcp-connect", SERVER_IP6, "9090", "5")
+    assert answer == "refused"
+    assert seconds < 2, f"the RST came after {seconds:.1f} s"
+    answer, seconds = timed(topology, "udp-connect", SERVER_IP6, "7000", "5")
+    assert answer == "refused", "a connected UDP socket hears the ICMPv6 port unreachable"
+    assert seconds < 2
+
+    assert flt.wait_for(lambda e: e.get("dest_port") == 7000), flt.events()
+    rejects = [e for e in flt.events("verdict") if e["verdict"] == "reject"]
+    assert [(e["src_ip"], e["proto"], e["rule"]["label"]) for e in rejects] == [
+        (CLIENT_IP6, "TCP", "no 9090"), (CLIENT_IP6, "UDP", "no 7000")], flt.events()
+    assert flt.stop() == 0
+    counters = flt.events("stop")[0]["counters"]
+    assert counters["rejected"] == 2 and counters["rejects_unanswered"] == 0
+    assert counters["ipv6_packets"] >= 2

@@ -20,6 +20,8 @@ private func lex(_ source: String) -> [String] {
         case .bang: "!"
         case .colon: ":"
         case .arrow: "->"
+        case .leftBracket: "["
+        case .rightBracket: "]"
         case .newline: "nl"
         case .endOfFile: "eof"
         case .invalid(let message): "invalid(\(message))"

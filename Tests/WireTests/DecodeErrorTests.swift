@@ -20,6 +20,9 @@ import Wire
             "bad-router-discovery", "bad-icmp-extension",
             // IGMP and ESP.
             "unknown-igmp-type", "bad-group-record", "bad-group-address", "reserved-spi",
+            // AH, VRRP and SCTP.
+            "bad-reserved", "ah-rewrite", "bad-vrrp", "bad-sctp-chunk", "unknown-sctp-chunk", "bad-verification-tag",
+            "zero-port",
         ])
     }
 
@@ -30,13 +33,15 @@ import Wire
             "payload_length", "next_header", "hop_limit", "source_address", "destination_address", "routing_type",
             "segments_left", "mtu", "target_address", "nd_option", "address_count", "address_entry_size", "extension",
             "source_count", "group_record", "group_address", "spi",
+            "reserved", "vrid", "auth_type", "advertisement_interval", "verification_tag", "chunk", "source_port",
+            "destination_port",
         ])
     }
 
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6", "igmp", "esp",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp",
         ])
     }
 
