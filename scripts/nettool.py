@@ -4,7 +4,7 @@
     nettool.py tcp-server PORT...          accept connections, answer b"hello\\n", forever
     nettool.py udp-echo PORT               echo datagrams back, forever
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
-    nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]]  prints the echoed reply, or "timeout"
+    nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]|[SRC6]:SPORT]  prints the echoed reply, or "timeout"
     nettool.py udp-connect HOST PORT SECS  the same from a connected socket, which also hears
                                            an ICMP port unreachable: prints "refused"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
@@ -89,7 +89,13 @@ def tcp_connect(host, port, seconds):
 def udp_ask(host, port, seconds, source=None):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     if source:
-        address, _, sport = source.partition(":")
+        if source.startswith("["):  # [IPv6]:PORT
+            address, _, rest = source[1:].partition("]")
+            sport = rest.lstrip(":")
+        elif source.count(":") == 1:  # IPv4:PORT
+            address, _, sport = source.partition(":")
+        else:  # an address alone
+            address, sport = source, ""
         s.bind((address, int(sport or 0)))
     s.settimeout(float(seconds))
     s.sendto(b"ping-udp", (host, int(port)))
