@@ -107,7 +107,7 @@ def test_compare_brackets_ipv6_endpoints_and_accepted_packets_keep_both_families
     rules.write_text(RULES)
     other.write_text(RULES.replace('label "web6"', 'label "web6"\naccept tcp to any port 22 label "ssh"'))
     result = replay(portcullis_bin, "--rules", rules, capture, "--compare", other, "--write-accepted", out)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, "differences exit 1: " + result.stderr
     diffs = [line for line in result.stdout.splitlines() if line.startswith("frame ")]
     assert diffs[0] == (f"frame 3 2026-01-01T00:00:03.000000Z TCP [{C6}]:40002 -> [{S6}]:22: "
                         f"drop by policy ({rules}) | accept by rule {other}:4 \"ssh\" ({other})")
