@@ -5,6 +5,8 @@
     nettool.py udp-echo PORT               echo datagrams back, forever
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
     nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]|[SRC6]:SPORT]  prints the echoed reply, or "timeout"
+    nettool.py udp-connect HOST PORT SECS  the same from a connected socket, which also hears
+                                           an ICMP port unreachable: prints "refused"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
@@ -87,11 +89,13 @@ def tcp_connect(host, port, seconds):
 def udp_ask(host, port, seconds, source=None):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
     if source:
-        if source.startswith("["):  # [IPv6]:PORT, as RFC 5952 §6 writes an IPv6 endpoint
-            address, _, sport = source[1:].partition("]")
-            sport = sport.lstrip(":")
-        else:
+        if source.startswith("["):  # [IPv6]:PORT
+            address, _, rest = source[1:].partition("]")
+            sport = rest.lstrip(":")
+        elif source.count(":") == 1:  # IPv4:PORT
             address, _, sport = source.partition(":")
+        else:  # an address alone
+            address, sport = source, ""
         s.bind((address, int(sport or 0)))
     s.settimeout(float(seconds))
     s.sendto(b"ping-udp", (host, int(port)))
@@ -100,6 +104,22 @@ def udp_ask(host, port, seconds, source=None):
         print(f"reply {data.decode(errors='replace')}")
     except socket.timeout:
         print("timeout")
+
+
+def udp_connect(host, port, seconds):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(float(seconds))
+    s.connect((host, int(port)))
+    try:
+        s.send(b"ping-udp")
+        data = s.recv(65535)
+        print(f"reply {data.decode(errors='replace')}")
+    except socket.timeout:
+        print("timeout")
+    except ConnectionRefusedError:
+        print("refused")
+    finally:
+        s.close()
 
 
 def raw_send(host, proto):
@@ -324,6 +344,7 @@ if __name__ == "__main__":
         "udp-echo": lambda a: udp_echo(*a),
         "tcp-connect": lambda a: tcp_connect(*a),
         "udp-ask": lambda a: udp_ask(*a),
+        "udp-connect": lambda a: udp_connect(*a),
         "raw-send": lambda a: raw_send(*a),
         "sniff": lambda a: sniff(*a),
         "tcp-sink": lambda a: tcp_sink(*a),

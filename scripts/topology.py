@@ -26,6 +26,18 @@ CLIENT_IP6 = "fd99:1::2"
 FIREWALL_CLIENT_IP6 = "fd99:1::1"
 FIREWALL_SERVER_IP6 = "fd99:2::1"
 SERVER_IP6 = "fd99:2::2"
+# `portcullis run --reject-mark`'s default: a rejected packet comes back with it.
+REJECT_MARK = 0x40000000
+
+
+def reject_rules(chain="FORWARD", mark=REJECT_MARK, family=4):
+    """The rules (iptables arguments after -A/-D; ip6tables ones with `family=6`) that answer
+    a packet Portcullis rejected, as scripts/install-iptables installs them: before the
+    NFQUEUE rule, so that the repeated packet meets them and never goes back to the queue."""
+    match = ["-m", "mark", "--mark", f"{mark:#x}/{mark:#x}", "-j", "REJECT"]
+    unreachable = "icmp6-port-unreachable" if family == 6 else "icmp-port-unreachable"
+    return [[chain, "-p", "tcp", *match, "--reject-with", "tcp-reset"],
+            [chain, *match, "--reject-with", unreachable]]
 
 
 class Topology:
@@ -86,12 +98,30 @@ class Topology:
         return run("ip", "-n", ns, "-br", "link", "show", dev).stdout.split()[2]
 
     def queue_all_ipv6(self, queue=0):
-        """As `queue_all`, for the IPv6 packets the firewall forwards (ip6tables)."""
+        """As `queue_all`, for the IPv6 packets the firewall forwards (ip6tables), after the
+        rules that answer what Portcullis rejects (TCP RST, ICMPv6 port unreachable)."""
+        for rule in reject_rules(family=6):
+            self.exec(self.firewall, "ip6tables", "-A", *rule)
         self.exec(self.firewall, "ip6tables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
 
+    def unqueue_all_ipv6(self, queue=0):
+        """Removes what `queue_all_ipv6(queue)` added."""
+        self.exec(self.firewall, "ip6tables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+        for rule in reject_rules(family=6):
+            self.exec(self.firewall, "ip6tables", "-D", *rule)
+
     def queue_all(self, queue=0):
-        """Sends everything the firewall forwards to NFQUEUE `queue` (no bypass: fail closed)."""
+        """Sends everything the firewall forwards to NFQUEUE `queue` (no bypass: fail closed),
+        after the rules that answer what Portcullis rejects."""
+        for rule in reject_rules():
+            self.exec(self.firewall, "iptables", "-A", *rule)
         self.exec(self.firewall, "iptables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+
+    def unqueue_all(self, queue=0):
+        """Removes what `queue_all(queue)` added."""
+        self.exec(self.firewall, "iptables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue))
+        for rule in reject_rules():
+            self.exec(self.firewall, "iptables", "-D", *rule)
 
     def down(self):
         """Removes every namespace of this topology; quiet about ones that do not exist."""

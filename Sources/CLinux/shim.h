@@ -10,6 +10,13 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+/// The commit this binary was built from, for `--version`: scripts/package passes
+/// `-Xcc -DPORTCULLIS_COMMIT="<hash>"`; a plain `swift build` says it does not know.
+#ifndef PORTCULLIS_COMMIT
+#define PORTCULLIS_COMMIT "unknown commit"
+#endif
+static inline const char *pcs_build_commit(void) { return PORTCULLIS_COMMIT; }
+
 /// prctl(2) with its optional arguments spelled out (prctl is variadic).
 static inline int pcs_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
     return prctl(option, a2, a3, a4, a5);

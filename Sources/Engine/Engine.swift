@@ -95,8 +95,11 @@ public final class Engine {
         } else {
             event.reason = .policy
         }
-        guard decision.action == .accept else { return .drop }
-        return rebuild(datagram, original: bytes, context: metadata.context, event: &event)
+        switch decision.action {
+        case .accept: return rebuild(datagram, original: bytes, context: metadata.context, event: &event)
+        case .drop: return .drop
+        case .reject: return .reject
+        }
     }
 
     /// Whether two buffers hold the same bytes: `memcmp`, not a generic byte-by-byte walk
@@ -150,9 +153,9 @@ public final class Engine {
         if event.rule?.log == true { return true }
         switch program.logMode {
         case .all: return true
-        case .drops: return event.verdict == .drop
+        case .drops: return event.verdict != .accept
         case .control:
-            return event.verdict == .drop || (event.verdict == .accept && (event.summary?.tcpFlags ?? 0) & Self.controlFlags != 0)
+            return event.verdict != .accept || (event.verdict == .accept && (event.summary?.tcpFlags ?? 0) & Self.controlFlags != 0)
         case .none: return event.reason == .internal
         }
     }

@@ -7,12 +7,16 @@ public struct EngineCounters: Sendable, Equatable {
     public var packets: UInt64 = 0
     public var accepted: UInt64 = 0
     public var dropped: UInt64 = 0
+    /// Rejected by a rule or the policy (a drop that answers the sender); not in `dropped`.
+    public var rejected: UInt64 = 0
     public var decodeErrors: UInt64 = 0
     public var internalErrors: UInt64 = 0
     public var droppedByRule: UInt64 = 0
     public var droppedByPolicy: UInt64 = 0
     public var acceptedByRule: UInt64 = 0
     public var acceptedByPolicy: UInt64 = 0
+    public var rejectedByRule: UInt64 = 0
+    public var rejectedByPolicy: UInt64 = 0
     public var rebuilt: UInt64 = 0
     /// Packets by the version nibble of their first byte: 4 and 6 (what the decoder was chosen
     /// by); anything else (empty, other versions) is in neither.
@@ -40,7 +44,11 @@ public struct EngineCounters: Sendable, Equatable {
 
     mutating func count(_ event: VerdictEvent) {
         packets += 1
-        if event.verdict == .accept { accepted += 1 } else { dropped += 1 }
+        switch event.verdict {
+        case .accept: accepted += 1
+        case .drop: dropped += 1
+        case .reject: rejected += 1
+        }
         switch (event.reason, event.verdict) {
         case (.decode, _):
             decodeErrors += 1
@@ -52,6 +60,8 @@ public struct EngineCounters: Sendable, Equatable {
         case (.rule, .accept): acceptedByRule += 1
         case (.policy, .drop): droppedByPolicy += 1
         case (.policy, .accept): acceptedByPolicy += 1
+        case (.rule, .reject): rejectedByRule += 1
+        case (.policy, .reject): rejectedByPolicy += 1
         }
         if let index = event.ruleIndex, index < ruleHits.count {
             ruleHits[index] += 1

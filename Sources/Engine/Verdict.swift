@@ -20,10 +20,14 @@ public enum Outcome {
     case drop
     case accept
     case acceptRebuilt(UnsafeRawBufferPointer)
+    /// Not passed, and the sender is answered: the queue hands the packet back marked for
+    /// the kernel's REJECT rule (TCP RST, or ICMP port unreachable).
+    case reject
 
     public var action: Action {
         switch self {
         case .drop: .drop
+        case .reject: .reject
         case .accept, .acceptRebuilt: .accept
         }
     }

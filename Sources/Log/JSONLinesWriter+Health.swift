@@ -35,6 +35,9 @@ public enum AnomalyKind: String, Sendable {
     case internalError = "internal_error"
     /// Free space on the log's filesystem fell under `run --log-min-free`: verdict lines stop.
     case logDiskLow = "log_disk_low"
+    /// A rejected packet came back to the queue still carrying the reject mark: no kernel
+    /// REJECT rule answered it before the NFQUEUE rule. It was dropped instead.
+    case rejectUnanswered = "reject_unanswered"
 }
 
 extension JSONLinesWriter {
@@ -47,6 +50,7 @@ extension JSONLinesWriter {
         buffer.field("packets", engine.packets)
         buffer.field("accepted", engine.accepted)
         buffer.field("dropped", engine.dropped)
+        buffer.field("rejected", engine.rejected)
         buffer.field("rebuilt", engine.rebuilt)
         buffer.field("ipv4_packets", engine.ipv4Packets)
         buffer.field("ipv6_packets", engine.ipv6Packets)
@@ -59,6 +63,8 @@ extension JSONLinesWriter {
         buffer.field("rule_drop", engine.droppedByRule)
         buffer.field("policy_accept", engine.acceptedByPolicy)
         buffer.field("policy_drop", engine.droppedByPolicy)
+        buffer.field("rule_reject", engine.rejectedByRule)
+        buffer.field("policy_reject", engine.rejectedByPolicy)
         buffer.field("decode", engine.decodeErrors)
         buffer.field("internal", engine.internalErrors)
         buffer.endObject()

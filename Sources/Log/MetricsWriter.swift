@@ -24,12 +24,23 @@ public struct MetricsWriter {
         public var reloadsSucceeded: UInt64
         public var reloadsFailed: UInt64
         public var startTime: Int
+        /// `portcullis_info`'s labels (version, pid, rules file, ruleset hash, log), for
+        /// `portcullis status`; none when empty.
+        public var info: [(name: String, value: String)]
+        /// Whether the verdict log is being written (`portcullis_log_healthy`); nil leaves it out.
+        public var logHealthy: Bool?
+        /// Seconds between writes, so a reader can tell a stale file (`portcullis_metrics_interval_seconds`).
+        public var interval: Int?
 
         public init(
             queue: UInt16, engine: EngineCounters, program: Program,
             counters: [(name: String, help: String, value: UInt64)],
-            reloadsSucceeded: UInt64, reloadsFailed: UInt64, startTime: Int
+            reloadsSucceeded: UInt64, reloadsFailed: UInt64, startTime: Int,
+            info: [(name: String, value: String)] = [], logHealthy: Bool? = nil, interval: Int? = nil
         ) {
+            self.info = info
+            self.logHealthy = logHealthy
+            self.interval = interval
             self.queue = queue
             self.engine = engine
             self.program = program
@@ -60,6 +71,8 @@ public struct MetricsWriter {
             ("verdict=\"accept\",reason=\"policy\"", "\(engine.acceptedByPolicy)"),
             ("verdict=\"drop\",reason=\"rule\"", "\(engine.droppedByRule)"),
             ("verdict=\"drop\",reason=\"policy\"", "\(engine.droppedByPolicy)"),
+            ("verdict=\"reject\",reason=\"rule\"", "\(engine.rejectedByRule)"),
+            ("verdict=\"reject\",reason=\"policy\"", "\(engine.rejectedByPolicy)"),
             ("verdict=\"drop\",reason=\"decode\"", "\(engine.decodeErrors)"),
             ("verdict=\"drop\",reason=\"internal\"", "\(engine.internalErrors)"),
         ])
@@ -87,7 +100,29 @@ public struct MetricsWriter {
         ])
         family("start_time_seconds", "gauge", "When the process started, in seconds since the epoch.",
                [("", "\(snapshot.startTime)")])
+        if !snapshot.info.isEmpty {
+            let labels = snapshot.info.map { "\($0.name)=\"\(escape($0.value))\"" }.joined(separator: ",")
+            family("info", "gauge", "The process: version, pid, rules file, ruleset SHA-256, log.", [(labels, "1")])
+        }
+        if let healthy = snapshot.logHealthy {
+            family("log_healthy", "gauge", "1 while verdict lines are being written, 0 while the log fails.",
+                   [("", healthy ? "1" : "0")])
+        }
+        if let interval = snapshot.interval {
+            family("metrics_interval_seconds", "gauge", "Seconds between updates of this file.", [("", "\(interval)")])
+        }
         return text
+    }
+
+    /// Whether the file can be written where it is asked for, by creating and removing the
+    /// temporary name `write` uses: `run` checks it at start, so that a wrong path fails
+    /// with its cause instead of a warning later.
+    public func checkWritable() throws(OutputFileError) {
+        let temporary = "\(path).tmp.\(getpid())"
+        unlink(temporary)
+        let fd = try OutputFile.open(temporary, mode: .truncate, permissions: 0o644)
+        try? FileDescriptor(rawValue: fd).close()
+        unlink(temporary)
     }
 
     /// Writes the snapshot atomically. Returns false (and leaves the old file) on failure.

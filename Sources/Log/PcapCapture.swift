@@ -30,7 +30,7 @@ public final class PcapCapture {
     public func record(_ bytes: UnsafeRawBufferPointer, packetLength: Int, outcome: Outcome) {
         let time = PcapWriter.now()
         switch outcome {
-        case .drop:
+        case .drop, .reject:
             original.write(bytes, originalLength: packetLength, timestamp: time)
         case .accept:
             if mode == .all { original.write(bytes, originalLength: packetLength, timestamp: time) }

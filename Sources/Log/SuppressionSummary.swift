@@ -63,7 +63,7 @@ public struct SuppressionSummary: Sendable {
     public mutating func record(_ event: VerdictEvent, now: () -> PacketTimestamp) {
         if count == 0 { since = now() }
         count += 1
-        if event.verdict == .drop { dropped += 1 }
+        if event.verdict != .accept { dropped += 1 }
         switch event.reason {
         case .rule: byReason.rule += 1
         case .policy: byReason.policy += 1

@@ -42,6 +42,10 @@ public enum QueueAnswer {
     case drop
     case accept
     case acceptRebuilt(UnsafeRawBufferPointer)
+    /// `NF_REPEAT` with the packet's mark set to this value: the kernel runs the packet
+    /// through the same hook again, where a rule before the NFQUEUE rule matches the mark
+    /// (`reject`: `-m mark --mark M/M -j REJECT`).
+    case repeatMarked(UInt32)
 }
 
 /// Counters of one session's life, reported in the `stop` event.
@@ -344,6 +348,9 @@ public final class QueueSession<Socket: NetlinkSocket> {
         case .acceptRebuilt(let bytes):
             try closeRun()
             try appendVerdict(type: NFQNL_MSG_VERDICT, id: packetID, verdict: NF_ACCEPT, rebuilt: bytes)
+        case .repeatMarked(let mark):
+            try closeRun()
+            try appendVerdict(type: NFQNL_MSG_VERDICT, id: packetID, verdict: NF_REPEAT, rebuilt: nil, mark: mark)
         }
     }
 
@@ -367,7 +374,7 @@ public final class QueueSession<Socket: NetlinkSocket> {
 
     /// Appends one verdict message; sends what is buffered first when it would not fit.
     private func appendVerdict(
-        type: nfqnl_msg_types, id: UInt32, verdict: Int32, rebuilt: UnsafeRawBufferPointer?
+        type: nfqnl_msg_types, id: UInt32, verdict: Int32, rebuilt: UnsafeRawBufferPointer?, mark: UInt32? = nil
     ) throws(QueueError) {
         // nlmsghdr + nfgenmsg + verdict header attribute + payload attribute, aligned.
         let needed = 64 + (rebuilt?.count ?? 0)
@@ -375,6 +382,7 @@ public final class QueueSession<Socket: NetlinkSocket> {
         let start = sendBuffer.baseAddress! + sendLength
         let nlh = nfq_nlmsg_put(start.assumingMemoryBound(to: CChar.self), Int32(type.rawValue), UInt32(queue))!
         nfq_nlmsg_verdict_put(nlh, Int32(bitPattern: id), verdict)
+        if let mark { nfq_nlmsg_verdict_put_mark(nlh, mark) }
         if let rebuilt, let base = rebuilt.baseAddress {
             nfq_nlmsg_verdict_put_pkt(nlh, base, UInt32(rebuilt.count))
         }

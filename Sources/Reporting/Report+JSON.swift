@@ -65,6 +65,7 @@ extension Report {
         out.field("count", count.total)
         out.field("accepted", count.accepted)
         out.field("dropped", count.dropped)
+        out.field("rejected", count.rejected)
     }
 }
 

@@ -6,7 +6,8 @@ extension Report {
         let kinds = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         out += "events: \(kinds.isEmpty ? "none" : kinds)\n"
         if !filter.description.isEmpty { out += "filter: \(filter.description.joined(separator: ", "))\n" }
-        out += "matched: \(matched.total) verdicts (accepted \(matched.accepted), dropped \(matched.dropped))"
+        let rejected = matched.rejected > 0 ? ", rejected \(matched.rejected)" : ""
+        out += "matched: \(matched.total) verdicts (accepted \(matched.accepted), dropped \(matched.dropped)\(rejected))"
         if let first, let last {
             out += " from \(ReportTime.format(microseconds: first)) to \(ReportTime.format(microseconds: last))"
         }
@@ -15,23 +16,25 @@ extension Report {
         for dimension in dimensions {
             let (rows, groups) = self.top(dimension, top)
             out += "\nby \(dimension.rawValue): top \(rows.count) of \(groups) \(dimension.title)\n"
-            out += Self.table(rows, total: matched.total, heading: dimension.rawValue.uppercased())
+            out += Self.table(rows, total: matched.total, heading: dimension.rawValue.uppercased(), rejects: matched.rejected > 0)
         }
         return out
     }
 
-    static func table(_ rows: [ReportRow], total: Int, heading: String) -> String {
-        let widths = [
-            max(5, rows.map { String($0.count.total).count }.max() ?? 0),
-            max(6, rows.map { String($0.count.accepted).count }.max() ?? 0),
-            max(4, rows.map { String($0.count.dropped).count }.max() ?? 0),
-        ]
+    /// A top-N table; the REJECT column appears only when something matched was rejected.
+    static func table(_ rows: [ReportRow], total: Int, heading: String, rejects: Bool = false) -> String {
+        func width(_ minimum: Int, _ value: (ReportCount) -> Int) -> Int {
+            max(minimum, rows.map { String(value($0.count)).count }.max() ?? 0)
+        }
+        let widths: [Int] = [width(5, \.total), width(6, \.accepted), width(4, \.dropped), width(6, \.rejected)]
         func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
-        var out = "  \(pad("COUNT", widths[0]))  \(pad("ACCEPT", widths[1]))  \(pad("DROP", widths[2]))   SHARE  \(heading)\n"
+        let rejectHeading = rejects ? "  \(pad("REJECT", widths[3]))" : ""
+        var out = "  \(pad("COUNT", widths[0]))  \(pad("ACCEPT", widths[1]))  \(pad("DROP", widths[2]))\(rejectHeading)   SHARE  \(heading)\n"
         for row in rows {
             let share = total == 0 ? 0 : Double(row.count.total) * 100 / Double(total)
+            let rejected = rejects ? "  \(pad(String(row.count.rejected), widths[3]))" : ""
             out += "  \(pad(String(row.count.total), widths[0]))  \(pad(String(row.count.accepted), widths[1]))"
-                + "  \(pad(String(row.count.dropped), widths[2]))  \(pad(percent(share), 6))  \(row.key)\n"
+                + "  \(pad(String(row.count.dropped), widths[2]))\(rejected)  \(pad(percent(share), 6))  \(row.key)\n"
         }
         return out
     }

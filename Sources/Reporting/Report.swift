@@ -6,10 +6,17 @@ public struct ReportCount: Sendable, Equatable {
     public var total = 0
     public var accepted = 0
     public var dropped = 0
+    /// Dropped with an answer to the sender (`reject`); not in `dropped`.
+    public var rejected = 0
 
     mutating func add(_ verdict: String?) {
         total += 1
-        if verdict == "accept" { accepted += 1 } else if verdict == "drop" { dropped += 1 }
+        switch verdict {
+        case "accept": accepted += 1
+        case "drop": dropped += 1
+        case "reject": rejected += 1
+        default: break
+        }
     }
 }
 

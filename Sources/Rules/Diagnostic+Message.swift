@@ -82,8 +82,8 @@ extension Diagnostic {
 
             public var description: String {
                 switch self {
-                case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
-                case .policyAction: "'accept' or 'drop'"
+                case .statement: "a rule or directive ('accept', 'drop', 'reject', 'policy', 'log', 'set' or 'include')"
+                case .policyAction: "'accept', 'drop' or 'reject'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
                 case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any')"
                 case .address: "an address ('any', a.b.c.d, a.b.c.d/n, an IPv6 address or network)"

@@ -133,7 +133,7 @@ struct ParserState {
         case .keyword(.log): .log(try parseLogDirective())
         case .keyword(.set): .set(try parseSet())
         case .keyword(.include): try parseInclude()
-        case .keyword(.accept), .keyword(.drop): try parseRuleOrAllowance()
+        case .keyword(.accept), .keyword(.drop), .keyword(.reject): try parseRuleOrAllowance()
         default: throw failure(expected: .statement)
         }
     }
@@ -149,6 +149,7 @@ struct ParserState {
         switch current.kind {
         case .keyword(.accept): action = .accept
         case .keyword(.drop): action = .drop
+        case .keyword(.reject): action = .reject
         default: throw failure(expected: expected)
         }
         return Located(action, range: advance().range)

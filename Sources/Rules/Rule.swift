@@ -1,8 +1,11 @@
 import Wire
 
 /// What a rule, or the policy, does with a packet.
+///
+/// `reject` is a drop that answers the sender: the kernel's REJECT target sends a TCP RST
+/// for TCP and an ICMP port unreachable otherwise (docs/rules.md, "Rules").
 public enum Action: String, Sendable {
-    case accept, drop
+    case accept, drop, reject
 }
 
 /// Which decisions the engine logs.

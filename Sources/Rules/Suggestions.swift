@@ -5,7 +5,7 @@ enum Suggestions {
     static let habits: [String: String] = [
         "on": "write 'in IFACE' for packets that arrive on an interface, 'out IFACE' for packets that leave by it",
         "pass": "write 'accept'",
-        "block": "write 'drop'",
+        "block": "write 'drop', or 'reject' for pf's 'block return'",
         "quick": "leave it out: the first rule that matches always decides",
         "proto": "write the protocol alone, as in 'accept tcp to any port 22'",
         "keep": "replies are accepted by a rule such as 'accept any state established'",

@@ -42,6 +42,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case out
     case policy
     case port
+    case reject
     case sctp
     case set
     case state

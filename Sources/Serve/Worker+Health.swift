@@ -19,6 +19,9 @@ struct HealthState {
     var internalErrors: UInt64 = 0
     var reportedInternalErrors: UInt64 = 0
     var droppedForLog: UInt64 = 0
+    /// Rejected packets that came back still marked (no kernel REJECT rule), and were dropped.
+    var rejectsUnanswered: UInt64 = 0
+    var reportedRejectsUnanswered: UInt64 = 0
     var kernel: KernelQueueStatistics?
     var nextStats = 0.0
     var nextKernelCheck = 0.0
@@ -74,6 +77,14 @@ extension Worker {
                 message: "packets hit an internal error and were dropped")
             health.reportedInternalErrors = health.internalErrors
         }
+        if health.rejectsUnanswered > health.reportedRejectsUnanswered {
+            writer.writeAnomaly(
+                queue: session.queue, kind: .rejectUnanswered,
+                count: health.rejectsUnanswered - health.reportedRejectsUnanswered,
+                message: "rejected packets came back to the queue: no REJECT rule matches the reject mark before the NFQUEUE rule (scripts/install-iptables installs it); they were dropped",
+                details: [("mark", UInt64(options.rejectMark))])
+            health.reportedRejectsUnanswered = health.rejectsUnanswered
+        }
         writer.flush()
         if !writer.isFailing { reportLostLines() }
     }
@@ -117,9 +128,15 @@ extension Worker {
                 ("log_lines_lost_total", "Verdict log lines that could not be written.", writer.lostLines),
                 ("dropped_log_unavailable_total", "Packets dropped because the log could not be written (--require-log).", health.droppedForLog),
                 ("log_lines_suppressed_total", "Verdict lines held back by the log limit or --log-min-free (in suppressed events).", gate.suppressed),
+                ("rejects_unanswered_total", "Rejected packets that came back still marked (no kernel REJECT rule) and were dropped.", health.rejectsUnanswered),
             ],
             reloadsSucceeded: health.reloadsSucceeded, reloadsFailed: health.reloadsFailed,
-            startTime: health.startTime)
+            startTime: health.startTime,
+            info: [
+                ("version", options.version), ("pid", "\(getpid())"), ("rules_file", ruleset.path),
+                ("ruleset", ruleset.sha256), ("log", options.logPath ?? "-"),
+            ],
+            logHealthy: !writer.isFailing, interval: options.metricsInterval)
         if !MetricsWriter(path: path).write(snapshot), !health.metricsFailureReported {
             health.metricsFailureReported = true
             StandardError.write("portcullis: cannot write metrics to \(path)\n")

@@ -24,7 +24,20 @@ extension Worker {
             health.droppedForLog += 1
             return .drop
         }
-        return QueueAnswer(outcome)
+        return answer(outcome, mark: message.mark)
+    }
+
+    /// The kernel's answer. A reject goes back to the kernel with the reject mark added
+    /// (NF_REPEAT), for the REJECT rule before the NFQUEUE rule; a packet that already
+    /// carries the mark came back unanswered (that rule is missing) and is dropped, so
+    /// it cannot loop through the queue.
+    private func answer(_ outcome: Outcome, mark: UInt32) -> QueueAnswer {
+        guard case .reject = outcome else { return QueueAnswer(outcome) }
+        if mark & options.rejectMark == options.rejectMark {
+            health.rejectsUnanswered += 1
+            return .drop
+        }
+        return .repeatMarked(mark | options.rejectMark)
     }
 
     /// Writes the verdict line if the gate admits it. Returns false when `--require-log`
@@ -82,10 +95,11 @@ extension Worker {
 
 extension QueueAnswer {
     /// The kernel's answer for the engine's outcome; a rebuilt packet's bytes stay borrowed
-    /// from the engine until the session has copied them into the verdict.
+    /// from the engine until the session has copied them into the verdict. A reject is a
+    /// drop here: only the worker knows the mark that turns it into a REJECT.
     public init(_ outcome: Outcome) {
         switch outcome {
-        case .drop: self = .drop
+        case .drop, .reject: self = .drop
         case .accept: self = .accept
         case .acceptRebuilt(let bytes): self = .acceptRebuilt(bytes)
         }

@@ -24,7 +24,8 @@ extension Worker {
             health.reloadsSucceeded += 1
         case .failure(let error):
             health.reloadsFailed += 1
-            StandardError.write("portcullis: reload failed, keeping the running rules:\n\(error.message)\n")
+            // With several queues every worker says this: the queue and pid name which one.
+            StandardError.write("portcullis: queue \(session.queue) (pid \(getpid())): reload failed, keeping the running rules:\n\(error.message)\n")
             writer.writeReload(queue: session.queue, rulesFile: ruleset.path, errors: error.lines)
         }
         writer.flush()
@@ -73,7 +74,8 @@ extension Worker {
             ("rebuilt", judged.rebuilt), ("ipv4_packets", judged.ipv4Packets), ("ipv6_packets", judged.ipv6Packets),
             ("decode_errors", judged.decodeErrors),
             ("internal_errors", judged.internalErrors), ("dropped_by_rule", judged.droppedByRule),
-            ("dropped_by_policy", judged.droppedByPolicy),
+            ("dropped_by_policy", judged.droppedByPolicy), ("rejected", judged.rejected),
+            ("rejects_unanswered", health.rejectsUnanswered),
             ("received", queue.packetsReceived), ("verdicts_sent", queue.verdictsSent),
             ("socket_overflows", queue.socketOverflows), ("dropped_while_binding", queue.droppedWhileBinding),
             ("verdict_errors", queue.verdictErrors), ("malformed_messages", queue.malformedMessages),

@@ -23,12 +23,21 @@ public struct WorkerOptions: Sendable {
     public var logPath: String?
     /// `--log-min-free`: verdict lines stop while free space is under it.
     public var logMinFree = FreeSpaceThreshold.default
+    /// `--reject-mark`: the mark bits a rejected packet is handed back with (NF_REPEAT), for
+    /// the kernel REJECT rule that `scripts/install-iptables` puts before the NFQUEUE rule.
+    public var rejectMark = WorkerOptions.defaultRejectMark
+
+    /// Bit 30: clear of the low bits other tools tend to use, and of the state bits of
+    /// `--state-mark-shift` up to 27.
+    public static let defaultRejectMark: UInt32 = 0x4000_0000
 
     public init(
         version: String = "", statsInterval: Int = 60, requireLog: Bool = false, metricsFile: String? = nil,
         metricsInterval: Int = 15, knownAnswers: Int = 0, failOpen: Bool = false, stateMarkShift: UInt32? = nil,
-        logPath: String? = nil, logMinFree: FreeSpaceThreshold = .default
+        logPath: String? = nil, logMinFree: FreeSpaceThreshold = .default,
+        rejectMark: UInt32 = WorkerOptions.defaultRejectMark
     ) {
+        self.rejectMark = rejectMark
         self.version = version
         self.statsInterval = statsInterval
         self.requireLog = requireLog

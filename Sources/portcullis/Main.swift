@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Serve
 import SystemCalls
 
@@ -10,6 +11,8 @@ import Glibc
 @main
 struct Portcullis: ParsableCommand {
     static let version = "0.1.0"
+    /// The commit the build came from (`scripts/package` injects it), or "unknown commit".
+    static let commit = String(cString: pcs_build_commit())
 
     static let configuration = CommandConfiguration(
         commandName: "portcullis",
@@ -21,8 +24,8 @@ struct Portcullis: ParsableCommand {
             default deny), and dropped or accepted as rebuilt from its decoded form. \
             Every drop is written to the verdict log as one JSON line.
             """,
-        version: version,
-        subcommands: [Run.self, Check.self, Explain.self, Replay.self, Report.self]
+        version: "\(version) (\(commit == "unknown commit" ? commit : "commit " + commit))",
+        subcommands: [Run.self, Check.self, Explain.self, Replay.self, Report.self, Status.self]
     )
 
     /// Parses and runs, mapping ArgumentParser's usage failures to exit status 2.
@@ -46,6 +49,8 @@ enum ExitStatus {
     static let ruleErrors: Int32 = 1
     static let usage: Int32 = 2
     static let io: Int32 = 3
+    /// `replay --compare` found packets the two rulesets judge differently (diff's 1).
+    static let differencesFound = ExitCode(1)
 }
 
 /// An error already explained to the operator in one line; carries the exit status.

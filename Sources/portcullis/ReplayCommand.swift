@@ -19,8 +19,12 @@ struct Replay: ParsableCommand {
             1,000,000 or more) stops the replay with an error naming the frame. Ends with a summary on \
             standard output (on standard error when the log goes to standard output).
             With --compare, judges every packet with both rulesets and prints one line per \
-            packet whose verdict differs, naming what decided on each side.
-            Exits 0 when the capture was read to the end, 1 on rule errors, 3 on I/O errors.
+            packet whose verdict differs, naming what decided on each side, and exits 1 when \
+            there is one (as diff does).
+            When more than half of the packets fail their TCP or UDP checksum, a hint on \
+            standard error suggests --checksum-offload.
+            Exits 0 when the capture was read to the end (and, with --compare, every verdict \
+            agreed), 1 on rule errors or differences, 3 on I/O errors.
             """
     )
 
@@ -57,14 +61,17 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        let differences: Bool
         do {
             let replayer = try Replayer(
                 capture: capture, rules: rules, compare: compare, log: log, writeAccepted: writeAccepted,
                 context: PacketContext(checksumNotReady: checksumOffload), append: append
             )
-            try replayer.run()
+            differences = try replayer.run()
         } catch {
             error.exit()
         }
+        // diff's convention: --compare exits 1 when the rulesets judged some packet differently.
+        if differences { throw ExitStatus.differencesFound }
     }
 }

@@ -21,6 +21,8 @@ final class Replayer {
     private let accepted: PcapWriter?
     private let report: (String) -> Void
     private var differences = 0
+    /// TCP and UDP packets refused for their checksum: most of them means an offloaded capture.
+    private var transportChecksumFailures = 0
     /// Verdicts by family, for the summary: the engine's counters add both families up.
     private var families = FamilyVerdicts()
 
@@ -49,7 +51,8 @@ final class Replayer {
     }
 
     /// Judges the whole capture. A read error stops it, after the summary of what was read.
-    func run() throws(Failure) {
+    /// Returns whether `--compare` found a packet the two rulesets judge differently.
+    func run() throws(Failure) -> Bool {
         var failure: Failure?
         do {
             try engine.judgeAll(from: &reader) { packet, outcome, event in
@@ -61,19 +64,33 @@ final class Replayer {
         writer?.flush()
         accepted?.close()
         for line in summary() { report(line) }
+        if let hint = checksumHint() { StandardError.write(hint + "\n") }
         if let failure { throw failure }
         if let writer, writer.lostLines > 0 {
             throw Failure(message: "\(writer.lostLines) log lines could not be written", status: ExitStatus.io)
         }
+        return differences > 0
+    }
+
+    /// When more than half of the IPv4 packets failed a TCP or UDP checksum, the capture was
+    /// most likely taken before the NIC (or a veth) filled checksums in.
+    private func checksumHint() -> String? {
+        let packets = reader.counters.ipv4
+        guard packets > 0, transportChecksumFailures * 2 > packets else { return nil }
+        return "portcullis: hint: \(transportChecksumFailures) of \(packets) packets failed their TCP/UDP checksum; "
+            + "a capture taken on the sending host or a veth has them offloaded: replay it with --checksum-offload"
     }
 
     private func record(_ packet: borrowing SourcedPacket, _ outcome: Outcome, _ event: VerdictEvent) {
+        if let error = event.decodeError, error.reason == .badChecksum, error.layer == .tcp || error.layer == .udp {
+            transportChecksumFailures += 1
+        }
         families.count(packet.bytes, event.verdict)
         if event.shouldLog {
             writer?.writeVerdict(event, timestamp: packet.timestamp, frame: packet.frame)
         }
         switch outcome {
-        case .drop: break
+        case .drop, .reject: break
         case .accept:
             accepted?.write(packet.bytes, originalLength: packet.metadata.packetLength, timestamp: packet.timestamp)
         case .acceptRebuilt(let bytes):
@@ -127,10 +144,11 @@ final class Replayer {
         var lines = [
             "replay: \(reader.path) (\(reader.linkType.name)) with \(ruleset.path) sha256 \(ruleset.sha256)",
             "frames: \(seen.frames)",
-            "ipv4: \(seen.ipv4) (accepted \(families.ipv4.accepted), dropped \(families.ipv4.dropped))",
-            "ipv6: \(seen.ipv6) (accepted \(families.ipv6.accepted), dropped \(families.ipv6.dropped))",
+            "ipv4: \(seen.ipv4) (accepted \(families.ipv4.accepted), dropped \(families.ipv4.dropped), rejected \(families.ipv4.rejected))",
+            "ipv6: \(seen.ipv6) (accepted \(families.ipv6.accepted), dropped \(families.ipv6.dropped), rejected \(families.ipv6.rejected))",
             "accepted: \(judged.accepted) (rebuilt \(judged.rebuilt))",
             "dropped: \(judged.dropped) (rule \(judged.droppedByRule), policy \(judged.droppedByPolicy), decode \(judged.decodeErrors), internal \(judged.internalErrors))",
+            "rejected: \(judged.rejected) (rule \(judged.rejectedByRule), policy \(judged.rejectedByPolicy))",
             "not_ip: \(seen.notIPTotal)" + (notIP.isEmpty ? "" : " (\(notIP))"),
             "padding_trimmed: \(seen.paddingTrimmed)",
             "truncated_frames: \(seen.truncated)",
@@ -182,6 +200,7 @@ struct FamilyVerdicts {
     struct Counts {
         var accepted = 0
         var dropped = 0
+        var rejected = 0
     }
 
     var ipv4 = Counts()
@@ -192,8 +211,10 @@ struct FamilyVerdicts {
         switch (isIPv6, verdict) {
         case (true, .accept): ipv6.accepted += 1
         case (true, .drop): ipv6.dropped += 1
+        case (true, .reject): ipv6.rejected += 1
         case (false, .accept): ipv4.accepted += 1
         case (false, .drop): ipv4.dropped += 1
+        case (false, .reject): ipv4.rejected += 1
         }
     }
 }

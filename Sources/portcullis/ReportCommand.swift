@@ -24,15 +24,19 @@ struct Report: ParsableCommand {
             --since is inclusive, --until exclusive. --reason takes a reason (rule, policy, \
             decode, internal) or a decode error's reason (bad-checksum, ...). --rule takes \
             FILE:LINE (FILE may be a path suffix) or a rule label.
+
             Text is a table per grouping (all of them unless --by); json is one object for \
             scripts; html is one self-contained page with a timeline and bar charts.
+
             With --verify, report checks the logs' hash chain instead (give rotated files \
             oldest first) and names the first line that was altered, removed or inserted, \
             or that belongs to no chain (only the first file's first line, or a reopen line \
             there, may pick a chain up without its start line); a damaged gzip file \
             (trailing garbage, cut short) is a break too. It exits 1 when the chain is broken.
+
             Lines longer than 1 MiB are damaged; a gzip file may expand at most 100 times \
             (past 16 MiB) and to at most 1 TiB (docs/logs.md, "Reading limits").
+
             Exits 0 on success, 2 on usage errors, 3 when a log cannot be read or the output written.
             """
     )
@@ -46,7 +50,7 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Only verdicts before this time.", valueName: "time"))
     var until: String?
 
-    @Option(help: ArgumentHelp("Only this verdict.", valueName: "accept|drop"))
+    @Option(help: ArgumentHelp("Only this verdict.", valueName: "accept|drop|reject"))
     var verdict: String?
 
     @Option(help: ArgumentHelp("Only this reason or decode-error reason.", valueName: "reason"))
@@ -64,7 +68,7 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Group by one of rule, src, dst, reason, port (text and json; default all).", valueName: "dimension"))
     var by: ReportDimension?
 
-    @Option(help: ArgumentHelp("Rows per group (default 10).", valueName: "n"))
+    @Option(help: ArgumentHelp("Rows per group.", valueName: "n"))
     var top: Int = 10
 
     @Option(help: ArgumentHelp("Output format.", valueName: "text|json|html"))
@@ -133,7 +137,7 @@ struct Report: ParsableCommand {
             filter.until = time
         }
         if let verdict {
-            guard ["accept", "drop"].contains(verdict) else { throw ValidationError("--verdict is accept or drop") }
+            guard ["accept", "drop", "reject"].contains(verdict) else { throw ValidationError("--verdict is accept, drop or reject") }
             filter.verdict = verdict
         }
         filter.reason = reason

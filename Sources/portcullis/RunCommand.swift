@@ -28,7 +28,7 @@ struct Run: ParsableCommand {
     var queue: [UInt16] = []
 
     @Option(help: ArgumentHelp(
-        "A range of queues A-B, one worker process each (iptables --queue-balance A:B).", valueName: "A-B"))
+        "A range of queues A-B (or A:B, as iptables --queue-balance writes it), one worker process each.", valueName: "A-B"))
     var queues: String?
 
     @Option(help: ArgumentHelp("The rules file.", valueName: "file"))
@@ -53,6 +53,11 @@ struct Run: ParsableCommand {
         "Read each packet's connection state for `state` rules from mark bits N to N+2 (1 new, 2 established, 3 related, 4 invalid; set by iptables' conntrack match before the NFQUEUE rule), instead of from the kernel's conntrack attachment, which some kernels lack. `mark` rules do not see those bits.",
         valueName: "N"))
     var stateMarkShift: UInt32?
+
+    @Option(help: ArgumentHelp(
+        "The mark bits a `reject` verdict hands the packet back with (NF_REPEAT), for the REJECT rule that scripts/install-iptables puts before the NFQUEUE rule (decimal or 0x hex; give install-iptables the same --reject-mark).",
+        valueName: "mask"))
+    var rejectMark: MarkMask = MarkMask(WorkerOptions.defaultRejectMark)
 
     @Option(help: ArgumentHelp("Seconds between stats events in the log; 0 turns them off.", valueName: "seconds"))
     var statsInterval: Int = 60
@@ -89,8 +94,10 @@ struct Run: ParsableCommand {
         return result.filter { seen.insert($0).inserted }
     }
 
+    /// `A-B`, or iptables' `A:B` (`--queue-balance A:B`).
     static func parseRange(_ text: String) -> ClosedRange<UInt16>? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let separator: Character = text.contains(":") ? ":" : "-"
+        let parts = text.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count == 2, let low = UInt16(parts[0]), let high = UInt16(parts[1]), low <= high else { return nil }
         return low...high
     }
@@ -105,7 +112,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if let queues, Self.parseRange(queues) == nil {
-            throw ValidationError("--queues needs a range like 0-3")
+            throw ValidationError("--queues needs a range like 0-3 (or iptables' 0:3)")
         }
         if allQueues.isEmpty { throw ValidationError("give the queue to bind: --queue N (or --queues A-B)") }
         if rules.isEmpty { throw ValidationError("--rules needs a file name") }
@@ -117,6 +124,9 @@ struct Run: ParsableCommand {
         if (capture == nil) != (captureFile == nil) { throw ValidationError("--capture and --capture-file go together") }
         if captureRebuilt != nil, capture != .all { throw ValidationError("--capture-rebuilt needs --capture all") }
         if let stateMarkShift, stateMarkShift > 29 { throw ValidationError("--state-mark-shift must be 0 to 29 (three bits of the 32-bit mark)") }
+        if let stateMarkShift, rejectMark.value & (7 << stateMarkShift) != 0 {
+            throw ValidationError("--reject-mark \(rejectMark) overlaps the state bits of --state-mark-shift \(stateMarkShift); choose bits apart")
+        }
     }
 
     func run() throws {
@@ -178,6 +188,13 @@ struct Run: ParsableCommand {
         } catch {
             throw Failure(message: error.description, status: ExitStatus.io)
         }
+        if let metricsFile {
+            do {
+                try MetricsWriter(path: metricsFile).checkWritable()
+            } catch {
+                throw Failure(message: "cannot write metrics to \(metricsFile): \(error.description)", status: ExitStatus.io)
+            }
+        }
         if let account {
             try Privileges.drop(to: account)
         }
@@ -188,7 +205,7 @@ struct Run: ParsableCommand {
                 version: Portcullis.version, statsInterval: statsInterval, requireLog: requireLog,
                 metricsFile: metricsFile, metricsInterval: metricsInterval, knownAnswers: selfTest.checked,
                 failOpen: failOpen, stateMarkShift: stateMarkShift,
-                logPath: log == "-" ? nil : log, logMinFree: logMinFree)
+                logPath: log == "-" ? nil : log, logMinFree: logMinFree, rejectMark: rejectMark.value)
         )
         if let capture, let captureFile {
             do {
@@ -197,6 +214,7 @@ struct Run: ParsableCommand {
                 throw Failure(message: error.description, status: ExitStatus.io)
             }
         }
+        StandardError.write(Self.startLine(queue: allQueues[0], ruleset: ruleset, log: log))
         do {
             try worker.serve()
         } catch {
@@ -205,7 +223,34 @@ struct Run: ParsableCommand {
     }
 }
 
+extension Run {
+    /// The one line `run` prints once the queue is bound, for the journal.
+    static func startLine(queue: UInt16, ruleset: RulesetFile, log: String) -> String {
+        let count = ruleset.program.rules.count
+        return "portcullis: queue \(queue) started: pid \(getpid()), rules \(ruleset.path) "
+            + "(\(count) rule\(count == 1 ? "" : "s"), sha256 \(ruleset.sha256.prefix(12))), "
+            + "log \(log == "-" ? "standard output" : log)\n"
+    }
+}
+
 extension CaptureMode: ExpressibleByArgument {}
+
+/// A nonzero 32-bit mark mask, written in decimal or `0x` hex (as iptables writes marks).
+struct MarkMask: ExpressibleByArgument, CustomStringConvertible {
+    var value: UInt32
+
+    init(_ value: UInt32) { self.value = value }
+
+    init?(argument: String) {
+        let parsed = argument.hasPrefix("0x") || argument.hasPrefix("0X")
+            ? UInt32(argument.dropFirst(2), radix: 16) : UInt32(argument)
+        guard let parsed, parsed != 0 else { return nil }
+        value = parsed
+    }
+
+    var description: String { "0x" + String(value, radix: 16) }
+    var defaultValueDescription: String { description }
+}
 
 extension FreeSpaceThreshold: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }

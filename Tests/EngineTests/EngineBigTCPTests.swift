@@ -21,6 +21,7 @@ import Wire
             let (outcome, event) = engine.judge(raw, metadata: metadata)
             switch outcome {
             case .drop: return ("drop", nil, event)
+            case .reject: return ("reject", nil, event)
             case .accept: return ("accept", nil, event)
             case .acceptRebuilt(let rebuilt): return ("rebuilt", rebuilt.count, event)
             }

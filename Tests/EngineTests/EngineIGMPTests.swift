@@ -26,6 +26,7 @@ import Wire
             let (outcome, event) = engine.judge(raw, metadata: metadata)
             switch outcome {
             case .drop: return ("drop", event)
+            case .reject: return ("reject", event)
             case .accept: return ("accept", event)
             case .acceptRebuilt: return ("rebuilt", event)
             }

@@ -48,6 +48,7 @@ import Wire
             let (outcome, event) = engine.judge(raw, metadata: PacketMetadata(queue: 0, packetID: 1, packetLength: packet.count))
             switch outcome {
             case .drop: return ("drop", event)
+            case .reject: return ("reject", event)
             case .accept: return ("accept", event)
             case .acceptRebuilt: return ("rebuilt", event)
             }

@@ -18,6 +18,7 @@ func program(_ source: String, file: String = "test.rules") -> Program {
 enum Result: Equatable {
     case drop
     case accept
+    case reject
     case acceptRebuilt([UInt8])
 }
 
@@ -32,6 +33,7 @@ extension Engine {
             let (outcome, event) = judge(bytes, metadata: metadata)
             switch outcome {
             case .drop: return (.drop, event)
+            case .reject: return (.reject, event)
             case .accept: return (.accept, event)
             case .acceptRebuilt(let rebuilt): return (.acceptRebuilt(Array(rebuilt)), event)
             }

@@ -11,12 +11,18 @@ from topology import CLIENT_IP6, FIREWALL_CLIENT_IP6, SERVER_IP6
 
 SCRIPT = ROOT / "scripts" / "install-iptables"
 PREEXISTING6 = ["-A", "FORWARD", "-p", "udp", "-m", "udp", "--dport", "9", "-j", "DROP"]
+# What `reject` needs, first in each family's chain (the default mark, 0x40000000).
+REJECT_RULES = {
+    tool: ["-A PORTCULLIS -p tcp -m mark --mark 0x40000000/0x40000000 -j REJECT --reject-with tcp-reset",
+           f"-A PORTCULLIS -m mark --mark 0x40000000/0x40000000 -j REJECT --reject-with {unreachable}"]
+    for tool, unreachable in (("iptables", "icmp-port-unreachable"), ("ip6tables", "icmp6-port-unreachable"))
+}
 
 
 @pytest.fixture
 def fw(topology):
     """IPv6 on the topology, no NFQUEUE rule in either family, one unrelated ip6tables rule."""
-    topology.exec(topology.firewall, "iptables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0")
+    topology.unqueue_all(0)
     topology.add_ipv6(static_neighbours=True)
     topology.exec(topology.firewall, "ip6tables", *PREEXISTING6)
     return topology
@@ -44,7 +50,7 @@ def test_both_families_get_the_same_rules_idempotently_and_lose_them_on_remove(f
     result = install(fw, "--chain", "FORWARD", "--queue", "3", "--state-mark-shift", "16")
     assert "(iptables ip6tables)" in result.stdout
     for tool in ("iptables", "ip6tables"):
-        assert chain_rules(fw, "PORTCULLIS", tool) == ["-A PORTCULLIS -j NFQUEUE --queue-num 3"]
+        assert chain_rules(fw, "PORTCULLIS", tool) == REJECT_RULES[tool] + ["-A PORTCULLIS -j NFQUEUE --queue-num 3"]
         assert chain_rules(fw, "FORWARD", tool)[0] == "-A FORWARD -j PORTCULLIS"
     assert set(original6) <= set(rules(fw, "ip6tables")), "rules that were there stay"
     mangle6 = fw.exec(fw.firewall, "ip6tables", "-t", "mangle", "-S").stdout
@@ -106,8 +112,9 @@ def test_an_ipv6_ssh_session_is_protected_in_ip6tables(fw):
     background(fw, fw.firewall, "tcp-server6", "22", "2222")
     result = install(fw, "--chain", "INPUT", "--chain", "OUTPUT", ssh=SSH6)
     assert f"your SSH session ([{CLIENT_IP6}]:50022 -> [{FIREWALL_CLIENT_IP6}]:22)" in result.stdout
-    assert chain_rules(fw, "PORTCULLIS", "ip6tables") == [SSH6_IN, SSH6_OUT, "-A PORTCULLIS -j NFQUEUE --queue-num 0"]
-    assert chain_rules(fw, "PORTCULLIS", "iptables") == ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
+    assert chain_rules(fw, "PORTCULLIS", "ip6tables") == REJECT_RULES["ip6tables"] + [
+        SSH6_IN, SSH6_OUT, "-A PORTCULLIS -j NFQUEUE --queue-num 0"]
+    assert chain_rules(fw, "PORTCULLIS", "iptables") == REJECT_RULES["iptables"] + ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
     assert nettool(fw, fw.client, "tcp-connect", FIREWALL_CLIENT_IP6, "22", "2") == "connected hello"
     assert nettool(fw, fw.client, "tcp-connect", FIREWALL_CLIENT_IP6, "2222", "2") == "timeout"
 

@@ -24,6 +24,11 @@ UNIT = ROOT / "packaging" / "systemd" / "portcullis.service"
 SYSUSERS = ROOT / "packaging" / "systemd" / "portcullis.sysusers"
 INSTALLED_BINARY = "/usr/local/bin/portcullis"
 PING_RULES = "policy drop\nlog all\naccept icmp label \"ping\"\n"
+# What `reject` needs, always first in the chain (the default mark, 0x40000000).
+REJECT_RULES = [
+    "-A PORTCULLIS -p tcp -m mark --mark 0x40000000/0x40000000 -j REJECT --reject-with tcp-reset",
+    "-A PORTCULLIS -m mark --mark 0x40000000/0x40000000 -j REJECT --reject-with icmp-port-unreachable",
+]
 # The rules already in the firewall before the script runs; they must survive it.
 PREEXISTING = [["-A", "INPUT", "-i", "lo", "-j", "ACCEPT"],
                ["-A", "FORWARD", "-p", "udp", "-m", "udp", "--dport", "9", "-j", "DROP"]]
@@ -40,7 +45,7 @@ def have_legacy_iptables():
 def fw(topology):
     """The topology with its firewall's FORWARD chain as a host's would be before install:
     no NFQUEUE rule (the shared fixture adds one), a couple of unrelated rules."""
-    topology.exec(topology.firewall, "iptables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0")
+    topology.unqueue_all(0)
     for rule in PREEXISTING:
         topology.exec(topology.firewall, "iptables", *rule)
     return topology
@@ -84,7 +89,7 @@ def test_install_is_idempotent_and_remove_restores_the_original_rules(fw, iptabl
     install(fw, "--chain", "FORWARD", "--queue", "3", iptables=iptables)
     first = rules(fw, iptables)
     assert "-N PORTCULLIS" in first
-    assert chain_rules(fw, "PORTCULLIS", iptables) == ["-A PORTCULLIS -j NFQUEUE --queue-num 3"]
+    assert chain_rules(fw, "PORTCULLIS", iptables) == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 3"]
     assert chain_rules(fw, "FORWARD", iptables)[0] == "-A FORWARD -j PORTCULLIS", "the jump comes first"
     assert set(original) <= set(first), "rules that were there stay"
     assert not any("--queue-bypass" in r for r in first)
@@ -94,7 +99,7 @@ def test_install_is_idempotent_and_remove_restores_the_original_rules(fw, iptabl
 
     # A new install says what the rules are now: the FORWARD jump goes, INPUT and OUTPUT come.
     install(fw, "--chain", "INPUT", "--chain", "OUTPUT", "--queue", "4", iptables=iptables)
-    assert chain_rules(fw, "PORTCULLIS", iptables) == ["-A PORTCULLIS -j NFQUEUE --queue-num 4"]
+    assert chain_rules(fw, "PORTCULLIS", iptables) == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 4"]
     assert "-A FORWARD -j PORTCULLIS" not in rules(fw, iptables)
     assert chain_rules(fw, "INPUT", iptables)[0] == "-A INPUT -j PORTCULLIS"
     assert chain_rules(fw, "OUTPUT", iptables) == ["-A OUTPUT -j PORTCULLIS"]
@@ -118,7 +123,7 @@ def test_interfaces_queue_balance_append_and_dry_run(fw):
     assert chain_rules(fw, "FORWARD")[0] == "-A FORWARD -i c0 -o s0 -j PORTCULLIS"
 
     install(fw, "--chain", "FORWARD", "--chain", "INPUT", "--in-interface", "c+", "--queues", "2:5", "--append")
-    assert chain_rules(fw, "PORTCULLIS") == ["-A PORTCULLIS -j NFQUEUE --queue-balance 2:5"]
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-balance 2:5"]
     forward = chain_rules(fw, "FORWARD")
     assert forward[-1] == "-A FORWARD -i c+ -j PORTCULLIS" and len(forward) == 2, forward
     assert chain_rules(fw, "INPUT")[-1] == "-A INPUT -i c+ -j PORTCULLIS"
@@ -195,12 +200,12 @@ def test_state_marks_for_state_rules_on_kernels_without_conntrack_attachment(fw,
 def test_bypass_is_explicit_warned_about_and_fails_open(fw):
     result = install(fw, "--chain", "FORWARD", "--bypass")
     assert "WARNING" in result.stderr and "UNFILTERED" in result.stderr
-    assert chain_rules(fw, "PORTCULLIS") == ["-A PORTCULLIS -j NFQUEUE --queue-num 0 --queue-bypass"]
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 0 --queue-bypass"]
     assert ping(fw), "with --queue-bypass and no listener, traffic passes"
 
     result = install(fw, "--chain", "FORWARD")
     assert "WARNING" not in result.stderr
-    assert chain_rules(fw, "PORTCULLIS") == ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
     assert not ping(fw)
 
 
@@ -219,27 +224,27 @@ def test_ssh_session_is_protected_unless_lockout_is_allowed(fw):
 
     result = install(fw, "--chain", "INPUT", "--chain", "OUTPUT", ssh=SSH)
     assert "SSH session" in result.stdout and "--allow-lockout" in result.stdout
-    assert chain_rules(fw, "PORTCULLIS") == [SSH_ACCEPT_IN, SSH_ACCEPT_OUT,
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + [SSH_ACCEPT_IN, SSH_ACCEPT_OUT,
                                              "-A PORTCULLIS -j NFQUEUE --queue-num 0"]
     assert connect(fw, 22) == "connected hello", "the SSH port still answers the SSH client"
     assert connect(fw, 2222) == "timeout", "everything else on INPUT is queued, and dropped"
 
     assert install(fw, "--chain", "INPUT", ssh=SSH).stdout.count("SSH session") == 1
-    assert chain_rules(fw, "PORTCULLIS")[:-1] == [SSH_ACCEPT_IN]
+    assert chain_rules(fw, "PORTCULLIS")[2:-1] == [SSH_ACCEPT_IN]
 
     result = install(fw, "--chain", "INPUT", "--allow-lockout", ssh=SSH)
     assert "WARNING" in result.stderr and "hang" in result.stderr
-    assert chain_rules(fw, "PORTCULLIS") == ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
     assert connect(fw, 22) == "timeout", "told to, it locks the session out"
 
     # The session arrives on c0: queueing only s0 leaves it alone, and says so.
     result = install(fw, "--chain", "INPUT", "--in-interface", "s0", ssh=SSH)
     assert "not queued" in result.stdout
-    assert chain_rules(fw, "PORTCULLIS") == ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
     assert connect(fw, 22) == "connected hello"
 
     result = install(fw, "--chain", "FORWARD", ssh=SSH)
-    assert chain_rules(fw, "PORTCULLIS") == ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
+    assert chain_rules(fw, "PORTCULLIS") == REJECT_RULES + ["-A PORTCULLIS -j NFQUEUE --queue-num 0"]
 
     install(fw, "--remove")
 
@@ -307,8 +312,10 @@ def unit_settings(path=UNIT):
 def test_unit_has_the_hardening_it_promises():
     s = unit_settings()
     assert s["ExecStart"] == [f"{INSTALLED_BINARY} run --queue 0 --rules /etc/portcullis/site.rules "
-                              "--log /var/log/portcullis/verdicts.jsonl"]
-    assert s["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+                              "--log /var/log/portcullis/verdicts.jsonl --metrics-file /run/portcullis/portcullis.prom"]
+    # A broken file fails `systemctl reload` before any signal is sent.
+    assert s["ExecReload"] == [f"{INSTALLED_BINARY} check /etc/portcullis/site.rules", "/bin/kill -HUP $MAINPID"]
+    assert s["RuntimeDirectory"] == ["portcullis"], "the metrics file's directory, writable under ProtectSystem=strict"
     assert s["KillSignal"] == ["SIGTERM"]
     assert s["User"] == ["portcullis"]
     assert s["AmbientCapabilities"] == ["CAP_NET_ADMIN"]

@@ -72,8 +72,8 @@ def test_replay_logs_the_verdicts_run_would_with_capture_time_and_frame(portcull
         if reason == "decode":
             assert line["decode_error"]["reason"] == detail
     counts = summary(result.stdout)
-    assert counts["frames"] == "7" and counts["ipv4"] == "5 (accepted 2, dropped 3)"
-    assert counts["ipv6"] == "0 (accepted 0, dropped 0)"
+    assert counts["frames"] == "7" and counts["ipv4"] == "5 (accepted 2, dropped 3, rejected 0)"
+    assert counts["ipv6"] == "0 (accepted 0, dropped 0, rejected 0)"
     assert counts["accepted"] == "2 (rebuilt 0)"
     assert counts["dropped"] == "3 (rule 1, policy 1, decode 1, internal 0)"
     expected_other = "ip version 5 2" if kind == LINKTYPE_RAW else "arp 1, ethertype 0x88cc 1"
@@ -122,7 +122,10 @@ def test_compare_reports_every_packet_whose_verdict_differs(portcullis_bin, tmp_
     other = tmp_path / "other.rules"
     other.write_text('policy drop\naccept tcp to any port 23 label "telnet ok"\naccept udp to any port 9999\n')
     result = replay(portcullis_bin, "--rules", DEMO_RULES, capture, "--compare", other)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, "differences exit 1, as diff does: " + result.stderr
+    assert result.stderr == ""
+    same = replay(portcullis_bin, "--rules", DEMO_RULES, capture, "--compare", DEMO_RULES)
+    assert same.returncode == 0 and summary(same.stdout)["differences"] == f"0 of 5 packets ({DEMO_RULES} vs {DEMO_RULES})"
     diffs = [line for line in result.stdout.splitlines() if line.startswith("frame ")]
     assert [int(line.split()[1]) for line in diffs] == [1, 3, 4, 7]
     assert diffs[1] == (f"frame 3 2026-01-01T00:00:03.003000Z TCP {CLIENT}:40001 -> {SERVER}:23: "

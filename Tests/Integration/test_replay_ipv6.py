@@ -84,8 +84,8 @@ def test_every_link_type_judges_both_families(portcullis_bin, tmp_path, kind):
             assert line["decode_error"]["reason"] == detail
     counts = summary(result.stdout)
     assert counts["frames"] == "7"
-    assert counts["ipv6"] == "5 (accepted 3, dropped 2)"
-    assert counts["ipv4"] == "2 (accepted 1, dropped 1)"
+    assert counts["ipv6"] == "5 (accepted 3, dropped 2, rejected 0)"
+    assert counts["ipv4"] == "2 (accepted 1, dropped 1, rejected 0)"
     assert counts["not_ip"] == "0"
     assert counts["dropped"] == "3 (rule 0, policy 2, decode 1, internal 0)"
 
@@ -98,7 +98,7 @@ def test_a_raw_ipv6_capture_is_ipv6_only(portcullis_bin, tmp_path):
     assert result.returncode == 0, result.stderr
     counts = summary(result.stdout)
     assert counts["replay"].startswith(f"{capture} (raw IPv6)")
-    assert counts["ipv6"] == "5 (accepted 3, dropped 2)" and counts["not_ip"] == "2 (ip version 4 2)"
+    assert counts["ipv6"] == "5 (accepted 3, dropped 2, rejected 0)" and counts["not_ip"] == "2 (ip version 4 2)"
 
 
 def test_compare_brackets_ipv6_endpoints_and_accepted_packets_keep_both_families(portcullis_bin, tmp_path):
@@ -107,7 +107,7 @@ def test_compare_brackets_ipv6_endpoints_and_accepted_packets_keep_both_families
     rules.write_text(RULES)
     other.write_text(RULES.replace('label "web6"', 'label "web6"\naccept tcp to any port 22 label "ssh"'))
     result = replay(portcullis_bin, "--rules", rules, capture, "--compare", other, "--write-accepted", out)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, "differences exit 1: " + result.stderr
     diffs = [line for line in result.stdout.splitlines() if line.startswith("frame ")]
     assert diffs[0] == (f"frame 3 2026-01-01T00:00:03.000000Z TCP [{C6}]:40002 -> [{S6}]:22: "
                         f"drop by policy ({rules}) | accept by rule {other}:4 \"ssh\" ({other})")

@@ -24,7 +24,7 @@ import Wire
     let diagnostic = Diagnostic(
         .expected(.policyAction, found: "end of file"), at: SourceLocation(file: "f", line: 2, column: 7))
     #expect(diagnostic.rendered(source: source) == """
-        f:2:7: error: expected 'accept' or 'drop' but found end of file
+        f:2:7: error: expected 'accept', 'drop' or 'reject' but found end of file
         policy
               ^
         """)

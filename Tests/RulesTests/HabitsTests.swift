@@ -51,7 +51,7 @@ import Wire
         ("accept tcp to any port 22 on eth0",
          "h.rules:1:27: error: unknown keyword 'on': write 'in IFACE' for packets that arrive on an interface, 'out IFACE' for packets that leave by it"),
         ("pass tcp", "h.rules:1:1: error: unknown keyword 'pass': write 'accept'"),
-        ("block log any", "h.rules:1:1: error: unknown keyword 'block': write 'drop'"),
+        ("block log any", "h.rules:1:1: error: unknown keyword 'block': write 'drop', or 'reject' for pf's 'block return'"),
         ("accept quick tcp", "h.rules:1:8: error: unknown keyword 'quick': leave it out: the first rule that matches always decides"),
         ("accept proto tcp", "h.rules:1:8: error: unknown keyword 'proto': write the protocol alone, as in 'accept tcp to any port 22'"),
         ("accept tcp keep state", "h.rules:1:12: error: unknown keyword 'keep': replies are accepted by a rule such as 'accept any state established'"),

@@ -75,10 +75,10 @@ private func parseErrors(_ line: String) -> [String] {
 
 @Test(arguments: [
     ("frobnicate", "t.rules:1:1: error: unknown keyword 'frobnicate'"),
-    ("port 22", "t.rules:1:1: error: expected a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include') but found 'port'"),
-    ("10.0.0.1", "t.rules:1:1: error: expected a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include') but found '10.0.0.1'"),
-    ("policy", "t.rules:1:7: error: expected 'accept' or 'drop' but found end of file"),
-    ("policy reject", "t.rules:1:8: error: unknown keyword 'reject'"),
+    ("port 22", "t.rules:1:1: error: expected a rule or directive ('accept', 'drop', 'reject', 'policy', 'log', 'set' or 'include') but found 'port'"),
+    ("10.0.0.1", "t.rules:1:1: error: expected a rule or directive ('accept', 'drop', 'reject', 'policy', 'log', 'set' or 'include') but found '10.0.0.1'"),
+    ("policy", "t.rules:1:7: error: expected 'accept', 'drop' or 'reject' but found end of file"),
+    ("policy allow", "t.rules:1:8: error: unknown keyword 'allow'"),
     ("policy drop drop", "t.rules:1:13: error: unexpected 'drop' at the end of the statement"),
     ("log any", "t.rules:1:5: error: expected 'drops', 'all', 'control' or 'none' but found 'any'"),
     ("log all none", "t.rules:1:9: error: unexpected 'none' at the end of the statement"),

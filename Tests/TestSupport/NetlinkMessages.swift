@@ -78,6 +78,8 @@ public enum NetlinkMessages {
                 verdict.id = body[4..<8].reduce(0) { $0 << 8 | UInt32($1) }
             } else if attrType == UInt16(NFQA_PAYLOAD.rawValue) {
                 verdict.payload = body
+            } else if attrType == UInt16(NFQA_MARK.rawValue), body.count == 4 {
+                verdict.mark = body.reduce(0) { $0 << 8 | UInt32($1) }
             }
             attribute += (attrLength + 3) & ~3
         }
@@ -92,6 +94,8 @@ public struct SentVerdict: Equatable, Sendable {
     public var payload: [UInt8]?
     /// A batch verdict: applies to every queued packet with an id up to `id`.
     public var batch = false
+    /// The mark the verdict sets on the packet (NFQA_MARK), if any.
+    public var mark: UInt32?
 
     public init(id: UInt32, verdict: UInt32, payload: [UInt8]?, batch: Bool = false) {
         self.id = id
