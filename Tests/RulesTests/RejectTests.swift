@@ -17,7 +17,7 @@ import Wire
 
     @Test(arguments: [
         ("reject fragments", "r.rules:1:1: error: only 'accept fragments' exists: fragments are dropped unless accepted"),
-        ("reject", "r.rules:1:7: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any') but found end of file"),
+        ("reject", "r.rules:1:7: error: expected a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp', 'gre', 'ipip', 'ipv6-in-ipv4' or 'any') but found end of file"),
     ])
     func rejectIsParsedWhereAnActionIs(source: String, expected: String) {
         let (_, diagnostics) = Parser.parse(source, file: "r.rules")
