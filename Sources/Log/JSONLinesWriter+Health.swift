@@ -110,6 +110,7 @@ extension DecodeError.Layer {
         case .icmpv6: "icmpv6"
         case .igmp: "igmp"
         case .esp: "esp"
+        case .dns: "dns"
         }
     }
 }

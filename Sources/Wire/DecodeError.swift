@@ -18,6 +18,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         case igmp
         /// IP Encapsulating Security Payload (RFC 4303).
         case esp
+        /// A DNS message over UDP (RFC 1035 §4), decoded when the rules say `inspect dns`.
+        case dns
     }
 
     /// The offending field, with snake_case raw values as logged.
@@ -68,6 +70,17 @@ public struct DecodeError: Error, Equatable, Sendable {
         case groupAddress = "group_address"
         /// Security Parameters Index (RFC 4303 §2.1).
         case spi
+        /// DNS (RFC 1035 §4.1): header fields, names, records and their parts.
+        case opcode
+        case questionCount = "question_count"
+        case answerCount = "answer_count"
+        case authorityCount = "authority_count"
+        case additionalCount = "additional_count"
+        case name
+        case `class`
+        case rdlength
+        case rdata
+        case ednsOption = "edns_option"
     }
 
     /// Stable, hyphenated reason codes.
@@ -157,6 +170,20 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badGroupAddress = "bad-group-address"
         /// An SPI of 0 (local use only) or 1-255 (reserved), RFC 4303 §2.1.
         case reservedSPI = "reserved-spi"
+        /// DNS (RFC 1035 §4, RFC 2181, RFC 6891, RFC 9267); see DecodeError+DNS.swift.
+        case dnsOpcode = "dns-opcode"
+        case dnsZBit = "dns-z-bit"
+        case dnsQuestionCount = "dns-question-count"
+        case dnsQueryRecords = "dns-query-records"
+        case dnsBadLabel = "dns-bad-label"
+        case dnsNameTooLong = "dns-name-too-long"
+        case dnsBadPointer = "dns-bad-pointer"
+        case dnsPointerChain = "dns-pointer-chain"
+        case dnsBadType = "dns-bad-type"
+        case dnsBadTTL = "dns-bad-ttl"
+        case dnsBadOPT = "dns-bad-opt"
+        case dnsBadEDNSOption = "dns-bad-edns-option"
+        case dnsBadRDATA = "dns-bad-rdata"
     }
 
     public var layer: Layer
@@ -233,7 +260,9 @@ extension DecodeError: CustomStringConvertible {
         case .exceedsMTU:
             part("the packet is longer than its input interface's MTU and is not a GSO packet")
         case .trailingBytes:
-            if layer == .igmp {
+            if layer == .dns {
+                part("bytes follow the last record the DNS header counts")
+            } else if layer == .igmp {
                 part("bytes follow the last field the IGMP message declares")
             } else if field == .length {
                 part("the "); part(name); part(" length field is shorter than the IP payload")
@@ -295,6 +324,9 @@ extension DecodeError: CustomStringConvertible {
         case .badGroupAddress: part("the IGMP group address is not a multicast address")
         case .reservedSPI: part("the ESP SPI is 0 or 1-255, which are reserved")
         case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
+        case .dnsOpcode, .dnsZBit, .dnsQuestionCount, .dnsQueryRecords, .dnsBadLabel, .dnsNameTooLong,
+             .dnsBadPointer, .dnsPointerChain, .dnsBadType, .dnsBadTTL, .dnsBadOPT, .dnsBadEDNSOption, .dnsBadRDATA:
+            forEachDNSMessagePart(part)
         }
     }
 }
@@ -315,6 +347,7 @@ extension DecodeError.Layer {
         case .icmpv6: "ICMPv6"
         case .igmp: "IGMP"
         case .esp: "ESP"
+        case .dns: "DNS"
         }
     }
 }
@@ -356,6 +389,16 @@ extension DecodeError.Field {
         case .groupRecord: "group record"
         case .groupAddress: "group address"
         case .spi: "SPI"
+        case .opcode: "opcode"
+        case .questionCount: "question count"
+        case .answerCount: "answer count"
+        case .authorityCount: "authority count"
+        case .additionalCount: "additional count"
+        case .name: "name"
+        case .class: "class"
+        case .rdlength: "RDLENGTH"
+        case .rdata: "RDATA"
+        case .ednsOption: "EDNS option"
         }
     }
 }

@@ -20,6 +20,10 @@ import Wire
             "bad-router-discovery", "bad-icmp-extension",
             // IGMP and ESP.
             "unknown-igmp-type", "bad-group-record", "bad-group-address", "reserved-spi",
+            // DNS (docs/decoding.md, DNS).
+            "dns-opcode", "dns-z-bit", "dns-question-count", "dns-query-records", "dns-bad-label", "dns-name-too-long",
+            "dns-bad-pointer", "dns-pointer-chain", "dns-bad-type", "dns-bad-ttl", "dns-bad-opt", "dns-bad-edns-option",
+            "dns-bad-rdata",
         ])
     }
 
@@ -30,13 +34,15 @@ import Wire
             "payload_length", "next_header", "hop_limit", "source_address", "destination_address", "routing_type",
             "segments_left", "mtu", "target_address", "nd_option", "address_count", "address_entry_size", "extension",
             "source_count", "group_record", "group_address", "spi",
+            "opcode", "question_count", "answer_count", "authority_count", "additional_count", "name", "class",
+            "rdlength", "rdata", "edns_option",
         ])
     }
 
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6", "igmp", "esp",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp", "dns",
         ])
     }
 
