@@ -73,7 +73,13 @@ public final class Engine {
             event.reason = .internal
             return .drop
         }
-        let decision = program.evaluate(Self.fields(of: datagram, metadata: metadata))
+        var fields = Self.fields(of: datagram, metadata: metadata)
+        if let error = inspectDNS(datagram, bytes: bytes, into: &fields) {
+            event.reason = .decode
+            event.decodeError = error
+            return .drop
+        }
+        let decision = program.evaluate(fields)
         if let index = decision.ruleIndex {
             event.reason = .rule
             event.rule = program.rules[index]

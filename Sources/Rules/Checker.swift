@@ -9,6 +9,8 @@ public struct CheckedRuleset: Sendable {
     public var logLimit: LogLimit? = .default
     public var decodeOptions = DecodeOptions()
     public var rules: [Rule] = []
+    /// `inspect dns` and the DNS lists (Checker+DNS.swift).
+    public var dns = DNSRules()
     public var diagnostics: [Diagnostic] = []
 }
 
@@ -41,9 +43,11 @@ public enum Checker {
     /// `limits.maximumExpandedItems`, is an error at the `$set` that crossed the limit; the
     /// expansion stops there, so sets that double each other cost no more than the limit.
     public static func check(
-        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard
+        _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard,
+        nameLists: [String: NameSet] = [:]
     ) -> CheckedRuleset {
         var state = CheckerState(limits: limits)
+        state.dnsState.loadedLists = nameLists
         state.analyzeShadowing = shadowing
         var files = Set<String>()
         for located in statements {
@@ -57,13 +61,13 @@ public enum Checker {
 }
 
 /// A named set: its items with `$names` already expanded, and whether a rule used it.
-private struct DefinedSet {
+struct DefinedSet {
     var items: [ItemSyntax]
     var location: SourceLocation
     var used = false
 }
 
-private struct CheckerState {
+struct CheckerState {
     let limits: RulesetLimits
     var result = CheckedRuleset()
     /// Items produced by expanding `$sets` so far, against `limits.maximumExpandedItems`.
@@ -77,6 +81,7 @@ private struct CheckerState {
     var sets: [String: DefinedSet] = [:]
     var setOrder: [String] = []
     var options = DecodeOptions()
+    var dnsState = DNSCheckState()
 
     /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
     var reported: [String: (errors: Int, warnings: Int)] = [:]
@@ -132,6 +137,8 @@ private struct CheckerState {
             }
         case .rule(let syntax):
             if let rule = resolve(syntax) { result.rules.append(rule) }
+        case .inspectDNS(let inspect):
+            checkInspect(inspect)
         }
     }
 
@@ -141,6 +148,7 @@ private struct CheckerState {
             report(.setRedefined(name, firstLine: existing.location.line), at: set.name.range.start)
             return
         }
+        if set.file != nil { return defineNameList(set) }
         if let negation = set.items.negation {
             report(.negationInsideList, at: negation.start)
         }
@@ -177,6 +185,11 @@ private struct CheckerState {
                 continue
             }
             sets[name]!.used = true
+            if dnsState.fileSets[name] != nil {
+                report(.nameListMixed, at: item.range.start)
+                items.append(ItemSyntax(kind: .variable(name), range: item.range))
+                continue
+            }
             let count = sets[name]!.items.count
             // A set whose definition had an error (no items) poisons the list silently.
             if count == 0 { items.append(ItemSyntax(kind: .variable(name), range: item.range)) }
@@ -200,6 +213,7 @@ private struct CheckerState {
             let set = sets[name]!
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
+        finishDNS()
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
@@ -275,6 +289,8 @@ private struct CheckerState {
                 if let set = values(list, .ttl) { match[.ttl] = set } else { valid = false }
             case (.mark, .list(let list)):
                 if let set = values(list, .mark) { match[.mark] = set } else { valid = false }
+            case (.dnsName, .list(let list)), (.dnsType, .list(let list)), (.dnsRCode, .list(let list)), (.dnsResponseIP, .list(let list)):
+                if !resolveDNS(option.keyword, list, at: option.range.start, proto: proto, into: &match) { valid = false }
             case (.in, .list(let list)), (.out, .list(let list)):
                 if let set = interfaces(list) {
                     if set.names.isEmpty && set.negated { continue }  // `in any`

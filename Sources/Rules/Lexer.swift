@@ -64,7 +64,9 @@ struct Lexer {
             }
             skip(while: Self.isWordContinuation)
             return token(.variable, from: start)
-        case _ where Self.isWordStart(byte):
+        case _ where Self.isWordStart(byte) || Self.isWildcardStart(at: offset, in: bytes):
+            // `*.ads.example` (a DNS wildcard) reads as one word.
+            if byte == UInt8(ascii: "*") { offset += 1 }
             skip(while: Self.isWordContinuation)
             let text = self.text(from: start)
             let kind: Token.Kind = Keyword(rawValue: text).map { .keyword($0) } ?? .identifier
@@ -173,6 +175,12 @@ struct Lexer {
 
     private static func isLetter(_ byte: UInt8) -> Bool {
         (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+    }
+
+    /// `*.` followed by a word: the start of a DNS wildcard name.
+    private static func isWildcardStart(at index: Int, in bytes: [UInt8]) -> Bool {
+        bytes[index] == UInt8(ascii: "*") && index + 2 < bytes.count && bytes[index + 1] == UInt8(ascii: ".")
+            && isWordContinuation(bytes[index + 2])
     }
 
     private static func isWordStart(_ byte: UInt8) -> Bool {

@@ -24,6 +24,14 @@ public struct PacketFields: Equatable, Sendable {
     public var length: UInt16
     public var ttl: UInt8
     public var mark: UInt32
+    /// DNS, for a UDP datagram `inspect dns` decoded (nil and 0 otherwise): the question's
+    /// type, a response's 12-bit RCODE (nil for a query), and one bit per DNS list of the
+    /// program (`DNSRules`): bit k of `dnsNameHits` when list k holds the question name, of
+    /// `dnsAddressHits` when address list k holds an A or AAAA answer.
+    public var dnsType: UInt16?
+    public var dnsRCode: UInt16?
+    public var dnsNameHits: UInt64 = 0
+    public var dnsAddressHits: UInt64 = 0
 
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
@@ -64,6 +72,8 @@ public struct PacketFields: Equatable, Sendable {
         case .length: UInt64(length)
         case .ttl: UInt64(ttl)
         case .mark: UInt64(mark)
+        case .dnsType: dnsType.map { UInt64($0) } ?? Field.noDNSType
+        case .dnsRCode: dnsRCode.map { UInt64($0) } ?? Field.noDNSRCode
         case .inInterface, .outInterface: 0
         }
     }

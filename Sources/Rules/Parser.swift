@@ -132,6 +132,7 @@ struct ParserState {
         case .keyword(.set): .set(try parseSet())
         case .keyword(.include): try parseInclude()
         case .keyword(.accept), .keyword(.drop): try parseRuleOrAllowance()
+        case .identifier where current.text == "inspect": .inspectDNS(try parseInspectDNS())
         default: throw failure(expected: .statement)
         }
     }
@@ -179,6 +180,14 @@ struct ParserState {
         let nameToken = advance()
         guard current.kind == .equals else { throw failure(expected: .equals) }
         advance()
+        if current.kind == .identifier, current.text == "file" {
+            advance()
+            guard case .string(let path) = current.kind else { throw failure(expected: .fileName) }
+            let file = Located(path, range: advance().range)
+            return SetSyntax(
+                name: Located(nameToken.text, range: nameToken.range), items: ListSyntax(items: [], range: file.range),
+                file: file, range: range(from: start))
+        }
         let items = try parseList()
         return SetSyntax(name: Located(nameToken.text, range: nameToken.range), items: items, range: range(from: start))
     }
@@ -241,7 +250,7 @@ struct ParserState {
                 }
                 firstOption = firstOption ?? .label
                 label = try parseLabel()
-            case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark:
+            case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark, .dnsName, .dnsType, .dnsRCode, .dnsResponseIP:
                 if options.contains(where: { $0.keyword == keyword }) {
                     throw ParseFailure(message: .givenTwice(keyword), position: current.range.start)
                 }
@@ -328,6 +337,10 @@ struct ParserState {
         case .identifier:
             advance()
             return ItemSyntax(kind: .name(token.text), range: token.range)
+        case .string(let text):
+            // A quoted name (`dns-name { "tracker.example" }`); checked where it is used.
+            advance()
+            return ItemSyntax(kind: .name(text), range: token.range)
         case .address where !token.text.hasPrefix("0x"):
             advance()
             guard let address = IPv4Address(Substring(token.text)) else {

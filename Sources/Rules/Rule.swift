@@ -56,6 +56,8 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
 public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
     case proto, source, destination, sourcePort, destinationPort
     case inInterface, outInterface, tcpFlags, icmpType, icmpCode, state, length, ttl, mark
+    /// The question's type and a response's 12-bit RCODE of a DNS message (`inspect dns`).
+    case dnsType, dnsRCode
 
     /// Every value the field can take, including its "absent" value where it has one: a port
     /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
@@ -70,8 +72,14 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .state: 0...Self.noState
         case .length: 0...65_535
         case .inInterface, .outInterface: 0...UInt64(UInt32.max)
+        case .dnsType: 0...Self.noDNSType
+        case .dnsRCode: 0...Self.noDNSRCode
         }
     }
+
+    /// A packet that carries no inspected DNS message (or, for the RCODE, a query).
+    static let noDNSType: UInt64 = 65_536
+    static let noDNSRCode: UInt64 = 4_096
 
     static let noPort: UInt64 = 65_536
     static let notApplicable: UInt64 = 256
@@ -94,6 +102,8 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .length: "length"
         case .ttl: "TTL"
         case .mark: "mark"
+        case .dnsType: "DNS type"
+        case .dnsRCode: "DNS RCODE"
         }
     }
 }
@@ -121,6 +131,11 @@ public struct RuleMatch: Equatable, Hashable, Sendable {
     private var sets: [ValueSet?] = Array(repeating: nil, count: Field.allCases.count)
     public var inInterfaces: InterfaceSet?
     public var outInterfaces: InterfaceSet?
+    /// `dns-name` and `dns-response-ip`: which of the program's DNS lists (`DNSRules`) must
+    /// hold the question name, or an answer address. Not in the compiled index: `Program`
+    /// tries rules with one of these in order (see `Program.evaluate`).
+    public var dnsNames: DNSListCondition?
+    public var dnsAddresses: DNSListCondition?
 
     public init() {}
 
@@ -159,6 +174,7 @@ public struct RuleMatch: Equatable, Hashable, Sendable {
     public func matches(_ packet: PacketFields) -> Bool {
         if let inInterfaces, !inInterfaces.matches(packet.inInterface) { return false }
         if let outInterfaces, !outInterfaces.matches(packet.outInterface) { return false }
+        if !dnsListsMatch(packet) { return false }
         for (index, set) in sets.enumerated() {
             guard let set else { continue }
             if let field = Field(rawValue: index), !set.contains(packet.key(field)) { return false }
@@ -202,7 +218,7 @@ public struct Rule: Equatable, Sendable {
     }
 
     /// Matches every packet: no constraint at all.
-    public var isCatchAll: Bool { match.constrainedFields.isEmpty }
+    public var isCatchAll: Bool { match.constrainedFields.isEmpty && !match.hasDNSLists }
 }
 
 /// `10.0.0.1` for 0x0A000001, written here rather than relying on Wire's pretty-printing.
