@@ -5,7 +5,9 @@ extension Engine {
     /// Under `inspect dns`, a UDP datagram from or to a DNS port carries one DNS message that
     /// must decode completely (docs/decoding.md, DNS): returns the decode error when it does
     /// not; otherwise fills the DNS fields the rules match on. Allocates nothing.
-    func inspectDNS(_ datagram: Datagram, bytes: UnsafeRawBufferPointer, into fields: inout PacketFields) -> DecodeError? {
+    func inspectDNS(
+        _ datagram: Datagram, bytes: UnsafeRawBufferPointer, into fields: inout PacketFields, event: inout VerdictEvent
+    ) -> DecodeError? {
         guard let inspection = program.dns.inspection, case .udp = datagram.transport,
               inspection.applies(sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort) else { return nil }
         let start = datagram.payloadOffset
@@ -13,6 +15,7 @@ extension Engine {
         do {
             let message = try DNS.Message(parsing: payload, at: start, options: inspection.options)
             program.describeDNS(message, in: payload, into: &fields)
+            event.dns = DNSSummary(message, in: payload)
             return nil
         } catch {
             return error

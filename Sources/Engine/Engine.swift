@@ -74,7 +74,7 @@ public final class Engine {
             return .drop
         }
         var fields = Self.fields(of: datagram, metadata: metadata)
-        if let error = inspectDNS(datagram, bytes: bytes, into: &fields) {
+        if let error = inspectDNS(datagram, bytes: bytes, into: &fields, event: &event) {
             event.reason = .decode
             event.decodeError = error
             return .drop
