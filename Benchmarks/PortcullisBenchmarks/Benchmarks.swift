@@ -19,6 +19,8 @@ let benchmarks: @Sendable () -> Void = {
     // The rules benchmarks load up to 10,000 rules when they are registered (even when
     // filtered out): some 10^8 retains, which would take minutes under uprobes.
     if fixedIterations() == nil { rulesBenchmarks() }
+    // Loads a list of a million names when registered: also skipped under uprobes.
+    if fixedIterations() == nil { dnsBenchmarks() }
     logBenchmarks()
     queueBenchmarks()
 }
