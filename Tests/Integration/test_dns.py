@@ -215,3 +215,36 @@ def test_replay_of_real_dns_traffic_has_no_false_drop(topology, dns, portcullis_
     assert all("dns" in v for v in verdicts)
     rrtypes = {v["dns"]["rrtype"] for v in verdicts}
     assert rrtypes >= {"A", "AAAA", "MX", "TXT", "SRV", "HTTPS", "ANY", "SOA", "PTR"}
+
+
+def wait_reload(portcullis, count, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reloads = portcullis.events("reload")
+        if len(reloads) >= count:
+            return reloads[count - 1]
+        time.sleep(0.05)
+    raise AssertionError("no reload event")
+
+
+def test_sighup_reloads_the_list_and_a_broken_list_keeps_the_old_rules(topology, dns, tmp_path):
+    portcullis, _ = dns
+    assert dig(topology, "allowed.test") == ["10.99.2.2"]
+    # allowed.test joins the list: after SIGHUP it times out.
+    (tmp_path / "block.list.new").write_text(BLOCKLIST + "allowed.test\n")
+    (tmp_path / "block.list.new").rename(tmp_path / "block.list")
+    portcullis.process.send_signal(signal.SIGHUP)
+    first = wait_reload(portcullis, 1)
+    assert not first.get("errors"), first
+    # The ruleset's digest covers the list: a changed list is a new ruleset in the log.
+    assert first["ruleset"] != portcullis.events("start")[0]["ruleset"]
+    assert dig(topology, "allowed.test") is None
+    # A list with a bad line: the reload fails, names the line, and the rules in force stay.
+    (tmp_path / "block.list.new").write_text("v6.test\nnot a name\n")
+    (tmp_path / "block.list.new").rename(tmp_path / "block.list")
+    portcullis.process.send_signal(signal.SIGHUP)
+    second = wait_reload(portcullis, 2)
+    assert second["errors"] and "block.list:2:1: error: 'not a name' is not a name" in " ".join(second["errors"])
+    assert second["ruleset"] == first["ruleset"]
+    assert dig(topology, "allowed.test") is None
+    assert dig(topology, "v6.test") == ["10.99.2.9"]
