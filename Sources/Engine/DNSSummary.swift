@@ -28,10 +28,15 @@ public struct DNSSummary: Sendable, Equatable {
 
         init() {}
 
-        mutating func append(_ byte: UInt8) {
-            guard count < 256 else { return }
-            withUnsafeMutableBytes(of: &storage) { $0[count] = byte }
-            count += 1
+        /// Takes `bytes` (at most 256; a decoded name holds at most 254).
+        mutating func copy(_ bytes: RawSpan) {
+            let length = min(bytes.byteCount, 256)
+            bytes.withUnsafeBytes { source in
+                withUnsafeMutableBytes(of: &storage) { target in
+                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<length]))
+                }
+            }
+            count = length
         }
 
         /// Calls `body` with the bytes.
@@ -90,9 +95,7 @@ public struct DNSSummary: Sendable, Equatable {
         rcode = message.rcode
         var name = NameBytes()
         let start = Int(message.questionName.offset)
-        for index in start..<start + Int(message.questionName.wireLength) - 1 {
-            name.append(payload.unsafeLoad(fromByteOffset: index, as: UInt8.self))
-        }
+        name.copy(payload.extracting(start..<start + Int(message.questionName.wireLength) - 1))
         self.name = name
         var addresses = Addresses()
         var count: UInt16 = 0

@@ -23,16 +23,25 @@ public struct NameSet: Sendable {
     private var storage: [UInt8] = []
     private var slots: [Slot] = []
     private var mask = 0
+    /// One bit per hash (its high bits), per kind: 4 bits per table slot, so a few percent of
+    /// false positives. A name that is not listed (most queries) costs a probe of these small
+    /// bitsets, which stay in cache, rather than of the large table.
+    private var exactFilter: [UInt64] = []
+    private var wildcardFilter: [UInt64] = []
+    private var filterMask = 0
     /// Distinct entries (a name listed both exactly and as a wildcard counts twice).
     public private(set) var count = 0
 
     /// Bytes held (names and table), for the memory figure `check` and the benchmark report.
-    public var memoryBytes: Int { storage.capacity + slots.capacity * MemoryLayout<Slot>.stride }
+    public var memoryBytes: Int {
+        storage.capacity + slots.capacity * MemoryLayout<Slot>.stride + (exactFilter.capacity + wildcardFilter.capacity) * 8
+    }
 
     /// An empty set.
     public init() {
         slots = [Slot](repeating: Slot(), count: 16)
         mask = 15
+        rebuildFilters()
     }
 
     /// Builds the set from names in text form (see `insert(text:)`); nil when one is not a
@@ -77,12 +86,14 @@ public struct NameSet: Sendable {
             if slots[index].hash == hash, Int(slots[index].length) == length, storedEqual(Int(slots[index].offset), tail, length) {
                 if slots[index].kinds & kind == 0 { count += 1 }
                 slots[index].kinds |= kind
+                setFilterBit(hash: hash, kind: kind)
                 storage.removeSubrange(tail...)
                 return true
             }
             index = (index + 1) & mask
         }
         slots[index] = Slot(hash: hash, offset: UInt32(tail), length: UInt8(length), kinds: kind)
+        setFilterBit(hash: hash, kind: kind)
         count += 1
         return true
     }
@@ -129,6 +140,35 @@ public struct NameSet: Sendable {
             while slots[index].kinds != 0 { index = (index + 1) & mask }
             slots[index] = slot
         }
+        rebuildFilters()
+    }
+
+    private mutating func rebuildFilters() {
+        let words = max(1, slots.count * 4 / 64)
+        exactFilter = [UInt64](repeating: 0, count: words)
+        wildcardFilter = [UInt64](repeating: 0, count: words)
+        filterMask = words * 64 - 1
+        for slot in slots where slot.kinds != 0 {
+            if slot.kinds & Self.exact != 0 { setFilterBit(hash: slot.hash, kind: Self.exact) }
+            if slot.kinds & Self.wildcard != 0 { setFilterBit(hash: slot.hash, kind: Self.wildcard) }
+        }
+    }
+
+    private mutating func setFilterBit(hash: UInt64, kind: UInt8) {
+        let bit = Int(truncatingIfNeeded: hash >> 32) & filterMask
+        if kind == Self.exact {
+            exactFilter[bit >> 6] |= 1 << UInt64(bit & 63)
+        } else {
+            wildcardFilter[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+    }
+
+    /// Whether the filter of `kind` may hold `hash` (false: it surely does not).
+    @inline(__always)
+    private func mayHold(_ hash: UInt64, kind: UInt8) -> Bool {
+        let bit = Int(truncatingIfNeeded: hash >> 32) & filterMask
+        let word = kind == Self.exact ? exactFilter.withUnsafeBufferPointer { $0[bit >> 6] } : wildcardFilter.withUnsafeBufferPointer { $0[bit >> 6] }
+        return word >> UInt64(bit & 63) & 1 == 1
     }
 
     /// The hash of the labels in `name[from...]` (wire form, no root), taken from the last
@@ -171,8 +211,11 @@ public struct NameSet: Sendable {
             while label >= 0 {
                 let start = Int(starts[label])
                 state = Self.step(state, over: name, label: start)
-                let kinds = kinds(hash: Self.finish(state), name: name, start: start, end: name.count)
-                if kinds & (label == 0 ? Self.exact : Self.wildcard) != 0 { return true }
+                let wanted = label == 0 ? Self.exact : Self.wildcard
+                let hash = Self.finish(state)
+                if mayHold(hash, kind: wanted), kinds(hash: hash, name: name, start: start, end: name.count) & wanted != 0 {
+                    return true
+                }
                 label -= 1
             }
             return false
