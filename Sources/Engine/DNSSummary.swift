@@ -49,41 +49,36 @@ public struct DNSSummary: Sendable, Equatable {
         }
     }
 
-    /// Up to `maximumAddresses` addresses, stored inline.
+    /// Up to `maximumAddresses` addresses, stored inline as 16 bytes each (an IPv4 address
+    /// in the low 4) and one bit per address for IPv6.
     public struct Addresses: Sendable, Equatable {
-        var storage: (IPAddress?, IPAddress?, IPAddress?, IPAddress?, IPAddress?, IPAddress?, IPAddress?, IPAddress?) =
-            (nil, nil, nil, nil, nil, nil, nil, nil)
+        var words: (UInt128, UInt128, UInt128, UInt128, UInt128, UInt128, UInt128, UInt128) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var isIPv6: UInt8 = 0
+        var count = 0
 
         public subscript(index: Int) -> IPAddress? {
-            switch index {
-            case 0: storage.0
-            case 1: storage.1
-            case 2: storage.2
-            case 3: storage.3
-            case 4: storage.4
-            case 5: storage.5
-            case 6: storage.6
-            case 7: storage.7
-            default: nil
-            }
+            guard index >= 0, index < count else { return nil }
+            let word = withUnsafeBytes(of: words) { $0.load(fromByteOffset: index * 16, as: UInt128.self) }
+            return isIPv6 >> UInt8(index) & 1 == 1
+                ? .v6(IPv6Address(rawValue: word)) : .v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: word)))
         }
 
-        mutating func set(_ index: Int, _ address: IPAddress) {
-            switch index {
-            case 0: storage.0 = address
-            case 1: storage.1 = address
-            case 2: storage.2 = address
-            case 3: storage.3 = address
-            case 4: storage.4 = address
-            case 5: storage.5 = address
-            case 6: storage.6 = address
-            case 7: storage.7 = address
-            default: break
+        mutating func append(_ address: IPAddress) {
+            guard count < DNSSummary.maximumAddresses else { return }
+            let word: UInt128
+            switch address {
+            case .v4(let address): word = UInt128(address.rawValue)
+            case .v6(let address):
+                word = address.rawValue
+                isIPv6 |= 1 << UInt8(count)
             }
+            let index = count
+            withUnsafeMutableBytes(of: &words) { $0.storeBytes(of: word, toByteOffset: index * 16, as: UInt128.self) }
+            count += 1
         }
 
         public static func == (lhs: Self, rhs: Self) -> Bool {
-            (0..<DNSSummary.maximumAddresses).allSatisfy { lhs[$0] == rhs[$0] }
+            lhs.count == rhs.count && (0..<lhs.count).allSatisfy { lhs[$0] == rhs[$0] }
         }
     }
 
@@ -100,7 +95,7 @@ public struct DNSSummary: Sendable, Equatable {
         var addresses = Addresses()
         var count: UInt16 = 0
         message.forEachAnswerAddress(in: payload) { address in
-            if Int(count) < Self.maximumAddresses { addresses.set(Int(count), address) }
+            addresses.append(address)
             count &+= 1
         }
         self.addresses = addresses

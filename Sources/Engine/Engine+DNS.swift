@@ -6,7 +6,7 @@ extension Engine {
     /// must decode completely (docs/decoding.md, DNS): returns the decode error when it does
     /// not; otherwise fills the DNS fields the rules match on. Allocates nothing.
     func inspectDNS(
-        _ datagram: Datagram, bytes: UnsafeRawBufferPointer, into fields: inout PacketFields, event: inout VerdictEvent
+        _ datagram: Datagram, bytes: UnsafeRawBufferPointer, into fields: inout PacketFields
     ) -> DecodeError? {
         guard let inspection = program.dns.inspection, case .udp = datagram.transport,
               inspection.applies(sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort) else { return nil }
@@ -15,10 +15,16 @@ extension Engine {
         do {
             let message = try DNS.Message(parsing: payload, at: start, options: inspection.options)
             program.describeDNS(message, in: payload, into: &fields)
-            event.dns = DNSSummary(message, in: payload)
+            pendingDNS = (message, start)
             return nil
         } catch {
             return error
         }
+    }
+
+    /// The verdict line's `dns` object for a logged verdict on a DNS message.
+    func summarizeDNS(_ bytes: UnsafeRawBufferPointer, into event: inout VerdictEvent) {
+        guard let (message, offset) = pendingDNS, offset + message.length <= bytes.count else { return }
+        event.dns = DNSSummary(message, in: bytes.bytes.extracting(offset..<offset + message.length))
     }
 }

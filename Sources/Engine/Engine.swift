@@ -14,6 +14,9 @@ public final class Engine {
     public private(set) var program: Program
     public private(set) var counters = EngineCounters()
     private let rebuildBuffer: UnsafeMutableRawBufferPointer
+    /// The DNS message `inspectDNS` decoded from the packet being judged, and where it starts:
+    /// its log summary is built only when the verdict is logged (Engine+DNS.swift).
+    var pendingDNS: (message: DNS.Message, offset: Int)?
 
     /// The largest IPv4 datagram; the rebuild buffer holds any packet we can decode.
     public static let maximumPacketLength = 65_535
@@ -41,6 +44,7 @@ public final class Engine {
             metadata: metadata, verdict: .drop, reason: .internal, rule: nil, decodeError: nil,
             summary: nil, normalized: [], shouldLog: false
         )
+        pendingDNS = nil
         let outcome: Outcome
         if faultInjected(metadata) {
             event.summary = Self.claimedSummary(bytes)
@@ -50,6 +54,7 @@ public final class Engine {
         }
         event.verdict = outcome.action
         event.shouldLog = shouldLog(event)
+        if event.shouldLog { summarizeDNS(bytes, into: &event) }
         counters.count(event)
         return (outcome, event)
     }
@@ -74,7 +79,7 @@ public final class Engine {
             return .drop
         }
         var fields = Self.fields(of: datagram, metadata: metadata)
-        if let error = inspectDNS(datagram, bytes: bytes, into: &fields, event: &event) {
+        if let error = inspectDNS(datagram, bytes: bytes, into: &fields) {
             event.reason = .decode
             event.decodeError = error
             return .drop

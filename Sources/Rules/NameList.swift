@@ -17,7 +17,10 @@ public enum NameList {
     ) -> (problems: [Problem], tooManyNames: Bool) {
         var text = text
         return text.withUTF8 { bytes in
-            set.reserve(names: bytes.count / 24, bytes: bytes.count / 2)
+            // One name a line, mostly: room for them all at once, so the table never regrows.
+            var lines = 1
+            for byte in bytes where byte == UInt8(ascii: "\n") { lines += 1 }
+            set.reserve(names: min(lines, maximumNames), bytes: bytes.count)
             var reader = Reader(bytes: bytes, maximumNames: maximumNames, maximumProblems: maximumProblems)
             reader.run(into: &set)
             return (reader.problems, reader.tooManyNames)

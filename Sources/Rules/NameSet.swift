@@ -128,12 +128,14 @@ public struct NameSet: Sendable {
     /// Reserves room for about `names` more entries and `bytes` more bytes of names.
     public mutating func reserve(names: Int, bytes: Int) {
         storage.reserveCapacity(storage.count + bytes)
-        while (count + names) * 2 > slots.count { grow() }
+        var size = slots.count
+        while (count + names) * 2 > size { size *= 2 }
+        if size > slots.count { grow(to: size) }
     }
 
-    private mutating func grow() {
+    private mutating func grow(to size: Int? = nil) {
         let old = slots
-        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        slots = [Slot](repeating: Slot(), count: size ?? old.count * 2)
         mask = slots.count - 1
         for slot in old where slot.kinds != 0 {
             var index = Int(truncatingIfNeeded: slot.hash) & mask

@@ -42,6 +42,17 @@ import Wire
         #expect(engine.judge(Self.answer(DNSMessageBuilder.response("a.example", addresses: [[93, 184, 216, 34]]))).0 == .accept)
         let (result, event) = engine.judge(Self.answer(DNSMessageBuilder.response("a.example", addresses: [[192, 168, 1, 1]])))
         #expect(result == .drop && event.rule?.label == "rebinding")
+        #expect(event.dns?.isResponse == true && event.dns?.addressCount == 1 && event.dns?.addresses[0] == IPAddress("192.168.1.1"))
+    }
+
+    @Test func theLogSummaryIsBuiltOnlyForALoggedVerdict() {
+        let logged = Engine(program: program(Self.rules)).judge(Self.query(DNSMessageBuilder.query("www.example.com"))).1
+        #expect(logged.shouldLog && logged.dns?.questionType == 1 && logged.dns?.name.count == 16)
+        let quiet = Engine(program: program("policy accept
+log drops
+inspect dns
+")).judge(Self.query(DNSMessageBuilder.query("www.example.com"))).1
+        #expect(!quiet.shouldLog && quiet.dns == nil)
     }
 
     @Test func malformedMessageIsADecodeDrop() {
