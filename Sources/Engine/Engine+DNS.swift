@@ -8,13 +8,13 @@ extension Engine {
     func inspectDNS(
         _ datagram: Datagram, bytes: UnsafeRawBufferPointer, into fields: inout PacketFields
     ) -> DecodeError? {
-        guard let inspection = program.dns.inspection, case .udp = datagram.transport,
+        guard let inspection = dnsRules.inspection, case .udp = datagram.transport,
               inspection.applies(sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort) else { return nil }
         let start = datagram.payloadOffset
         let payload = bytes.bytes.extracting(start..<start + datagram.payloadLength)
         do {
             let message = try DNS.Message(parsing: payload, at: start, options: inspection.options)
-            program.describeDNS(message, in: payload, into: &fields)
+            dnsRules.describe(message, in: payload, into: &fields)
             pendingDNS = (message, start)
             return nil
         } catch {

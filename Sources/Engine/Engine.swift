@@ -17,12 +17,16 @@ public final class Engine {
     /// The DNS message `inspectDNS` decoded from the packet being judged, and where it starts:
     /// its log summary is built only when the verdict is logged (Engine+DNS.swift).
     var pendingDNS: (message: DNS.Message, offset: Int)?
+    /// The program's `inspect dns` and DNS lists, held apart so the per-packet path reads them
+    /// without going through the whole program.
+    private(set) var dnsRules: DNSRules
 
     /// The largest IPv4 datagram; the rebuild buffer holds any packet we can decode.
     public static let maximumPacketLength = 65_535
 
     public init(program: Program) {
         self.program = program
+        dnsRules = program.dns
         rebuildBuffer = .allocate(byteCount: Self.maximumPacketLength, alignment: 16)
         counters.resetRuleHits(count: program.rules.count)
     }
@@ -34,6 +38,7 @@ public final class Engine {
     /// Replaces the ruleset; the next `judge` uses the new one.
     public func swap(program: Program) {
         self.program = program
+        dnsRules = program.dns
         counters.resetRuleHits(count: program.rules.count)
     }
 

@@ -55,28 +55,35 @@ public struct DNSRules: Sendable {
 }
 
 extension Program {
+    /// `DNSRules.describe` with this program's lists.
+    public func describeDNS(_ message: DNS.Message, in payload: RawSpan, into fields: inout PacketFields) {
+        dns.describe(message, in: payload, into: &fields)
+    }
+}
+
+extension DNSRules {
     /// Fills the DNS fields of `fields` from a decoded message (`payload` being the bytes it
     /// was decoded from): type, RCODE, and which lists hold the question name and the answer
     /// addresses. One hash walk per name list and one search per address and list; allocates
     /// nothing.
-    public func describeDNS(_ message: DNS.Message, in payload: RawSpan, into fields: inout PacketFields) {
+    public func describe(_ message: DNS.Message, in payload: RawSpan, into fields: inout PacketFields) {
         fields.dnsType = message.questionType
         fields.dnsRCode = message.isResponse ? message.rcode : nil
         fields.dnsNameHits = 0
         fields.dnsAddressHits = 0
-        let lists = dns.nameLists
-        if !lists.isEmpty {
+        if !nameLists.isEmpty {
             // The question name is never compressed (nothing precedes it for a pointer to reach).
             let start = Int(message.questionName.offset)
             let end = start + Int(message.questionName.wireLength) - 1
             var hits: UInt64 = 0
             payload.withUnsafeBytes { raw in
                 let name = UnsafeBufferPointer(rebasing: raw.assumingMemoryBound(to: UInt8.self)[start..<end])
-                for index in lists.indices where lists[index].contains(wireName: name) { hits |= 1 << UInt64(index) }
+                nameLists.withUnsafeBufferPointer { lists in
+                    for index in lists.indices where lists[index].contains(wireName: name) { hits |= 1 << UInt64(index) }
+                }
             }
             fields.dnsNameHits = hits
         }
-        let addressLists = dns.addressLists
         if !addressLists.isEmpty, message.addressAnswerCount > 0 {
             var hits: UInt64 = 0
             message.forEachAnswerAddress(in: payload) { address in

@@ -48,10 +48,7 @@ import Wire
     @Test func theLogSummaryIsBuiltOnlyForALoggedVerdict() {
         let logged = Engine(program: program(Self.rules)).judge(Self.query(DNSMessageBuilder.query("www.example.com"))).1
         #expect(logged.shouldLog && logged.dns?.questionType == 1 && logged.dns?.name.count == 16)
-        let quiet = Engine(program: program("policy accept
-log drops
-inspect dns
-")).judge(Self.query(DNSMessageBuilder.query("www.example.com"))).1
+        let quiet = Engine(program: program("policy accept\nlog drops\ninspect dns\n")).judge(Self.query(DNSMessageBuilder.query("www.example.com"))).1
         #expect(!quiet.shouldLog && quiet.dns == nil)
     }
 
