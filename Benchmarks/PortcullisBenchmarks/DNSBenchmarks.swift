@@ -79,8 +79,9 @@ func dnsBenchmarks() {
     // compile, self-check. Peak resident memory above the process's before the load is what
     // the list adds (its text included, which the loader keeps for the ruleset digest).
     Benchmark("load 1000000-name list (rules, list, compile, self-check)", configuration: .init(
-        metrics: [.wallClock, .peakMemoryResidentDelta], warmupIterations: 0, scalingFactor: .one,
-        maxDuration: .seconds(30), maxIterations: 3)
+        metrics: [.wallClock, .peakMemoryResidentDelta], timeUnits: .milliseconds,
+        units: [.peakMemoryResidentDelta: .mega], warmupIterations: 0,
+        scalingFactor: .one, maxDuration: .seconds(30), maxIterations: 3)
     ) { benchmark in
         guard case .success(let loaded) = Program.load(path: "dns.rules", loader: loader, shadowing: false),
               let program = loaded.program else { fatalError("the DNS benchmark ruleset does not load") }
