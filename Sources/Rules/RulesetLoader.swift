@@ -251,7 +251,10 @@ private struct IncludeExpansion<Loader: RuleSourceLoader> {
                 report(problem.message, at: SourceLocation(file: list.path, line: problem.line, column: problem.column))
             }
             if parsed.tooManyNames { report(.tooManyNames(limit: limits.maximumNames), at: location) }
-            result.files.append(SourceFile(path: list.path, text: list.text))
+            // A list read by two sets, or a rules file read as a list, is one file of the ruleset.
+            if !result.files.contains(where: { $0.path == list.path }) {
+                result.files.append(SourceFile(path: list.path, text: list.text))
+            }
             result.nameLists[LoadedSyntax.nameListKey(file: file, set: set.name.value)] = names
         }
     }

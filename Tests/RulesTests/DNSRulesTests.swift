@@ -140,6 +140,17 @@ import Wire
         ])
     }
 
+    /// Found by the Rules fuzz target: a list read by two sets (or a rules file read as a list)
+    /// was two files of one path, which trapped whatever keyed the files by path.
+    @Test func aListReadTwiceIsOneFile() throws {
+        let loaded = Program.load(
+            source: "inspect dns\nset a = file \"n.txt\"\nset b = file \"n.txt\"\nset c = file \"d.rules\"\ndrop udp dns-name $a\ndrop udp dns-name $b\n",
+            file: "d.rules", loader: InMemoryRuleSources(["n.txt": "a.example\n", "d.rules": "x.example\n"]))
+        #expect(loaded.files.map(\.path) == ["d.rules", "n.txt"])
+        #expect(loaded.diagnostics.map(\.description) == ["d.rules:4:5: warning: set $c is never used"])
+        _ = Dictionary(uniqueKeysWithValues: loaded.files.map { ($0.path, SourceLines($0.text)) })
+    }
+
     @Test func equalInlineListsShareOneList() {
         let (program, _) = Self.load("inspect dns\ndrop udp dns-name { b.example, a.example }\ndrop udp to any port 53 dns-name { A.example, b.example }\n")
         #expect(program?.dns.nameLists.count == 1)
