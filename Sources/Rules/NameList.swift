@@ -89,6 +89,8 @@ public enum NameList {
         }
 
         private mutating func problem(_ message: Diagnostic.Message, at offset: Int) {
+            // One line may hold many bad names: the bound holds within a line too.
+            guard problems.count < maximumProblems else { return }
             var lineStart = offset
             while lineStart > 0, bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
             problems.append(Problem(line: line, column: offset - lineStart + 1, message: message))

@@ -84,6 +84,14 @@ import TestSupport
         ])
     }
 
+    /// Found by the Rules fuzz target: a hosts line of many bad names went past the bound.
+    @Test func problemsStayWithinTheirBoundInsideOneLine() {
+        var set = NameSet()
+        let line = "0.0.0.0 " + Array(repeating: "a..b", count: 20).joined(separator: " ") + "\n"
+        let result = NameList.parse(line + line, into: &set, maximumNames: 100, maximumProblems: 5)
+        #expect(result.problems.count == 5 && result.problems.allSatisfy { $0.line == 1 })
+    }
+
     @Test func listFileStopsAtTheNameLimit() {
         var set = NameSet()
         let result = NameList.parse("a.example\nb.example\nc.example\n", into: &set, maximumNames: 2, maximumProblems: 10)
