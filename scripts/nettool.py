@@ -4,7 +4,7 @@
     nettool.py tcp-server PORT...          accept connections, answer b"hello\\n", forever
     nettool.py udp-echo PORT               echo datagrams back, forever
     nettool.py tcp-connect HOST PORT SECS  prints "connected" + reply, or "timeout"/"refused"
-    nettool.py udp-ask HOST PORT SECS [SRC]  prints the echoed reply, or "timeout"
+    nettool.py udp-ask HOST PORT SECS [SRC[:SPORT]|[SRC6]:SPORT]  prints the echoed reply, or "timeout"
     nettool.py raw-send HOST PROTO         send one raw IPv4 packet of protocol PROTO
     nettool.py sniff IFACE OUTFILE         append "proto src dst length [sport dport]" per IPv4 packet seen
     nettool.py storm IFACE DST_MAC COUNT SEED   send COUNT malformed IPv4 packets (seeded); print the count per kind
@@ -16,6 +16,12 @@
                                            the kernel fills in only the total length and header checksum)
     nettool.py tcp-sink PORT               read each connection to its end, answer its SHA-256, forever
     nettool.py tcp-bulk HOST PORT BYTES SECS  send BYTES seeded pseudo-random bytes; print "<sha256> <reply>"
+    nettool.py tcp-server6 PORT...         tcp-server on IPv6 only (::, IPV6_V6ONLY: beside a tcp-server)
+    nettool.py udp-echo6 PORT              udp-echo on IPv6 only (::)
+    nettool.py eth-send IFACE DST_MAC ETHERTYPE HEX...  send each payload in one Ethernet frame, as written
+    nettool.py sniff-hex6 IFACE OUTFILE    append each IPv6 packet received, as one line of hex
+
+HOST may be an IPv6 address wherever a tool connects or sends (tcp-connect, udp-ask, tcp-bulk, udp-flood).
 
 Every tool bounds its own waiting; servers and sniffers are killed by their caller.
 """
@@ -28,12 +34,19 @@ import sys
 import time
 
 
-def tcp_server(ports):
+def family(host):
+    """The address family of a numeric HOST: IPv6 when it has a colon."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def tcp_server(ports, af=socket.AF_INET):
     listeners = []
     for port in ports:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(af, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", int(port)))
+        if af == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)  # beside an IPv4 server on the same port
+        s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", int(port)))
         s.listen(16)
         listeners.append(s)
     print("listening", flush=True)
@@ -45,9 +58,11 @@ def tcp_server(ports):
                 conn.sendall(b"hello\n")
 
 
-def udp_echo(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", int(port)))
+def udp_echo(port, af=socket.AF_INET):
+    s = socket.socket(af, socket.SOCK_DGRAM)
+    if af == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", int(port)))
     print("listening", flush=True)
     while True:
         data, peer = s.recvfrom(65535)
@@ -55,7 +70,7 @@ def udp_echo(port):
 
 
 def tcp_connect(host, port, seconds):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(family(host), socket.SOCK_STREAM)
     s.settimeout(float(seconds))
     try:
         s.connect((host, int(port)))
@@ -70,9 +85,14 @@ def tcp_connect(host, port, seconds):
 
 
 def udp_ask(host, port, seconds, source=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
     if source:
-        s.bind((source, 0))
+        if source.startswith("["):  # [IPv6]:PORT, as RFC 5952 §6 writes an IPv6 endpoint
+            address, _, sport = source[1:].partition("]")
+            sport = sport.lstrip(":")
+        else:
+            address, _, sport = source.partition(":")
+        s.bind((address, int(sport or 0)))
     s.settimeout(float(seconds))
     s.sendto(b"ping-udp", (host, int(port)))
     try:
@@ -184,8 +204,8 @@ def malformed_packets(count, seed, src, dst):
         kind = rng.choice(["unknown-protocol", "tcp-short", "tcp-offset", "tcp-checksum", "udp-length",
                            "udp-checksum", "icmp-checksum", "icmp-type", "ip-options"])
         if kind == "unknown-protocol":
-            # Protocols without a decoder (IGMP and ESP have one: they are not unknown).
-            packet = ipv4(src, dst, rng.choice([0, 4, 41, 47, 51, 89, 103, 132, 253]), junk(rng.randrange(0, 40)))
+            # Protocols without a decoder (IGMP, ESP, AH, VRRP and SCTP have one: they are not unknown).
+            packet = ipv4(src, dst, rng.choice([0, 4, 41, 47, 89, 103, 253]), junk(rng.randrange(0, 40)))
         elif kind == "tcp-short":
             packet = ipv4(src, dst, 6, junk(rng.randrange(0, 20)))
         elif kind == "tcp-offset":
@@ -228,7 +248,7 @@ def malformed_packets(count, seed, src, dst):
 
 
 def udp_flood(host, seconds, *ports):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.setblocking(False)
     targets = [(host, int(p)) for p in ports]
     payload = b"flood" * 4
@@ -275,6 +295,29 @@ def storm(iface, dst_mac, count, seed):
     print(" ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
 
 
+def eth_send(iface, dst_mac, ethertype, payloads):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    header = bytes.fromhex(dst_mac.replace(":", "")) + s.getsockname()[4] + struct.pack("!H", int(ethertype, 0))
+    for text in payloads:
+        s.send(header + bytes.fromhex(text))
+    print("sent")
+
+
+def sniff_hex6(iface, outfile):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD))
+    s.bind((iface, 0))
+    print("sniffing", flush=True)
+    with open(outfile, "a", buffering=1) as out:
+        while True:
+            frame, address = s.recvfrom(65600)
+            if address[2] == socket.PACKET_OUTGOING:
+                continue
+            ip = frame[14:]
+            if len(ip) >= 40:
+                out.write(ip[:40 + int.from_bytes(ip[4:6], "big")].hex() + "\n")
+
+
 if __name__ == "__main__":
     commands = {
         "tcp-server": lambda a: tcp_server(a),
@@ -290,6 +333,10 @@ if __name__ == "__main__":
         "sniff-hex": lambda a: sniff_hex(*a),
         "raw-ip": lambda a: raw_ip(a),
         "tcp-bulk": lambda a: tcp_bulk(*a),
+        "tcp-server6": lambda a: tcp_server(a, socket.AF_INET6),
+        "udp-echo6": lambda a: udp_echo(a[0], socket.AF_INET6),
+        "eth-send": lambda a: eth_send(a[0], a[1], a[2], a[3:]),
+        "sniff-hex6": lambda a: sniff_hex6(*a),
     }
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)

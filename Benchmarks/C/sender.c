@@ -3,7 +3,8 @@
  *
  *   sender --dst IP --port P --size PAYLOAD_BYTES --seconds S [--proto udp|tcp|tcp-altsum]
  *
- *   udp         a connected UDP socket, sendmmsg of 64 datagrams a call.
+ *   udp         a connected UDP socket, sendmmsg of 64 datagrams a call; over IPv6 when
+ *               --dst is an IPv6 address (the other protos are IPv4 only).
  *   tcp         IPPROTO_RAW (IP_HDRINCL) TCP ACK segments, canonical checksum.
  *   tcp-altsum  the same segments, but each one's TCP checksum is 0xFFFF where the computed
  *               value is 0x0000: equal in one's complement (the segment verifies), so
@@ -109,8 +110,12 @@ int main(int argc, char **argv)
 	if (size < 0 || size > 1472) { fprintf(stderr, "sender: --size 0..1472\n"); return 2; }
 
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 dst6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 	struct in_addr src;
-	if (!inet_pton(AF_INET, dst_text, &dst.sin_addr) || !inet_pton(AF_INET, src_text, &src)) {
+	int ipv6 = strchr(dst_text, ':') != NULL;
+	if (ipv6 && strcmp(proto, "udp")) { fprintf(stderr, "sender: IPv6 is udp only\n"); return 2; }
+	if (ipv6 ? !inet_pton(AF_INET6, dst_text, &dst6.sin6_addr)
+	         : !inet_pton(AF_INET, dst_text, &dst.sin_addr) || !inet_pton(AF_INET, src_text, &src)) {
 		fprintf(stderr, "sender: bad address\n");
 		return 2;
 	}
@@ -120,8 +125,10 @@ int main(int argc, char **argv)
 	int fd;
 	int udp = !strcmp(proto, "udp");
 	if (udp) {
-		fd = socket(AF_INET, SOCK_DGRAM, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) { perror("udp socket"); return 1; }
+		fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+		int connected = ipv6 ? connect(fd, (struct sockaddr *)&dst6, sizeof dst6)
+		                     : connect(fd, (struct sockaddr *)&dst, sizeof dst);
+		if (fd < 0 || connected < 0) { perror("udp socket"); return 1; }
 		memset(pkt, 0, size);
 		len = size;
 	} else if (!strcmp(proto, "tcp") || !strcmp(proto, "tcp-altsum")) {

@@ -3,7 +3,8 @@
  *
  *   sink --port P [--proto udp|tcp] [--idle-ms 1000] [--wait-seconds 30]
  *
- *   udp  a UDP socket bound to port P, drained with recvmmsg.
+ *   udp  a UDP socket bound to port P, drained with recvmmsg: IPv6 and IPv4 alike (a
+ *        dual-stack socket on ::), or IPv4 only where the host has no IPv6.
  *   tcp  a raw IPPROTO_TCP socket (sees every TCP segment; counts those to port P).
  *
  * Ends after --idle-ms without a packet once packets have arrived, after --wait-seconds if
@@ -49,14 +50,25 @@ int main(int argc, char **argv)
 		else { fprintf(stderr, "sink: unknown option %s\n", argv[i]); return 2; }
 	}
 	int raw = !strcmp(proto, "tcp");
-	int fd = raw ? socket(AF_INET, SOCK_RAW, IPPROTO_TCP) : socket(AF_INET, SOCK_DGRAM, 0);
+	int ipv6 = 0;
+	int fd = raw ? socket(AF_INET, SOCK_RAW, IPPROTO_TCP) : socket(AF_INET6, SOCK_DGRAM, 0);
+	if (!raw && fd >= 0) {
+		int off = 0;
+		ipv6 = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == 0;
+	}
+	if (!raw && !ipv6) {
+		if (fd >= 0) close(fd);
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+	}
 	if (fd < 0) { perror("socket"); return 1; }
 	int rcvbuf = 32 << 20;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (!raw) {
 		struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
-		if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { perror("bind"); return 1; }
+		struct sockaddr_in6 addr6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_ANY_INIT };
+		int bound = ipv6 ? bind(fd, (struct sockaddr *)&addr6, sizeof addr6) : bind(fd, (struct sockaddr *)&addr, sizeof addr);
+		if (bound < 0) { perror("bind"); return 1; }
 	}
 	struct timeval tick = { 0, 100 * 1000 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);

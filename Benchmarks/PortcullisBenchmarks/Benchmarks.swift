@@ -15,10 +15,13 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: fixedIterations() ?? Benchmark.defaultConfiguration.maxIterations
     )
     engineBenchmarks()
+    ipv6Benchmarks()
     protocolBenchmarks()
+    ahVRRPSCTPBenchmarks()
     // The rules benchmarks load up to 10,000 rules when they are registered (even when
     // filtered out): some 10^8 retains, which would take minutes under uprobes.
     if fixedIterations() == nil { rulesBenchmarks() }
+    if fixedIterations() == nil { ipv6RulesBenchmarks() }
     // Loads a list of a million names when registered: also skipped under uprobes.
     if fixedIterations() == nil { dnsBenchmarks() }
     logBenchmarks()

@@ -1,6 +1,6 @@
 // libFuzzer target for `explain`'s packet syntax (`PacketDescription.parse`): bytes in, a
 // packet or one located diagnostic out, never a crash or a hang. A packet that parses is then
-// explained against a small fixed ruleset, as `portcullis explain` does, and its explanation
+// explained against a small fixed ruleset (both families), as `portcullis explain` does, and its explanation
 // rendered; the index and the reference evaluator must agree on it.
 //
 // Compiled into the Rules module (scripts/fuzz), so internal API is in reach.
@@ -15,6 +15,9 @@ let fuzzProgram: Program = {
         accept udp to any port 53 ttl 2-255 length 28-512
         accept icmp type { echo-request, echo-reply } code 0
         drop log any from 192.168.0.0/16 mark 0x10
+        accept tcp from { fd00::/8, 10.3.0.0/16 } to 2001:db8::/32 port 443
+        accept icmp6 type { echo-request, neighbor-solicitation } ttl 255
+        accept inet6 udp from !fe80::/10 to any port 53
         """
     guard let program = Program.load(source: source, file: "fuzz.rules").program else {
         preconditionFailure("the fixed ruleset has errors")

@@ -10,7 +10,8 @@ import Rules
 import Glibc
 #endif
 
-/// A ruleset that logs every packet and reaches rules, the policy and decode errors.
+/// A ruleset that logs every packet and reaches rules of both families, the policy and
+/// decode errors.
 let program: Program = {
     let text = """
         policy drop
@@ -18,6 +19,8 @@ let program: Program = {
         accept tcp to any port { 22, 80, 443 } label "web \\"quoted\\""
         accept udp to any port 53
         accept icmp type echo-request
+        accept icmp6 type { echo-request, neighbor-solicitation }
+        accept inet6 udp from fd00::/8 to any port 53
         drop log tcp to any port 23 label "telnet"
         """
     guard let program = Program.load(source: text, file: "fuzz.rules").program else { fatalError("the fuzz ruleset does not load") }

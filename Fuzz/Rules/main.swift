@@ -3,7 +3,8 @@
 // shadowing analysis, compiler), with two more files it may include (one of them includes the
 // input back: a cycle). It must never crash or hang; a ruleset without errors must compile
 // to a program that agrees with the reference evaluator; every diagnostic must name a file
-// that was read, at a line that exists, and render.
+// that was read, at a line that exists, and render. The same bytes are also read as a
+// services(5) file (the port names `port ssh` resolves), which must never crash either.
 //
 // Compiled into the Rules module (scripts/fuzz), so internal API is in reach.
 
@@ -14,15 +15,20 @@ let fuzzLimits = RulesetLimits(
     maximumListItems: 512, maximumExpandedItems: 4_096, maximumRules: 256, maximumErrorsPerFile: 64,
     maximumTokenBytes: 256)
 
+/// A few port names for `port NAME` (the real file is not read: the run must not depend on it).
+let fuzzServices = ServiceTable(parsing: "ssh 22/tcp\ndomain 53/tcp\ndomain 53/udp\nhttp 80/tcp www\nntp 123/udp\n")
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRules(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    let fromInput = ServiceTable(parsing: text)
+    _ = fromInput.port("ssh", proto: .tcp)
     let sources = InMemoryRuleSources([
         "fuzz/in.rules": text,
-        "fuzz/lists.rules": "set web = { 80, 443, 8000-8080 }\nset admins = { 10.1.0.0/24, 192.168.7.10 }\n",
+        "fuzz/lists.rules": "set web = { 80, 443, 8000-8080 }\nset admins = { 10.1.0.0/24, 192.168.7.10 }\nset admins6 = { fd00::/8, 2001:db8::1, 10.2.0.0/16 }\n",
         "fuzz/back.rules": "include \"in.rules\"\n",
         "fuzz/names.txt": "# names\nads.example\n*.tracker.example\n0.0.0.0 evil.example\n",
-    ])
+    ], services: fuzzServices)
     // The input as a name list file too (`set NAME = file`): never traps, bounded.
     var names = NameSet()
     let parsed = NameList.parse(text, into: &names, maximumNames: 1_000, maximumProblems: 64)

@@ -3,7 +3,8 @@ import Wire
 
 /// Known-answer packets pushed through decode, judge and rebuild before `run` binds its
 /// queue: a broken build must not go live. The expected bytes and errors were computed
-/// independently of this code (by a separate Python implementation of RFC 791/793/1071).
+/// independently of this code (by a separate Python implementation of RFC 791/793/1071, and
+/// for IPv6 of RFC 8200/4443 with the RFC 8200 §8.1 pseudo-header).
 extension Engine {
     /// One known answer: a packet and what an accept-everything engine must do with it.
     struct KnownAnswer {
@@ -26,7 +27,10 @@ extension Engine {
     static let knownSYN = hex(
         "4500003c1c46400040060a700a0100020a0200029c4001bb1234567800000000a002faf032600000020405b40402080a000000010000000001030307")
 
-    static let knownAnswers: [KnownAnswer] = [
+    /// Every known answer: IPv4's, then IPv6's (`Engine+SelfTestIPv6.swift`).
+    static let knownAnswers: [KnownAnswer] = knownAnswersIPv4 + knownAnswersIPv6
+
+    static let knownAnswersIPv4: [KnownAnswer] = [
         KnownAnswer(name: "canonical TCP SYN", packet: knownSYN, expected: .unchanged),
         // The same SYN with the three TCP reserved bits set (byte 32 0xA0 -> 0xAE) and its
         // checksum fixed to match: the rebuild clears them and recomputes the checksum.

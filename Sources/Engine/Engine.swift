@@ -21,8 +21,9 @@ public final class Engine {
     /// without going through the whole program.
     private(set) var dnsRules: DNSRules
 
-    /// The largest IPv4 datagram; the rebuild buffer holds any packet we can decode.
-    public static let maximumPacketLength = 65_535
+    /// The largest packet we decode: an IPv6 header and a 65,535-byte payload (RFC 8200 §3;
+    /// jumbograms are refused). The rebuild buffer holds any of them, and any IPv4 datagram.
+    public static let maximumPacketLength = IPv6.headerLength + 65_535
 
     public init(program: Program) {
         self.program = program
@@ -61,14 +62,27 @@ public final class Engine {
         event.shouldLog = shouldLog(event)
         if event.shouldLog { summarizeDNS(bytes, into: &event) }
         counters.count(event)
+        counters.countFamily(firstByte: bytes.first)
         return (outcome, event)
     }
 
+    /// The version nibble chooses the family's decoder, as `IPDatagram` does: 6 goes to IPv6,
+    /// anything else to IPv4 (which refuses what is not version 4).
     private func decide(_ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata, event: inout VerdictEvent) -> Outcome {
-        let datagram: Datagram
+        if let first = bytes.first, first >> 4 == 6 {
+            return decide(IPv6Datagram.self, bytes, metadata: metadata, event: &event)
+        }
+        return decide(Datagram.self, bytes, metadata: metadata, event: &event)
+    }
+
+    private func decide<D: JudgedDatagram>(
+        _ family: D.Type, _ bytes: UnsafeRawBufferPointer, metadata: PacketMetadata, event: inout VerdictEvent
+    ) -> Outcome {
+        let datagram: D
         do {
-            // The ruleset's `accept fragments` / `accept ip-options { ... }` directives.
-            datagram = try Datagram(parsing: bytes.bytes, context: metadata.context, options: program.decodeOptions)
+            // The ruleset's `accept fragments` / `accept ip-options { ... }` / `accept ipv6-headers
+            // { ... }` directives.
+            datagram = try D(parsing: bytes.bytes, context: metadata.context, options: program.decodeOptions)
         } catch {
             event.reason = .decode
             event.decodeError = error
@@ -112,8 +126,8 @@ public final class Engine {
     /// Emits the packet from its decoded form. Identical bytes need no payload in the
     /// verdict; different bytes are sent so that nothing unparsed rides through, and the
     /// event names what changed (Wire's normalizations).
-    private func rebuild(
-        _ datagram: Datagram, original: UnsafeRawBufferPointer, context: PacketContext,
+    private func rebuild<D: JudgedDatagram>(
+        _ datagram: D, original: UnsafeRawBufferPointer, context: PacketContext,
         event: inout VerdictEvent
     ) -> Outcome {
         // Wire guarantees that a datagram with nothing to normalize emits exactly the bytes it was
@@ -143,7 +157,7 @@ public final class Engine {
         return .acceptRebuilt(UnsafeRawBufferPointer(out))
     }
 
-    private func emit(_ datagram: Datagram, original: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, mode: ChecksumMode) {
+    private func emit<D: JudgedDatagram>(_ datagram: D, original: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, mode: ChecksumMode) {
         var span = out.mutableBytes
         datagram.emit(payloadFrom: original.bytes, into: &span, transportChecksum: mode)
     }
@@ -164,42 +178,57 @@ public final class Engine {
 }
 
 extension Engine {
-    /// What the rules see of a decoded packet and of what the kernel said about it.
-    static func fields(of datagram: Datagram, metadata: PacketMetadata) -> PacketFields {
+    /// What the rules see of a decoded packet of either family and of what the kernel said
+    /// about it. For IPv6: the protocol is the last next header of the chain, the destination
+    /// the header's field (not a routing header's final one), `ttl` the hop limit.
+    static func fields<D: JudgedDatagram>(of datagram: D, metadata: PacketMetadata) -> PacketFields {
         PacketFields(
-            proto: datagram.ipv4.proto, source: datagram.ipv4.source,
-            destination: datagram.ipv4.destination,
+            proto: datagram.judgedProto, source: datagram.judgedSource, destination: datagram.judgedDestination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
             inInterface: metadata.inInterfaceName, outInterface: metadata.outInterfaceName,
-            tcpFlags: tcpFlags(of: datagram), icmpType: datagram.icmpType, icmpCode: datagram.icmpCode,
-            connectionState: metadata.connectionState, length: datagram.ipv4.totalLength,
-            ttl: datagram.ipv4.ttl, mark: metadata.mark
+            tcpFlags: datagram.judgedTCPFlags, icmpType: datagram.icmpType, icmpCode: datagram.icmpCode,
+            connectionState: metadata.connectionState, length: datagram.judgedLength,
+            ttl: datagram.judgedHopLimit, mark: metadata.mark
         )
     }
 
-    static func summary(of datagram: Datagram) -> PacketSummary {
+    static func summary<D: JudgedDatagram>(of datagram: D) -> PacketSummary {
         PacketSummary(
-            proto: datagram.ipv4.proto, source: datagram.ipv4.source,
-            destination: datagram.ipv4.destination,
+            proto: datagram.judgedProto, source: datagram.judgedSource, destination: datagram.judgedDestination,
             sourcePort: datagram.sourcePort, destinationPort: datagram.destinationPort,
-            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: tcpFlags(of: datagram),
-            ttl: datagram.ipv4.ttl
+            icmpType: datagram.icmpType, icmpCode: datagram.icmpCode, tcpFlags: datagram.judgedTCPFlags,
+            ttl: datagram.judgedHopLimit
         )
-    }
-
-    static func tcpFlags(of datagram: Datagram) -> UInt8? {
-        guard case .tcp(let header) = datagram.transport else { return nil }
-        return UInt8(truncatingIfNeeded: header.flags.rawValue)
     }
 
     /// What a packet that failed to decode claims about itself, for the log only: the
-    /// addresses and protocol from a readable IPv4 header, never used for a decision.
+    /// addresses and protocol from a readable IPv4 or IPv6 fixed header, never used for a
+    /// decision. For IPv6 the protocol is the fixed header's next header (an extension
+    /// header's number when one follows) and `ttl` the hop limit.
     static func claimedSummary(_ bytes: UnsafeRawBufferPointer) -> PacketSummary? {
-        // IPv4 header: version/IHL at 0, TTL at 8, protocol at 9, source at 12, destination at 16.
-        guard bytes.count >= 20, bytes[0] >> 4 == 4 else { return nil }
-        func address(_ at: Int) -> IPv4Address {
-            IPv4Address(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3])
+        guard !bytes.isEmpty else { return nil }
+        switch bytes[0] >> 4 {
+        case 4:
+            // IPv4 header: version/IHL at 0, TTL at 8, protocol at 9, source at 12, destination at 16.
+            guard bytes.count >= 20 else { return nil }
+            func address(_ at: Int) -> IPv4Address {
+                IPv4Address(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3])
+            }
+            return PacketSummary(proto: IPProtocol(rawValue: bytes[9]), source: address(12), destination: address(16), ttl: bytes[8])
+        case 6:
+            // IPv6 header (RFC 8200 §3): next header at 6, hop limit at 7, source at 8, destination at 24.
+            guard bytes.count >= IPv6.headerLength else { return nil }
+            func address(_ at: Int) -> IPAddress {
+                var high: UInt64 = 0, low: UInt64 = 0
+                for index in 0..<8 {
+                    high = high << 8 | UInt64(bytes[at + index])
+                    low = low << 8 | UInt64(bytes[at + 8 + index])
+                }
+                return .v6(IPv6Address(high: high, low: low))
+            }
+            return PacketSummary(proto: IPProtocol(rawValue: bytes[6]), source: address(8), destination: address(24), ttl: bytes[7])
+        default:
+            return nil
         }
-        return PacketSummary(proto: IPProtocol(rawValue: bytes[9]), source: address(12), destination: address(16), ttl: bytes[8])
     }
 }

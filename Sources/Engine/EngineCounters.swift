@@ -14,6 +14,10 @@ public struct EngineCounters: Sendable, Equatable {
     public var acceptedByRule: UInt64 = 0
     public var acceptedByPolicy: UInt64 = 0
     public var rebuilt: UInt64 = 0
+    /// Packets by the version nibble of their first byte: 4 and 6 (what the decoder was chosen
+    /// by); anything else (empty, other versions) is in neither.
+    public var ipv4Packets: UInt64 = 0
+    public var ipv6Packets: UInt64 = 0
     /// Decode errors by layer, indexed like `DecodeError.Layer.allCases`.
     public var decodeErrorsByLayer: [UInt64] = Array(repeating: 0, count: DecodeError.Layer.allCases.count)
     /// Hits per rule of the program in force, by rule index; restarted when it is swapped.
@@ -23,6 +27,15 @@ public struct EngineCounters: Sendable, Equatable {
 
     mutating func resetRuleHits(count: Int) {
         ruleHits = Array(repeating: 0, count: count)
+    }
+
+    /// Counts the packet's family from its first byte.
+    mutating func countFamily(firstByte: UInt8?) {
+        switch firstByte.map({ $0 >> 4 }) {
+        case 4: ipv4Packets += 1
+        case 6: ipv6Packets += 1
+        default: break
+        }
     }
 
     mutating func count(_ event: VerdictEvent) {

@@ -13,7 +13,8 @@ public struct VerdictEvent: Sendable {
     /// That rule's index in the program's rules (for per-rule counters).
     public var ruleIndex: Int? = nil
     public var decodeError: DecodeError?
-    /// Header fields, when the IPv4 header could be read (even if a later layer failed).
+    /// Header fields, when the IPv4 or IPv6 fixed header could be read (even if a later layer
+    /// failed).
     public var summary: PacketSummary?
     /// What the rebuild changed (Wire's normalizations, plus `transportChecksum` when a partial
     /// checksum had to be completed); empty when the packet left as it came.
@@ -26,20 +27,33 @@ public struct VerdictEvent: Sendable {
 
 /// The addressing fields of a decoded packet, as logged.
 public struct PacketSummary: Sendable, Equatable {
+    /// IPv4's protocol, or the IPv6 chain's upper-layer protocol.
     public var proto: IPProtocol
-    public var source: IPv4Address
-    public var destination: IPv4Address
+    public var source: IPAddress
+    public var destination: IPAddress
     public var sourcePort: UInt16?
     public var destinationPort: UInt16?
     public var icmpType: UInt8?
     public var icmpCode: UInt8?
     /// The TCP flags byte (FIN 0x01 ... CWR 0x80), for `log control`; nil unless TCP.
     public var tcpFlags: UInt8?
-    /// The IPv4 time to live, as received (what `ttl` rules match on); nil when no header.
+    /// The IPv4 time to live or IPv6 hop limit, as received (what `ttl` rules match on); nil
+    /// when no header.
     public var ttl: UInt8?
 
+    /// An IPv4 packet's summary.
     public init(
         proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
+        sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
+        icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil
+    ) {
+        self.init(
+            proto: proto, source: .v4(source), destination: .v4(destination), sourcePort: sourcePort,
+            destinationPort: destinationPort, icmpType: icmpType, icmpCode: icmpCode, tcpFlags: tcpFlags, ttl: ttl)
+    }
+
+    public init(
+        proto: IPProtocol, source: IPAddress, destination: IPAddress,
         sourcePort: UInt16? = nil, destinationPort: UInt16? = nil,
         icmpType: UInt8? = nil, icmpCode: UInt8? = nil, tcpFlags: UInt8? = nil, ttl: UInt8? = nil
     ) {

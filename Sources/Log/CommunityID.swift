@@ -7,11 +7,12 @@ import Wire
 /// of the same flow.
 ///
 /// `"1:" + base64(SHA1(seed, saddr, daddr, proto, 0, sport, dport))`, all in network byte
-/// order, with the endpoints ordered so that both directions of a flow hash alike: the
-/// smaller (address, port) pair goes first. ICMP has no ports: the type stands for the
-/// source port and the type's counterpart (echo ↔ echo reply, ...) for the destination
-/// port; a type without a counterpart is one-way, keeps its direction and takes the code
-/// for the destination port. Protocols without ports hash no port bytes at all.
+/// order (addresses of 4 bytes for IPv4, 16 for IPv6), with the endpoints ordered so that
+/// both directions of a flow hash alike: the smaller (address, port) pair goes first. ICMP
+/// and ICMPv6 have no ports: the type stands for the source port and the type's counterpart
+/// (echo ↔ echo reply, ...) for the destination port; a type without a counterpart is
+/// one-way, keeps its direction and takes the code for the destination port. Protocols
+/// without ports hash no port bytes at all.
 ///
 /// Computing one allocates nothing: the hash input and the digest live on the stack.
 public enum CommunityID {
@@ -51,25 +52,47 @@ public enum CommunityID {
         }
     }
 
-    /// The port stand-ins of an ICMPv4 message with `type` and `code`.
-    public static func icmpPorts(type: UInt8, code: UInt8) -> Ports {
-        if let counterpart = icmpCounterpart(type) {
+    /// The ICMPv6 request/reply pairs of the spec (Zeek's `ICMP6_counterpart`): echo 128 ↔
+    /// 129, router solicitation 133 ↔ advertisement 134, neighbor solicitation 135 ↔
+    /// advertisement 136, MLD query 130 ↔ report 131, node information query 139 ↔ response
+    /// 140, home agent address discovery 144 ↔ 145.
+    static func icmp6Counterpart(_ type: UInt8) -> UInt8? {
+        switch type {
+        case 128: 129
+        case 129: 128
+        case 133: 134
+        case 134: 133
+        case 135: 136
+        case 136: 135
+        case 130: 131
+        case 131: 130
+        case 139: 140
+        case 140: 139
+        case 144: 145
+        case 145: 144
+        default: nil
+        }
+    }
+
+    /// The port stand-ins of an ICMPv4 message (an ICMPv6 one with `ipv6`) with `type` and `code`.
+    public static func icmpPorts(type: UInt8, code: UInt8, ipv6: Bool = false) -> Ports {
+        if let counterpart = ipv6 ? icmp6Counterpart(type) : icmpCounterpart(type) {
             return Ports(source: UInt16(type), destination: UInt16(counterpart))
         }
         return Ports(source: UInt16(type), destination: UInt16(code), oneWay: true)
     }
 
     /// The flow tuple's ports for a logged packet; `nil` when the packet's protocol has
-    /// ports (TCP, UDP) or ICMP type but they were not decoded — no honest hash exists then.
+    /// ports (TCP, UDP, SCTP) or ICMP type but they were not decoded — no honest hash exists then.
     /// `.some(nil)` is a protocol without ports.
     static func ports(of summary: PacketSummary) -> Ports?? {
         switch summary.proto {
-        case .tcp, .udp:
+        case .tcp, .udp, .sctp:
             guard let source = summary.sourcePort, let destination = summary.destinationPort else { return nil }
             return .some(Ports(source: source, destination: destination))
-        case .icmp:
+        case .icmp, .icmpv6:
             guard let type = summary.icmpType, let code = summary.icmpCode else { return nil }
-            return .some(icmpPorts(type: type, code: code))
+            return .some(icmpPorts(type: type, code: code, ipv6: summary.proto == .icmpv6))
         default:
             return .some(nil)
         }
@@ -80,29 +103,37 @@ public enum CommunityID {
         seed: UInt16 = 0, source: IPv4Address, destination: IPv4Address, proto: UInt8, ports: Ports?,
         into out: UnsafeMutableRawBufferPointer
     ) {
+        encode(seed: seed, source: .v4(source), destination: .v4(destination), proto: proto, ports: ports, into: out)
+    }
+
+    /// Writes the encoded value for addresses of either family (both of one family).
+    public static func encode(
+        seed: UInt16 = 0, source: IPAddress, destination: IPAddress, proto: UInt8, ports: Ports?,
+        into out: UnsafeMutableRawBufferPointer
+    ) {
         precondition(out.count >= encodedLength)
         var (low, high) = (source, destination)
         var (lowPort, highPort) = (ports?.source ?? 0, ports?.destination ?? 0)
-        let ordered = ports?.oneWay == true
-            || low.rawValue < high.rawValue || (low.rawValue == high.rawValue && lowPort <= highPort)
+        // Within a family `IPAddress` orders numerically: as the addresses' network-order bytes.
+        let ordered = ports?.oneWay == true || low < high || (low == high && lowPort <= highPort)
         if !ordered {
             swap(&low, &high)
             swap(&lowPort, &highPort)
         }
-        // seed(2) saddr(4) daddr(4) proto(1) pad(1) [sport(2) dport(2)]: 12 or 16 bytes.
-        var input: (UInt64, UInt64) = (0, 0)
+        // seed(2) saddr daddr (4 or 16 each) proto(1) pad(1) [sport(2) dport(2)]: 12 to 40 bytes.
+        var input: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
         var digest: (UInt64, UInt64, UInt32) = (0, 0, 0)
         withUnsafeMutableBytes(of: &input) { bytes in
             put(seed, at: 0, in: bytes)
-            put(low.rawValue, at: 2, in: bytes)
-            put(high.rawValue, at: 6, in: bytes)
-            bytes[10] = proto
-            bytes[11] = 0
-            var count = 12
+            var count = put(low, at: 2, in: bytes)
+            count = put(high, at: count, in: bytes)
+            bytes[count] = proto
+            bytes[count + 1] = 0
+            count += 2
             if ports != nil {
-                put(lowPort, at: 12, in: bytes)
-                put(highPort, at: 14, in: bytes)
-                count = 16
+                put(lowPort, at: count, in: bytes)
+                put(highPort, at: count + 2, in: bytes)
+                count += 4
             }
             // SHA1_Init/Update/Final on a stack SHA_CTX: OpenSSL 3's one-shot SHA1() goes
             // through EVP_Q_digest, which fetches the algorithm and mallocs a context (three
@@ -125,11 +156,31 @@ public enum CommunityID {
     public static func string(
         seed: UInt16 = 0, source: IPv4Address, destination: IPv4Address, proto: UInt8, ports: Ports?
     ) -> String {
+        string(seed: seed, source: .v4(source), destination: .v4(destination), proto: proto, ports: ports)
+    }
+
+    /// The encoded value for addresses of either family, as a `String`.
+    public static func string(
+        seed: UInt16 = 0, source: IPAddress, destination: IPAddress, proto: UInt8, ports: Ports?
+    ) -> String {
         var bytes = [UInt8](repeating: 0, count: encodedLength)
         bytes.withUnsafeMutableBytes {
             encode(seed: seed, source: source, destination: destination, proto: proto, ports: ports, into: $0)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes the address's network-order bytes at `offset`; returns the offset after them.
+    private static func put(_ address: IPAddress, at offset: Int, in bytes: UnsafeMutableRawBufferPointer) -> Int {
+        switch address {
+        case .v4(let v4):
+            put(v4.rawValue, at: offset, in: bytes)
+            return offset + 4
+        case .v6(let v6):
+            put(v6.high, at: offset, in: bytes)
+            put(v6.low, at: offset + 8, in: bytes)
+            return offset + 16
+        }
     }
 
     private static func put<I: FixedWidthInteger>(_ value: I, at offset: Int, in bytes: UnsafeMutableRawBufferPointer) {

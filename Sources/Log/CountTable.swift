@@ -26,7 +26,15 @@ public struct CountTable: Sendable {
 
     /// Adds one to `key`'s count, or to `overflow` when the table is full.
     public mutating func record(_ key: UInt32) {
-        let wide = UInt64(key)
+        record(wide: UInt64(key))
+    }
+
+    /// Adds one to a 64-bit key's count (any key but `UInt64.max`), as `record(_:)`.
+    public mutating func record(wide: UInt64) {
+        guard wide != Self.empty else {
+            overflow += 1
+            return
+        }
         // Fibonacci hashing: spreads /24 networks and small ports alike.
         var slot = Int(truncatingIfNeeded: (wide &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
         while true {
@@ -51,10 +59,16 @@ public struct CountTable: Sendable {
     /// The `limit` largest counts, largest first (ties: smaller key first), and the sum of
     /// every other count plus `overflow`. Allocates: for the summary, not per packet.
     public func top(_ limit: Int) -> (top: [(key: UInt32, count: UInt64)], other: UInt64) {
-        var all: [(key: UInt32, count: UInt64)] = []
+        let wide = topWide(limit)
+        return (wide.top.map { (UInt32(truncatingIfNeeded: $0.key), $0.count) }, wide.other)
+    }
+
+    /// `top` with the keys as recorded by `record(wide:)`.
+    public func topWide(_ limit: Int) -> (top: [(key: UInt64, count: UInt64)], other: UInt64) {
+        var all: [(key: UInt64, count: UInt64)] = []
         all.reserveCapacity(entries)
         for (key, count) in slots where key != Self.empty {
-            all.append((UInt32(truncatingIfNeeded: key), count))
+            all.append((key, count))
         }
         all.sort { $0.count != $1.count ? $0.count > $1.count : $0.key < $1.key }
         let kept = Array(all.prefix(limit))

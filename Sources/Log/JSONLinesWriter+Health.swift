@@ -48,6 +48,8 @@ extension JSONLinesWriter {
         buffer.field("accepted", engine.accepted)
         buffer.field("dropped", engine.dropped)
         buffer.field("rebuilt", engine.rebuilt)
+        buffer.field("ipv4_packets", engine.ipv4Packets)
+        buffer.field("ipv6_packets", engine.ipv6Packets)
         for (name, value) in stats.queue { buffer.field(name, value) }
         buffer.field("log_lines_written", linesWritten)
         buffer.field("log_lines_lost", lostLines)
@@ -110,6 +112,9 @@ extension DecodeError.Layer {
         case .icmpv6: "icmpv6"
         case .igmp: "igmp"
         case .esp: "esp"
+        case .ah: "ah"
+        case .vrrp: "vrrp"
+        case .sctp: "sctp"
         case .dns: "dns"
         }
     }

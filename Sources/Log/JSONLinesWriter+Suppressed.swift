@@ -37,11 +37,12 @@ extension JSONLinesWriter {
         buffer.field("decode", summary.byReason.decode)
         buffer.field("internal", summary.byReason.internal)
         buffer.endObject()
-        let sources = summary.sources.top(Self.suppressedTopCount)
+        let sources = summary.sources.topWide(Self.suppressedTopCount)
         buffer.beginArray("by_src_net")
-        for (network, count) in sources.top {
+        for (key, count) in sources.top {
+            let (network, prefix) = SuppressionSummary.sourceNetwork(key)
             buffer.beginObject()
-            buffer.field("net", "\(IPv4Address(rawValue: network))/\(SuppressionSummary.sourcePrefix)")
+            buffer.field("net", "\(network)/\(prefix)")
             buffer.field("count", count)
             buffer.endObject()
         }

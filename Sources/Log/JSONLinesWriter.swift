@@ -305,8 +305,13 @@ public final class JSONLinesWriter {
         case .tcp: buffer.field("proto", "TCP" as StaticString)
         case .udp: buffer.field("proto", "UDP" as StaticString)
         case .icmp: buffer.field("proto", "ICMP" as StaticString)
+        // EVE's name for protocol 58 (Suricata writes what getprotobynumber says, "IPv6-ICMP").
+        case .icmpv6: buffer.field("proto", "IPv6-ICMP" as StaticString)
         case .igmp: buffer.field("proto", "IGMP" as StaticString)
         case .esp: buffer.field("proto", "ESP" as StaticString)
+        case .ah: buffer.field("proto", "AH" as StaticString)
+        case .vrrp: buffer.field("proto", "VRRP" as StaticString)
+        case .sctp: buffer.field("proto", "SCTP" as StaticString)
         default: buffer.field("proto", summary.proto.rawValue)
         }
         if let type = summary.icmpType { buffer.field("icmp_type", type) }

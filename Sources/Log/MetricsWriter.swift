@@ -64,6 +64,11 @@ public struct MetricsWriter {
             ("verdict=\"drop\",reason=\"internal\"", "\(engine.internalErrors)"),
         ])
         family("rebuilt_packets_total", "counter", "Accepted packets sent on as rebuilt bytes.", [("", "\(engine.rebuilt)")])
+        // By the version nibble the decoder was chosen by; an empty packet or another version is
+        // in neither (and in packets_total as a decode drop).
+        family("family_packets_total", "counter", "Packets judged, by IP family.", [
+            ("family=\"ipv4\"", "\(engine.ipv4Packets)"), ("family=\"ipv6\"", "\(engine.ipv6Packets)"),
+        ])
         family("decode_errors_total", "counter", "Packets that failed to decode, by layer.",
                DecodeError.Layer.allCases.enumerated().map { index, layer in
                    ("layer=\"\(layer.rawValue)\"", "\(engine.decodeErrorsByLayer[index])")

@@ -41,6 +41,8 @@ public enum PcapLinkType: Sendable, Equatable {
     case raw
     /// LINKTYPE_IPV4 (228): raw IPv4 only.
     case ipv4
+    /// LINKTYPE_IPV6 (229): raw IPv6 only.
+    case ipv6
     /// Linux cooked capture v1 (`tcpdump -i any`): a 16-byte header, protocol at 14.
     case linuxCooked
     /// Linux cooked capture v2: a 20-byte header, protocol at 0.
@@ -51,6 +53,7 @@ public enum PcapLinkType: Sendable, Equatable {
         case 1: self = .ethernet
         case pcs_dlt_raw(), 101: self = .raw
         case 228: self = .ipv4
+        case 229: self = .ipv6
         case 113: self = .linuxCooked
         case 276: self = .linuxCooked2
         default: return nil
@@ -62,35 +65,43 @@ public enum PcapLinkType: Sendable, Equatable {
         case .ethernet: "Ethernet"
         case .raw: "raw IP"
         case .ipv4: "raw IPv4"
+        case .ipv6: "raw IPv6"
         case .linuxCooked: "Linux cooked"
         case .linuxCooked2: "Linux cooked v2"
         }
     }
 }
 
-/// What a `PcapReader` saw besides the IPv4 packets it delivered.
+/// What a `PcapReader` saw besides the IP packets it delivered.
 public struct PcapReaderCounters: Sendable, Equatable {
     /// Every frame in the file.
     public var frames = 0
     /// Frames delivered as IPv4 packets.
     public var ipv4 = 0
-    /// Frames that were not IPv4, by what they were ("ipv6", "arp", "ethertype 0x88cc", ...).
-    public var notIPv4: [String: Int] = [:]
-    /// IPv4 frames whose link-layer padding past the IPv4 total length was removed.
+    /// Frames delivered as IPv6 packets.
+    public var ipv6 = 0
+    /// Frames that were not IP, by what they were ("arp", "ethertype 0x88cc", ...).
+    public var notIP: [String: Int] = [:]
+    /// Frames whose link-layer padding past the IP datagram's length was removed.
     public var paddingTrimmed = 0
     /// Frames the capture cut short (captured length below the length on the wire).
     public var truncated = 0
 
-    public var notIPv4Total: Int { notIPv4.values.reduce(0, +) }
+    /// Frames delivered to the engine, of either family.
+    public var delivered: Int { ipv4 + ipv6 }
+    public var notIPTotal: Int { notIP.values.reduce(0, +) }
 }
 
-/// Reads pcap and pcapng files through libpcap and delivers their IPv4 packets, with the
-/// capture's timestamps and Wireshark's 1-based frame numbers, as a `PacketSource`.
+/// Reads pcap and pcapng files through libpcap and delivers their IPv4 and IPv6 packets,
+/// with the capture's timestamps and Wireshark's 1-based frame numbers, as a `PacketSource`.
 ///
-/// Link-layer headers are removed. Frames that are not IPv4 are counted, never judged.
-/// Bytes past the IPv4 total length on a link with padding (Ethernet, Linux cooked) are
-/// removed as the kernel's `ip_rcv` does before any netfilter hook, so replay judges what
-/// NFQUEUE would have been handed; nothing else is changed.
+/// Link-layer headers are removed. Frames that are not IP are counted, never judged; so is
+/// a frame whose version nibble contradicts its link layer in a way that would send it to
+/// the other family's decoder (IPv6 under EtherType 0x0800, anything but IPv6 under 0x86DD),
+/// which the kernel's `ip_rcv`/`ipv6_rcv` drop before any netfilter hook. Bytes past the
+/// datagram's length on a link with padding (Ethernet, Linux cooked) are removed as
+/// `ip_rcv` and `ipv6_rcv` do, so replay judges what NFQUEUE would have been handed;
+/// nothing else is changed.
 public struct PcapReader: PacketSource {
     public let path: String
     public let linkType: PcapLinkType
@@ -106,7 +117,10 @@ public struct PcapReader: PacketSource {
         self.context = context
         var errorBuffer = [CChar](repeating: 0, count: Int(pcs_errbuf_size()))
         guard let pcap = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errorBuffer) else {
-            throw PcapError(path: path, message: String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let message = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // libpcap names the file itself ("PATH: No such file or directory"); the error
+            // adds the path once.
+            throw PcapError(path: path, message: message.hasPrefix("\(path): ") ? String(message.dropFirst(path.count + 2)) : message)
         }
         handle = PcapHandle(pcap)
         let dlt = pcap_datalink(pcap)
@@ -117,7 +131,7 @@ public struct PcapReader: PacketSource {
         self.linkType = linkType
     }
 
-    /// The next IPv4 packet; skips (and counts) frames that are not IPv4.
+    /// The next IP packet; skips (and counts) frames that are not IP.
     public mutating func nextPacket() throws(PcapError) -> SourcedPacket? {
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?
@@ -133,9 +147,9 @@ public struct PcapReader: PacketSource {
             if frame.count < wireLength { counters.truncated += 1 }
             switch classify(frame) {
             case .other(let kind):
-                counters.notIPv4[kind, default: 0] += 1
-            case .ipv4(let offset, let mayPad):
-                counters.ipv4 += 1
+                counters.notIP[kind, default: 0] += 1
+            case .ip(let offset, let mayPad, let family):
+                if family == .ipv6 { counters.ipv6 += 1 } else { counters.ipv4 += 1 }
                 var bytes = UnsafeRawBufferPointer(rebasing: frame[offset...])
                 var packetLength = max(wireLength - offset, bytes.count)
                 if mayPad, let trimmed = Self.trimPadding(bytes) {
@@ -175,19 +189,21 @@ public struct PcapReader: PacketSource {
     }
 
     private enum Frame {
-        /// IPv4 starts at `offset`; `mayPad`: the link layer pads short frames.
-        case ipv4(offset: Int, mayPad: Bool)
+        /// An IP datagram of `family` starts at `offset`; `mayPad`: the link layer pads short frames.
+        case ip(offset: Int, mayPad: Bool, family: Family)
         case other(String)
     }
+
+    enum Family { case ipv4, ipv6 }
 
     private func classify(_ frame: UnsafeRawBufferPointer) -> Frame {
         func be16(_ at: Int) -> UInt16 { UInt16(frame[at]) << 8 | UInt16(frame[at + 1]) }
         switch linkType {
-        case .raw, .ipv4:
+        case .raw, .ipv4, .ipv6:
             guard let first = frame.first else { return .other("empty frame") }
-            switch first >> 4 {
-            case 4: return .ipv4(offset: 0, mayPad: false)
-            case 6: return .other("ipv6")
+            switch (first >> 4, linkType) {
+            case (4, .raw), (4, .ipv4): return .ip(offset: 0, mayPad: false, family: .ipv4)
+            case (6, .raw), (6, .ipv6): return .ip(offset: 0, mayPad: false, family: .ipv6)
             default: return .other("ip version \(first >> 4)")
             }
         case .ethernet:
@@ -196,33 +212,64 @@ public struct PcapReader: PacketSource {
             var offset = 12
             while offset + 2 <= frame.count, be16(offset) == 0x8100 || be16(offset) == 0x88A8 { offset += 4 }
             guard offset + 2 <= frame.count else { return .other("short link header") }
-            return classify(etherType: be16(offset), payloadAt: offset + 2)
+            return classify(etherType: be16(offset), payloadAt: offset + 2, in: frame)
         case .linuxCooked:
             // Packet type 0-1 | ARPHRD 2-3 | address length 4-5 | address 6-13 | protocol 14-15.
             guard frame.count >= 16 else { return .other("short link header") }
-            return classify(etherType: be16(14), payloadAt: 16)
+            return classify(etherType: be16(14), payloadAt: 16, in: frame)
         case .linuxCooked2:
             // Protocol 0-1 | reserved 2-3 | interface 4-7 | ARPHRD 8-9 | type 10 | address 11-19.
             guard frame.count >= 20 else { return .other("short link header") }
-            return classify(etherType: be16(0), payloadAt: 20)
+            return classify(etherType: be16(0), payloadAt: 20, in: frame)
         }
     }
 
-    private func classify(etherType: UInt16, payloadAt offset: Int) -> Frame {
+    /// The family the EtherType (or cooked protocol) names, checked against the version
+    /// nibble where a mismatch would reach the other family's decoder: the kernel hands
+    /// 0x0800 to `ip_rcv` and 0x86DD to `ipv6_rcv`, which drop a wrong version (RFC 791
+    /// §3.1, RFC 8200 §3). Another bad version under 0x0800 is still delivered, so the IPv4
+    /// decoder refuses it with a located `version` error, as before IPv6 was read.
+    private func classify(etherType: UInt16, payloadAt offset: Int, in frame: UnsafeRawBufferPointer) -> Frame {
+        let version = offset < frame.count ? frame[offset] >> 4 : nil
         switch etherType {
-        case 0x0800: .ipv4(offset: offset, mayPad: true)
-        case 0x86DD: .other("ipv6")
-        case 0x0806: .other("arp")
-        default: .other("ethertype 0x" + String(etherType, radix: 16, uppercase: false).leftPadded(to: 4))
+        case 0x0800:
+            if version == 6 { return .other("ethertype 0x0800 with ip version 6") }
+            return .ip(offset: offset, mayPad: true, family: .ipv4)
+        case 0x86DD:
+            guard let version else { return .other("empty frame") }
+            guard version == 6 else { return .other("ethertype 0x86dd with ip version \(version)") }
+            return .ip(offset: offset, mayPad: true, family: .ipv6)
+        case 0x0806: return .other("arp")
+        default: return .other(Self.etherTypeName(etherType))
         }
     }
 
-    /// The datagram without link padding, when the bytes run past a plausible IPv4 total
-    /// length (at least the 20-byte header); `nil` when there is nothing to trim.
+    static func etherTypeName(_ etherType: UInt16) -> String {
+        "ethertype 0x" + String(etherType, radix: 16, uppercase: false).leftPadded(to: 4)
+    }
+
+    /// The datagram without link padding, when the bytes run past the length its header
+    /// claims; `nil` when there is nothing to trim. IPv4: the total length (at least the
+    /// 20-byte header), as `ip_rcv` trims. IPv6: 40 + the payload length, as `ipv6_rcv`
+    /// trims, except a payload length of 0 before a hop-by-hop header, which may announce
+    /// a jumbogram (RFC 2675 §3) and is left to the decoder.
     static func trimPadding(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard bytes.count >= 4, bytes[0] >> 4 == 4 else { return nil }
-        let total = Int(bytes[2]) << 8 | Int(bytes[3])
-        guard total >= 20, total < bytes.count else { return nil }
+        guard bytes.count >= 4 else { return nil }
+        let total: Int
+        switch bytes[0] >> 4 {
+        case 4:
+            total = Int(bytes[2]) << 8 | Int(bytes[3])
+            guard total >= 20 else { return nil }
+        case 6:
+            // Version/class/label 0-3 | payload length 4-5 | next header 6 | hop limit 7.
+            guard bytes.count >= 40 else { return nil }
+            let payload = Int(bytes[4]) << 8 | Int(bytes[5])
+            guard payload > 0 || bytes[6] != 0 else { return nil }
+            total = 40 + payload
+        default:
+            return nil
+        }
+        guard total < bytes.count else { return nil }
         return UnsafeRawBufferPointer(rebasing: bytes[..<total])
     }
 }

@@ -7,8 +7,10 @@ import SystemPackage
 import Glibc
 #endif
 
-/// Writes IPv4 datagrams to a classic pcap file with link type raw IP (LINKTYPE_RAW), which
-/// Wireshark and `tcpdump -r` open directly.
+/// Writes IP datagrams to a classic pcap file with link type raw IP (LINKTYPE_RAW), which
+/// Wireshark and `tcpdump -r` open directly. LINKTYPE_RAW carries IPv4 and IPv6 alike (the
+/// reader tells them apart by the version nibble), so one file holds a dual-stack queue's
+/// packets; LINKTYPE_IPV4 or LINKTYPE_IPV6 would each hold one family only.
 ///
 /// After `init` succeeds, `write` never fails: libpcap buffers through stdio, and a failed
 /// write surfaces only at `flush`/`close` (counted in `writeErrors`).
@@ -19,8 +21,9 @@ public final class PcapWriter {
     private let pcap: OpaquePointer
     private var dumper: OpaquePointer?
 
-    /// The snapshot length written in the file header: the largest IPv4 datagram.
-    public static let snapshotLength: Int32 = 65_535
+    /// The snapshot length written in the file header: the largest datagram of either
+    /// family without a jumbogram, an IPv6 header (40) and a 65,535-byte payload (RFC 8200 §3).
+    public static let snapshotLength: Int32 = 65_575
 
     /// Creates (mode 0640: it holds packet payloads) or truncates `path`, refusing a
     /// symlink or an unsafe directory as `OutputFile` does.

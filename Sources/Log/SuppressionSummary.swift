@@ -30,9 +30,27 @@ public struct SuppressionSummary: Sendable {
     /// Packets with no destination port (ICMP, other protocols, decode drops).
     public private(set) var noPort: UInt64 = 0
 
-    /// The prefix length source addresses are grouped by.
+    /// The prefix length source addresses are grouped by: /24 for IPv4, /48 for IPv6 (a site,
+    /// RFC 6177).
     public static let sourcePrefix: UInt8 = 24
+    public static let ipv6SourcePrefix: UInt8 = 48
     static let sourceMask: UInt32 = 0xFFFF_FF00
+    /// Set in the key of an IPv6 network (an IPv4 one is its 32 bits).
+    static let ipv6Tag: UInt64 = 1 << 63
+
+    /// The source network's key in `sources`: the IPv4 /24, or the tag and the IPv6 /48's bits.
+    static func sourceKey(_ address: IPAddress) -> UInt64 {
+        switch address {
+        case .v4(let v4): UInt64(v4.rawValue & sourceMask)
+        case .v6(let v6): ipv6Tag | v6.high >> 16
+        }
+    }
+
+    /// The network and prefix length a `sources` key stands for.
+    public static func sourceNetwork(_ key: UInt64) -> (network: IPAddress, prefix: UInt8) {
+        guard key & ipv6Tag != 0 else { return (.v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))), sourcePrefix) }
+        return (.v6(IPv6Address(high: (key & ~ipv6Tag) << 16, low: 0)), ipv6SourcePrefix)
+    }
 
     /// Tables of `tableCapacity` distinct networks and ports each.
     public init(cause: SuppressionCause, tableCapacity: Int = 128) {
@@ -53,7 +71,7 @@ public struct SuppressionSummary: Sendable {
         case .internal: byReason.internal += 1
         }
         if let summary = event.summary {
-            sources.record(summary.source.rawValue & Self.sourceMask)
+            sources.record(wide: Self.sourceKey(summary.source))
             if let port = summary.destinationPort { ports.record(UInt32(port)) } else { noPort += 1 }
         } else {
             noSource += 1

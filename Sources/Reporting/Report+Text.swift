@@ -2,7 +2,7 @@ import Log
 extension Report {
     /// A plain-text summary and one table per dimension (`dimensions`), `top` rows each.
     public func text(dimensions: [ReportDimension], top: Int?) -> String {
-        var out = "portcullis report: \(files.count) file(s), \(lines) lines, \(damagedLines) damaged\n"
+        var out = "portcullis report: \(files.count) file\(files.count == 1 ? "" : "s"), \(lines) line\(lines == 1 ? "" : "s"), \(damagedLines) damaged\n"
         let kinds = events.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         out += "events: \(kinds.isEmpty ? "none" : kinds)\n"
         if !filter.description.isEmpty { out += "filter: \(filter.description.joined(separator: ", "))\n" }

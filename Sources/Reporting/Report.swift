@@ -37,8 +37,8 @@ public struct Report: Sendable {
     public private(set) var first: Int64?
     public private(set) var last: Int64?
     private var rules: [String: ReportCount] = [:]
-    private var sources: [UInt32: ReportCount] = [:]
-    private var destinations: [UInt32: ReportCount] = [:]
+    private var sources: [IPAddress: ReportCount] = [:]
+    private var destinations: [IPAddress: ReportCount] = [:]
     private var reasons: [String: ReportCount] = [:]
     private var ports: [String: ReportCount] = [:]
     /// Question names, at most `maximumDNSNames` distinct; the rest count as "(other)".
@@ -124,8 +124,9 @@ public struct Report: Sendable {
         let rows: [ReportRow]
         switch dimension {
         case .rule: rows = rules.map { ReportRow(key: $0.key, count: $0.value) }
-        case .src: rows = sources.map { ReportRow(key: IPv4Address(rawValue: $0.key).description, count: $0.value) }
-        case .dst: rows = destinations.map { ReportRow(key: IPv4Address(rawValue: $0.key).description, count: $0.value) }
+        // IPv4 dotted quads and RFC 5952 IPv6 text, one key per address whatever form the log used.
+        case .src: rows = sources.map { ReportRow(key: $0.key.description, count: $0.value) }
+        case .dst: rows = destinations.map { ReportRow(key: $0.key.description, count: $0.value) }
         case .reason: rows = reasons.map { ReportRow(key: $0.key, count: $0.value) }
         case .port: rows = ports.map { ReportRow(key: $0.key, count: $0.value) }
         case .dnsName: rows = dnsNames.map { ReportRow(key: $0.key, count: $0.value) }

@@ -60,19 +60,16 @@ public struct ReportFilter: Sendable {
     public var verdict: String?
     /// A `reason` ("rule", "policy", "decode", "internal") or a decode reason ("bad-checksum").
     public var reason: String?
-    public var source: AddressMatch?
-    public var destination: AddressMatch?
+    public var source: ReportNetwork?
+    public var destination: ReportNetwork?
     public var rule: RuleSelector?
 
     public init() {}
 
-    /// Parses `A.B.C.D` or `A.B.C.D/N`; `nil` when malformed.
-    public static func network(_ text: String) -> AddressMatch? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let address = IPv4Address(parts[0]) else { return nil }
-        guard parts.count == 2 else { return AddressMatch(network: address, prefix: 32) }
-        guard let prefix = UInt8(parts[1]), prefix <= 32 else { return nil }
-        return AddressMatch(network: address, prefix: prefix)
+    /// Parses an address or network of either family (`10.1.0.0/24`, `fd00::/8`,
+    /// `2001:db8::1`); `nil` when malformed.
+    public static func network(_ text: String) -> ReportNetwork? {
+        ReportNetwork(text)
     }
 
     /// Whether a verdict line passes. Lines without a readable timestamp fail a time bound.
@@ -81,8 +78,8 @@ public struct ReportFilter: Sendable {
         if let until, (record.time ?? .max) >= until { return false }
         if let verdict, record.verdict != verdict { return false }
         if let reason, record.reason != reason, record.decodeReason != reason { return false }
-        if let source, !(record.source.map { source.contains(IPv4Address(rawValue: $0)) } ?? false) { return false }
-        if let destination, !(record.destination.map { destination.contains(IPv4Address(rawValue: $0)) } ?? false) { return false }
+        if let source, !(record.source.map(source.contains) ?? false) { return false }
+        if let destination, !(record.destination.map(destination.contains) ?? false) { return false }
         if let rule, !rule.matches(record) { return false }
         return true
     }
@@ -94,8 +91,8 @@ public struct ReportFilter: Sendable {
         if let until { parts.append("until \(ReportTime.format(microseconds: until))") }
         if let verdict { parts.append("verdict \(verdict)") }
         if let reason { parts.append("reason \(reason)") }
-        if let source { parts.append("src \(source.network)/\(source.prefix)") }
-        if let destination { parts.append("dst \(destination.network)/\(destination.prefix)") }
+        if let source { parts.append("src \(source)") }
+        if let destination { parts.append("dst \(destination)") }
         switch rule {
         case .location(let file, let line): parts.append("rule \(file):\(line)")
         case .label(let label): parts.append("rule \"\(label)\"")

@@ -1,4 +1,5 @@
 import Log
+import Wire
 /// The fields of one verdict-log line that `report` filters and groups by.
 ///
 /// Built by a validating scanner over the line's bytes (RFC 8259): a line that is not one
@@ -13,8 +14,9 @@ public struct ReportRecord: Sendable, Equatable {
     public var ruleFile: String?
     public var ruleLine: Int?
     public var ruleLabel: String?
-    public var source: UInt32?
-    public var destination: UInt32?
+    /// `src_ip`, `dest_ip` of either family; `nil` when missing or not an address.
+    public var source: IPAddress?
+    public var destination: IPAddress?
     public var destinationPort: Int?
     /// "TCP", "UDP", "ICMP", or the protocol number as text.
     public var proto: String?
@@ -275,8 +277,20 @@ struct JSONScanner {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// An IPv4 dotted quad or an IPv6 address in any RFC 4291 §2.2 text form (the log
+    /// writes RFC 5952's), or `nil`.
+    static func address(_ raw: UnsafeRawBufferPointer) -> IPAddress? {
+        if raw.contains(UInt8(ascii: ":")) {
+            // The longest text form: eight groups of four digits and seven colons, or six
+            // groups and a dotted quad (45 characters).
+            guard raw.count <= 45 else { return nil }
+            return IPv6Address(String(decoding: raw, as: UTF8.self)).map(IPAddress.v6)
+        }
+        return dottedQuad(raw).map { .v4(IPv4Address(rawValue: $0)) }
+    }
+
     /// A dotted-quad address, or `nil`.
-    static func address(_ raw: UnsafeRawBufferPointer) -> UInt32? {
+    static func dottedQuad(_ raw: UnsafeRawBufferPointer) -> UInt32? {
         var value: UInt32 = 0
         var part: UInt32 = 0
         var digits = 0

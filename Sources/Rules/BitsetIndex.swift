@@ -19,7 +19,7 @@ struct BitsetIndex: Sendable {
     struct FieldTable: Sendable {
         let field: Field
         /// Segment lower bounds, ascending; `starts[0]` is the domain's lower bound.
-        let starts: [UInt64]
+        let starts: [UInt128]
         /// The bitset class of each segment.
         let classes: [Int32]
         /// Class `c`'s bitset is `words[c * wordCount ..< (c + 1) * wordCount]`.
@@ -30,7 +30,7 @@ struct BitsetIndex: Sendable {
 
         /// The class of the segment holding `value`: the last start ≤ value.
         @inline(__always)
-        func classOf(_ value: UInt64) -> Int {
+        func classOf(_ value: UInt128) -> Int {
             Int(classes[starts.lastIndex(atMost: value, in: 0..<starts.count)])
         }
     }
@@ -64,8 +64,8 @@ struct BitsetIndex: Sendable {
 
     /// Sweeps the boundaries of every rule's set in order, toggling each rule's bit where its
     /// intervals start and end (a set's intervals never touch, so toggling is exact).
-    private static func table(_ field: Field, domain: ClosedRange<UInt64>, sets: [ValueSet], wordCount: Int, summaryCount: Int) -> FieldTable {
-        var events: [(position: UInt64, rule: Int)] = []
+    private static func table(_ field: Field, domain: ClosedRange<UInt128>, sets: [ValueSet], wordCount: Int, summaryCount: Int) -> FieldTable {
+        var events: [(position: UInt128, rule: Int)] = []
         for (rule, set) in sets.enumerated() {
             for range in set.ranges {
                 events.append((range.lowerBound, rule))
@@ -74,7 +74,7 @@ struct BitsetIndex: Sendable {
         }
         events.sort { $0.position < $1.position }
         var current = [UInt64](repeating: 0, count: wordCount)
-        var starts: [UInt64] = []
+        var starts: [UInt128] = []
         var classes: [Int32] = []
         var classIDs: [[UInt64]: Int32] = [:]
         var words: [UInt64] = []
@@ -122,7 +122,7 @@ struct BitsetIndex: Sendable {
                 // offsets[i]: where field i's bitset starts in its `words`; offsets[n + i]: its summary.
                 for index in 0..<fieldCount {
                     let table = tables[index]
-                    let value: UInt64 = switch table.field {
+                    let value: UInt128 = switch table.field {
                     case .inInterface: interfaces.code(packet.inInterface)
                     case .outInterface: interfaces.code(packet.outInterface)
                     default: packet.key(table.field)

@@ -61,15 +61,15 @@ extension CheckerState {
         case .dnsType, .dnsRCode:
             let isType = keyword == .dnsType
             let context: Diagnostic.Message.ItemContext = isType ? .dnsType : .dnsRCode
-            var ranges: [ClosedRange<UInt64>] = []
+            var ranges: [ClosedRange<UInt128>] = []
             for item in expand(list) {
                 guard let value = dnsNumber(item, context, names: isType ? DNSNames.types : DNSNames.rcodes) else {
                     valid = false
                     continue
                 }
-                ranges.append(UInt64(value)...UInt64(value))
+                ranges.append(UInt128(value)...UInt128(value))
             }
-            let domain = 0...context.maximum
+            let domain = 0...UInt128(context.maximum)
             let set = list.negation == nil ? ValueSet(ranges) : ValueSet(ranges).complement(in: domain)
             match[isType ? .dnsType : .dnsRCode] = set
         case .dnsResponseIP:

@@ -42,13 +42,15 @@ public enum Checker {
     /// A list that expands past `limits.maximumListItems`, or all lists together past
     /// `limits.maximumExpandedItems`, is an error at the `$set` that crossed the limit; the
     /// expansion stops there, so sets that double each other cost no more than the limit.
+    /// Port names (`port ssh`) are looked up in `services`.
     public static func check(
         _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard,
-        nameLists: [String: NameSet] = [:]
+        services: ServiceTable = ServiceTable(), nameLists: [String: NameSet] = [:]
     ) -> CheckedRuleset {
         var state = CheckerState(limits: limits)
         state.dnsState.loadedLists = nameLists
         state.analyzeShadowing = shadowing
+        state.services = services
         var files = Set<String>()
         for located in statements {
             state.file = located.file
@@ -81,6 +83,11 @@ struct CheckerState {
     var sets: [String: DefinedSet] = [:]
     var setOrder: [String] = []
     var options = DecodeOptions()
+    var services = ServiceTable()
+    /// The protocol of the rule being resolved (port names depend on it), and what its port
+    /// names stood for (`Rule.notes`, shown by `explain`).
+    var ruleProto: IPProtocol?
+    var ruleNotes: [String] = []
     var dnsState = DNSCheckState()
 
     /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
@@ -135,6 +142,8 @@ struct CheckerState {
                 guard let value = optionType(item) else { continue }
                 result.decodeOptions.allowedIPOptionTypes.insert(value)
             }
+        case .acceptIPv6Headers(let list, _):
+            acceptIPv6Headers(list)
         case .rule(let syntax):
             if let rule = resolve(syntax) { result.rules.append(rule) }
         case .inspectDNS(let inspect):
@@ -215,6 +224,8 @@ struct CheckerState {
         }
         finishDNS()
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
+        if let warning = result.igmpWithoutRouterAlert() { result.diagnostics.append(warning) }
+        result.diagnostics += StatelessReplies.analyze(result.rules)
         result.diagnostics = Diagnostic.sorted(result.diagnostics, fileOrder: fileOrder)
     }
 
@@ -223,13 +234,17 @@ struct CheckerState {
     mutating func resolve(_ syntax: RuleSyntax) -> Rule? {
         var match = RuleMatch()
         let proto = syntax.proto.proto
-        if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        ruleProto = proto
+        ruleNotes = []
+        if let proto { match[.proto] = ValueSet(UInt128(proto.rawValue)) }
         let endpointsValid = resolveEndpoints(syntax, proto: proto, into: &match)
         let optionsValid = resolveOptions(syntax.options, proto: proto, into: &match)
-        guard endpointsValid && optionsValid else { return nil }
-        return Rule(
+        guard endpointsValid && optionsValid, resolveFamily(syntax, into: &match) else { return nil }
+        var rule = Rule(
             action: syntax.action.value, log: syntax.log != nil, match: match, label: syntax.label?.value,
             location: SourceLocation(file: file, position: syntax.range.start))
+        rule.notes = ruleNotes
+        return rule
     }
 
     /// The source and destination addresses and ports into `match`; false when one is invalid
@@ -246,7 +261,7 @@ struct CheckerState {
                 valid = false
             }
             guard let port = endpoint.port else { continue }
-            if proto != .tcp && proto != .udp {
+            if proto != .tcp && proto != .udp && proto != .sctp {
                 report(.portNeedsTCPOrUDP, at: port.range.start)
                 valid = false
             }
@@ -269,9 +284,9 @@ struct CheckerState {
                 if bits & ~mask != 0 {
                     report(.flagsNeverSet(Self.flagsText(bits, mask)), at: option.range.start)
                 }
-                match[.tcpFlags] = ValueSet((0...255).filter { UInt8($0) & mask == bits }.map { UInt64($0)...UInt64($0) })
+                match[.tcpFlags] = ValueSet((0...255).filter { UInt8($0) & mask == bits }.map { UInt128($0)...UInt128($0) })
             case (.type, .list(let list)), (.code, .list(let list)):
-                if proto != .icmp {
+                if proto != .icmp && proto != .icmpv6 {
                     report(.optionNeedsICMP(option.keyword), at: option.range.start)
                     valid = false
                 }
@@ -314,12 +329,12 @@ struct CheckerState {
     /// The numbers a list denotes in `context` (complemented over the context's range when
     /// negated); nil after reporting an item that does not fit.
     mutating func values(_ list: ListSyntax, _ context: Diagnostic.Message.ItemContext) -> ValueSet? {
-        let domain: ClosedRange<UInt64> = switch context {
-        case .address: Field.source.domain
-        case .state: 0...UInt64(ConnectionState.invalid.rawValue)
-        default: 0...context.maximum
+        if context == .address { return addresses(list) }
+        let domain: ClosedRange<UInt128> = switch context {
+        case .state: 0...UInt128(ConnectionState.invalid.rawValue)
+        default: 0...UInt128(context.maximum)
         }
-        var ranges: [ClosedRange<UInt64>] = []
+        var ranges: [ClosedRange<UInt128>] = []
         var valid = true
         for item in expand(list) {
             if let range = self.range(of: item, context, domain: domain) { ranges.append(range) } else { valid = false }
@@ -329,12 +344,12 @@ struct CheckerState {
         return list.negation == nil ? set : set.complement(in: domain)
     }
 
-    mutating func range(of item: ItemSyntax, _ context: Diagnostic.Message.ItemContext, domain: ClosedRange<UInt64>) -> ClosedRange<UInt64>? {
+    mutating func range(of item: ItemSyntax, _ context: Diagnostic.Message.ItemContext, domain: ClosedRange<UInt128>) -> ClosedRange<UInt128>? {
         switch (item.kind, context) {
         case (.any, _):
             return domain
         case (.host(let address), .address):
-            return UInt64(address.rawValue)...UInt64(address.rawValue)
+            return AddressKey.key(address)...AddressKey.key(address)
         case (.network(let address, let prefix), .address):
             let match = AddressMatch(network: address, prefix: prefix)
             if match.network != address { report(.hostBitsSet(address, prefix: prefix), at: item.range.start) }
@@ -349,25 +364,27 @@ struct CheckerState {
                 report(.valueOutOfRange(context, high), at: item.range.start)
                 return nil
             }
-            return low...high
+            return UInt128(low)...UInt128(high)
         case (.name(let name), .icmpType), (.name(let name), .icmpCode):
-            let table = context == .icmpType ? Names.icmpTypes : Names.icmpCodes
-            guard let value = Names.value(of: name, in: table) else {
+            let tables = Names.icmpTables(ruleProto)
+            guard let value = Names.value(of: name, in: context == .icmpType ? tables.types : tables.codes) else {
                 report(.unknownName(context, name), at: item.range.start)
                 return nil
             }
             // Wire refuses these types (`unknown-icmp-type`) before any rule is asked.
-            if context == .icmpType, ICMP.MessageType(rawValue: value).maximumCode == nil {
+            if context == .icmpType, ruleProto != .icmpv6, ICMP.MessageType(rawValue: value).maximumCode == nil {
                 report(.icmpTypeNeverDecoded(name), at: item.range.start)
                 return nil
             }
-            return UInt64(value)...UInt64(value)
+            return UInt128(value)...UInt128(value)
+        case (.name(let name), .port):
+            return servicePort(name, at: item.range.start)
         case (.name(let name), .state):
             guard let state = ConnectionState(name: name) else {
                 report(.unknownName(context, name), at: item.range.start)
                 return nil
             }
-            return UInt64(state.rawValue)...UInt64(state.rawValue)
+            return UInt128(state.rawValue)...UInt128(state.rawValue)
         case (.variable, _):
             return nil  // undefined, already reported
         default:
@@ -441,6 +458,8 @@ struct CheckerState {
         case .any: "'any'"
         case .host(let address): "address \(dottedQuad(address))"
         case .network(let address, let prefix): "network \(dottedQuad(address))/\(prefix)"
+        case .host6(let address): "address \(address)"
+        case .network6(let address, let prefix): "network \(address)/\(prefix)"
         case .range(let low, let high) where low == high: "number \(low)"
         case .range(let low, let high): "range \(low)-\(high)"
         case .name(let name): "name '\(name)'"

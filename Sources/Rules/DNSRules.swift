@@ -29,7 +29,7 @@ public struct DNSInspection: Equatable, Sendable {
     @inline(__always)
     public func applies(sourcePort: UInt16?, destinationPort: UInt16?) -> Bool {
         guard let sourcePort, let destinationPort else { return false }
-        return ports.contains(UInt64(sourcePort)) || ports.contains(UInt64(destinationPort))
+        return ports.contains(UInt128(sourcePort)) || ports.contains(UInt128(destinationPort))
     }
 }
 
@@ -41,7 +41,7 @@ public struct DNSRules: Sendable {
 
     public var inspection: DNSInspection?
     public var nameLists: [NameSet] = []
-    /// IPv4 addresses as numbers, as `ValueSet`s over 0...2^32-1.
+    /// Addresses of both families as `AddressKey` keys (an IPv4 address as ::ffff:a.b.c.d).
     public var addressLists: [ValueSet] = []
 
     public init(inspection: DNSInspection? = nil, nameLists: [NameSet] = [], addressLists: [ValueSet] = []) {
@@ -87,8 +87,12 @@ extension DNSRules {
         if !addressLists.isEmpty, message.addressAnswerCount > 0 {
             var hits: UInt64 = 0
             message.forEachAnswerAddress(in: payload) { address in
-                guard case .v4(let address) = address else { return }
-                for index in addressLists.indices where addressLists[index].contains(UInt64(address.rawValue)) {
+                // An A answer as its IPv4-mapped key, an AAAA answer as its own (AddressKey). An
+                // AAAA answer holding an IPv4-mapped address (::ffff:a.b.c.d) is IPv6: it would
+                // share an A answer's key, so it is kept out of IPv4 networks (and matches no list).
+                let key = AddressKey.key(address)
+                if case .v6 = address, AddressKey.ipv4.contains(key) { return }
+                for index in addressLists.indices where addressLists[index].contains(key) {
                     hits |= 1 << UInt64(index)
                 }
             }

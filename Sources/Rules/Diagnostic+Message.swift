@@ -28,6 +28,8 @@ extension Diagnostic {
         case limitOutOfRange(Keyword, UInt64)
         case tooManyErrors(limit: Int)
         case tooManyWarnings(limit: Int)
+        /// `port 22:25`, pf's and iptables' range: the hint names the range as written here.
+        case portRangeWithColon(low: UInt64, high: String)
         case inspectClauseTwice(String)
         // Loader
         case includeCycle(String)
@@ -49,6 +51,8 @@ extension Diagnostic {
         case unknownName(ItemContext, String)
         case sourceRouteNeverAllowed(String)
         case icmpTypeNeverDecoded(String)
+        /// A port name that the services database (/etc/services) does not list for the protocol.
+        case unknownService(String, proto: String)
         case listTooLarge(limit: Int)
         case expansionTooLarge(limit: Int)
         case tooManyRules(limit: Int)
@@ -69,13 +73,20 @@ extension Diagnostic {
         case matchesNothing
         case unreachableRule(coveredBy: [RuleReference], catchAll: Bool)
         case duplicateRule(of: RuleReference)
+        /// The IPv6 and address-family messages (`Diagnostic+IPv6.swift`).
+        case ipv6(IPv6Message)
         case flagsNeverSet(String)
         case shadowingNotAnalyzed(rules: Int, budget: Int)
+        case igmpWithoutRouterAlert
+        /// An accept from a service's source port to a wide destination, without `state` (or,
+        /// for TCP, `flags` requiring ACK): see `StatelessReplies`.
+        case statelessReply(sourcePorts: String, destinationPorts: String?, witness: String?, tcp: Bool)
 
         /// What the parser was looking for when it met something else.
         public enum Expectation: Equatable, Sendable, CustomStringConvertible {
             case statement, policyAction, logMode, proto, address, prefixLength, port, labelText
             case setName, equals, fileName, item, number, closingBrace, arrow
+            case closingBracket, bracketedAddress
             case logLimit, rateUnit
             case inspectedProtocol
 
@@ -84,9 +95,9 @@ extension Diagnostic {
                 case .statement: "a rule or directive ('accept', 'drop', 'policy', 'log', 'set' or 'include')"
                 case .policyAction: "'accept' or 'drop'"
                 case .logMode: "'drops', 'all', 'control' or 'none'"
-                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'igmp', 'esp' or 'any')"
-                case .address: "an address ('any', a.b.c.d or a.b.c.d/n)"
-                case .prefixLength: "a prefix length (0-32)"
+                case .proto: "a protocol ('tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'esp', 'ah', 'vrrp', 'sctp' or 'any')"
+                case .address: "an address ('any', a.b.c.d, a.b.c.d/n, an IPv6 address or network)"
+                case .prefixLength: "a prefix length (0-32, or 0-128 for IPv6)"
                 case .port: "a port number (0-65535)"
                 case .labelText: "a quoted label"
                 case .setName: "a set name"
@@ -96,6 +107,8 @@ extension Diagnostic {
                 case .number: "a number"
                 case .closingBrace: "',' or '}'"
                 case .arrow: "'->'"
+                case .closingBracket: "']'"
+                case .bracketedAddress: "an IPv6 address with a port in brackets, as in '[fd00::1]:22'"
                 case .logLimit: "a rate ('200/s', '30/m', '5/h') or 'none'"
                 case .rateUnit: "a rate unit ('/s', '/m' or '/h')"
                 case .inspectedProtocol: "a protocol to inspect ('dns')"
@@ -135,10 +148,23 @@ extension Diagnostic {
                 }
             }
 
+            /// The names the context accepts, for "did you mean".
+            var knownNames: [String] {
+                switch self {
+                case .icmpType: Names.icmpTypes.map(\.name)
+                case .icmpCode: Names.icmpCodes.map(\.name)
+                case .state: ConnectionState.allCases.map(\.description)
+                case .ipOption: (Names.ipOptions + Names.sourceRouteOptions).map(\.name)
+                default: []
+                }
+            }
+
             /// The largest value the context accepts.
             var maximum: UInt64 {
                 switch self {
-                case .port, .length: 65_535
+                case .port: 65_535
+                // IPv6: the 40-byte header and a 65,535-byte payload (RFC 8200 §3).
+                case .length: 65_575
                 case .icmpType, .icmpCode, .ttl, .ipOption: 255
                 case .mark: UInt64(UInt32.max)
                 case .dnsType: 65_535
@@ -152,8 +178,10 @@ extension Diagnostic {
         public var severity: Severity {
             switch self {
             case .hostBitsSet, .reversedRange, .unusedSet, .matchesNothing, .unreachableRule, .duplicateRule, .flagsNeverSet,
-                 .shadowingNotAnalyzed, .tooManyWarnings:
+                 .shadowingNotAnalyzed, .igmpWithoutRouterAlert, .tooManyWarnings, .statelessReply:
                 .warning
+            case .ipv6(let message):
+                message.severity
             default:
                 .error
             }
@@ -174,7 +202,11 @@ extension Diagnostic {
             case .tooManyWarnings(let limit):
                 "more than \(limit) warnings in this file; no more are reported"
             case .unknownKeyword(let word):
-                "unknown keyword '\(word)'"
+                "unknown keyword '\(word)'" + Suggestions.forUnknownKeyword(word)
+            case .portRangeWithColon(let low, let high):
+                "write \(low)-\(high) for a port range"
+            case .unknownService(let name, let proto):
+                "unknown service '\(name)': /etc/services has no \(proto) port of that name"
             case .expected(let expectation, let found):
                 "expected \(expectation) but found \(found)"
             case .trailingTokens(let found):
@@ -198,7 +230,7 @@ extension Diagnostic {
             case .reservedSetName(let name):
                 "'\(name)' is a keyword and cannot name a set"
             case .onlyAcceptAllows(let keyword):
-                "only 'accept \(keyword.rawValue)' exists: \(keyword == .fragments ? "fragments" : "IP options") are dropped unless accepted"
+                "only 'accept \(keyword.rawValue)' exists: \(keyword == .fragments ? "fragments" : keyword == .ipv6Headers ? "IPv6 extension headers" : "IP options") are dropped unless accepted"
             case .negationInsideList:
                 "'!' negates a whole list: write '!{ a, b }', not '{ !a, b }'"
             case .emptyList:
@@ -222,11 +254,11 @@ extension Diagnostic {
             case .duplicateDirective(let keyword, let firstLine):
                 "duplicate '\(keyword.rawValue)' directive (first given on line \(firstLine))"
             case .portNeedsTCPOrUDP:
-                "port needs tcp or udp"
+                "port needs tcp, udp or sctp"
             case .flagsNeedTCP:
                 "flags needs tcp"
             case .optionNeedsICMP(let keyword):
-                "'\(keyword.rawValue)' needs icmp"
+                "'\(keyword.rawValue)' needs icmp or icmp6"
             case .undefinedSet(let name):
                 "undefined set $\(name) (a set must be defined before it is used)"
             case .setRedefined(let name, let firstLine):
@@ -236,7 +268,7 @@ extension Diagnostic {
             case .valueOutOfRange(let context, let value):
                 "\(context.rawValue) \(value) is out of range (0-\(context.maximum))"
             case .unknownName(let context, let name):
-                "unknown \(context.rawValue) '\(name)'"
+                "unknown \(context.rawValue) '\(name)'" + Suggestions.forUnknownName(name, among: context.knownNames)
             case .sourceRouteNeverAllowed(let name):
                 "source-route option '\(name)' can never be accepted"
             case .icmpTypeNeverDecoded(let name):
@@ -267,8 +299,17 @@ extension Diagnostic {
             case .shadowingNotAnalyzed(let rules, let budget):
                 "this rule and the \(rules - 1) after it are not checked for being hidden by earlier rules: "
                     + "the analysis stops after \(budget) rule comparisons (duplicates and rules after a catch-all are still found)"
+            case .ipv6(let message):
+                message.description
             case .flagsNeverSet(let text):
                 "flags \(text) asks for flags outside its mask; it can never match"
+            case .igmpWithoutRouterAlert:
+                "igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it (RFC 2236 §2, RFC 3376 §4), "
+                    + "so only IGMPv1 passes; add 'accept ip-options { router-alert }'"
+            case .statelessReply(let source, let destination, let witness, let tcp):
+                "stateless reply rule: it accepts every packet from \(source) to \(destination ?? "any port"), not only replies"
+                    + (witness.map { ", as '\($0)'" } ?? "")
+                    + "; match replies with 'state established'" + (tcp ? " (or at least 'flags A/A')" : "")
             case .inspectClauseTwice(let word):
                 "'\(word)' given twice in 'inspect dns'"
             case .dnsNeedsUDP(let keyword):

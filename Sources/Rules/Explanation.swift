@@ -31,6 +31,7 @@ extension Program {
             var text = "\(rule.location.file):\(rule.location.line)"
             if let label = rule.label { text += " \(quoted(label))" }
             if let line = sourceLine(rule.location) { text += "\n    \(line.trimmingBlanks())" }
+            for note in rule.notes { text += "\n    (\(note))" }
             return text
         }
         var lines: [String] = []
@@ -59,14 +60,14 @@ extension Program {
     private func describe(_ packet: PacketFields, _ field: Field) -> String {
         switch field {
         case .proto: protocolName(packet.proto)
-        case .source: dottedQuad(packet.source)
-        case .destination: dottedQuad(packet.destination)
+        case .source: "\(packet.source)"
+        case .destination: "\(packet.destination)"
         case .sourcePort: packet.sourcePort.map { "\($0)" } ?? "no port"
         case .destinationPort: packet.destinationPort.map { "\($0)" } ?? "no port"
         case .inInterface: packet.inInterface.map { "\($0)" } ?? "none"
         case .outInterface: packet.outInterface.map { "\($0)" } ?? "none"
         case .tcpFlags: packet.tcpFlags.map { Checker.flagLetters($0) } ?? "not TCP"
-        case .icmpType: packet.icmpType.map { Names.icmpTypeName($0) } ?? "not ICMP"
+        case .icmpType: packet.icmpType.map { Names.icmpTypeName($0, proto: packet.proto) } ?? "not ICMP"
         case .icmpCode: packet.icmpCode.map { "\($0)" } ?? "not ICMP"
         case .state: packet.connectionState.map { "\($0)" } ?? "none"
         case .length: "\(packet.length)"

@@ -64,10 +64,17 @@ struct Lexer {
             }
             skip(while: Self.isWordContinuation)
             return token(.variable, from: start)
+        case _ where ipv6LiteralAhead():
+            skip(while: { Self.isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+            // `fd00::1g` is one bad address, not an address and a word.
+            skip(while: { Self.isWordStart($0) || Self.isDigit($0) || $0 == UInt8(ascii: ".") })
+            return token(.address, from: start)
         case _ where Self.isWordStart(byte) || Self.isWildcardStart(at: offset, in: bytes):
             // `*.ads.example` (a DNS wildcard) reads as one word.
             if byte == UInt8(ascii: "*") { offset += 1 }
             skip(while: Self.isWordContinuation)
+            // iptables' interface wildcard: `eth+` is every interface whose name starts `eth`.
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") { offset += 1 }
             let text = self.text(from: start)
             let kind: Token.Kind = Keyword(rawValue: text).map { .keyword($0) } ?? .identifier
             return Token(kind: kind, text: text, range: SourceRange(start: start, end: position))
@@ -87,6 +94,8 @@ struct Lexer {
             case UInt8(ascii: "="): .equals
             case UInt8(ascii: "{"): .leftBrace
             case UInt8(ascii: "}"): .rightBrace
+            case UInt8(ascii: "["): .leftBracket
+            case UInt8(ascii: "]"): .rightBracket
             default: nil
             }
             if let punctuation {
@@ -167,6 +176,29 @@ struct Lexer {
         var end = index + 1
         while end < bytes.count, bytes[end] & 0b1100_0000 == 0b1000_0000 { end += 1 }
         return end - index
+    }
+
+    /// Whether an IPv6 literal starts here: a run of hex digits, dots and colons holding at
+    /// least two colons (RFC 4291 §2.2: the shortest form, `::`, has two; `10.0.0.1:22` has one,
+    /// and no word of the language is followed by a colon).
+    private func ipv6LiteralAhead() -> Bool {
+        var colons = 0
+        var index = offset
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ":") {
+                colons += 1
+                if colons == 2 { return true }
+            } else if !Self.isHexDigit(byte) && byte != UInt8(ascii: ".") {
+                return false
+            }
+            index += 1
+        }
+        return false
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDigit(byte) || ((byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "f"))
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {

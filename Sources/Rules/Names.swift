@@ -1,3 +1,5 @@
+import Wire
+
 /// The names the language gives to numbers: ICMP types and codes, IPv4 options. They are not
 /// keywords (a name is only meaningful after its option), so they live in their own tables.
 enum Names {
@@ -23,6 +25,29 @@ enum Names {
         ("ttl-exceeded", 0), ("reassembly-timeout", 1),
     ]
 
+    /// ICMPv6 message types (RFC 4443, RFC 4861, RFC 2710, RFC 3810): every type the decoder
+    /// accepts, with Wire's names (`ICMPv6.MessageType.name`) and `unreachable` as for ICMP.
+    static let icmp6Types: [(name: String, value: UInt8)] = [
+        ("destination-unreachable", 1), ("unreachable", 1), ("packet-too-big", 2), ("time-exceeded", 3),
+        ("parameter-problem", 4), ("echo-request", 128), ("echo-reply", 129), ("mld-query", 130),
+        ("mld-report", 131), ("mld-done", 132), ("router-solicitation", 133), ("router-advertisement", 134),
+        ("neighbor-solicitation", 135), ("neighbor-advertisement", 136), ("redirect", 137), ("mld2-report", 143),
+    ]
+
+    /// ICMPv6 codes that have names: destination unreachable (RFC 4443 §3.1), time exceeded
+    /// (§3.3), parameter problem (§3.4). As for ICMP, a code name is accepted with any type.
+    static let icmp6Codes: [(name: String, value: UInt8)] = [
+        ("no-route", 0), ("admin-prohibited", 1), ("beyond-scope", 2), ("address-unreachable", 3),
+        ("port-unreachable", 4), ("source-policy-failed", 5), ("reject-route", 6),
+        ("hop-limit-exceeded", 0), ("reassembly-timeout", 1),
+        ("erroneous-header", 0), ("unknown-next-header", 1), ("unknown-option", 2),
+    ]
+
+    /// The type and code tables for `icmp` (protocol 1) or `icmp6` (58).
+    static func icmpTables(_ proto: IPProtocol?) -> (types: [(name: String, value: UInt8)], codes: [(name: String, value: UInt8)]) {
+        proto == .icmpv6 ? (icmp6Types, icmp6Codes) : (icmpTypes, icmpCodes)
+    }
+
     /// IPv4 option type bytes that `accept ip-options` may name (RFC 791 §3.1, RFC 1108,
     /// RFC 2113). Source routes (lsrr 131, ssrr 137) are refused by the checker.
     static let ipOptions: [(name: String, value: UInt8)] = [
@@ -35,8 +60,8 @@ enum Names {
         table.first { $0.name == name }?.value
     }
 
-    /// The name of an ICMP type, or its number.
-    static func icmpTypeName(_ value: UInt8) -> String {
-        icmpTypes.first { $0.value == value }?.name ?? "\(value)"
+    /// The name of an ICMP type (ICMPv6 with `proto` 58), or its number.
+    static func icmpTypeName(_ value: UInt8, proto: IPProtocol = .icmp) -> String {
+        icmpTables(proto).types.first { $0.value == value }?.name ?? "\(value)"
     }
 }

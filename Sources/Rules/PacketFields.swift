@@ -3,8 +3,10 @@ import Wire
 /// The fields of a decoded packet that rules match on.
 public struct PacketFields: Equatable, Sendable {
     public var proto: IPProtocol
-    public var source: IPv4Address
-    public var destination: IPv4Address
+    /// Either family; a rule's addresses are keyed so that one of one family never matches
+    /// an address of the other (`AddressKey`).
+    public var source: IPAddress
+    public var destination: IPAddress
     /// `nil` for a protocol without ports (ICMP) and for a non-first fragment; a port rule
     /// never matches such a packet.
     public var sourcePort: UInt16?
@@ -14,14 +16,15 @@ public struct PacketFields: Equatable, Sendable {
     public var outInterface: InterfaceName?
     /// The TCP flags byte (FIN 0x01 ... CWR 0x80); `nil` unless the packet is TCP.
     public var tcpFlags: UInt8?
-    /// `nil` unless the packet is ICMP.
+    /// `nil` unless the packet is ICMP or ICMPv6 (which one the protocol says).
     public var icmpType: UInt8?
     public var icmpCode: UInt8?
     /// `nil` when the kernel attached no connection tracking information; no `state` rule
     /// matches such a packet.
     public var connectionState: ConnectionState?
-    /// The IPv4 total length.
-    public var length: UInt16
+    /// The IPv4 total length, or the IPv6 packet's length (40 + payload length).
+    public var length: UInt32
+    /// The IPv4 TTL or the IPv6 hop limit.
     public var ttl: UInt8
     public var mark: UInt32
     /// DNS, for a UDP datagram `inspect dns` decoded (nil and 0 otherwise): the question's
@@ -34,11 +37,11 @@ public struct PacketFields: Equatable, Sendable {
     public var dnsAddressHits: UInt64 = 0
 
     public init(
-        proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
+        proto: IPProtocol, source: IPAddress, destination: IPAddress,
         sourcePort: UInt16?, destinationPort: UInt16?,
         inInterface: InterfaceName? = nil, outInterface: InterfaceName? = nil,
         tcpFlags: UInt8? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
-        connectionState: ConnectionState? = nil, length: UInt16 = 0, ttl: UInt8 = 64, mark: UInt32 = 0
+        connectionState: ConnectionState? = nil, length: UInt32 = 0, ttl: UInt8 = 64, mark: UInt32 = 0
     ) {
         self.proto = proto
         self.source = source
@@ -56,24 +59,39 @@ public struct PacketFields: Equatable, Sendable {
         self.mark = mark
     }
 
+    /// An IPv4 packet's fields (the addresses wrapped as `IPAddress.v4`).
+    public init(
+        proto: IPProtocol, source: IPv4Address, destination: IPv4Address,
+        sourcePort: UInt16?, destinationPort: UInt16?,
+        inInterface: InterfaceName? = nil, outInterface: InterfaceName? = nil,
+        tcpFlags: UInt8? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
+        connectionState: ConnectionState? = nil, length: UInt32 = 0, ttl: UInt8 = 64, mark: UInt32 = 0
+    ) {
+        self.init(
+            proto: proto, source: .v4(source), destination: .v4(destination), sourcePort: sourcePort,
+            destinationPort: destinationPort, inInterface: inInterface, outInterface: outInterface,
+            tcpFlags: tcpFlags, icmpType: icmpType, icmpCode: icmpCode, connectionState: connectionState,
+            length: length, ttl: ttl, mark: mark)
+    }
+
     /// The numeric value of a field other than the interfaces, as `Field.domain` describes.
     @inline(__always)
-    func key(_ field: Field) -> UInt64 {
+    func key(_ field: Field) -> UInt128 {
         switch field {
-        case .proto: UInt64(proto.rawValue)
-        case .source: UInt64(source.rawValue)
-        case .destination: UInt64(destination.rawValue)
-        case .sourcePort: sourcePort.map { UInt64($0) } ?? Field.noPort
-        case .destinationPort: destinationPort.map { UInt64($0) } ?? Field.noPort
-        case .tcpFlags: tcpFlags.map { UInt64($0) } ?? Field.notApplicable
-        case .icmpType: icmpType.map { UInt64($0) } ?? Field.notApplicable
-        case .icmpCode: icmpCode.map { UInt64($0) } ?? Field.notApplicable
-        case .state: connectionState.map { UInt64($0.rawValue) } ?? Field.noState
-        case .length: UInt64(length)
-        case .ttl: UInt64(ttl)
-        case .mark: UInt64(mark)
-        case .dnsType: dnsType.map { UInt64($0) } ?? Field.noDNSType
-        case .dnsRCode: dnsRCode.map { UInt64($0) } ?? Field.noDNSRCode
+        case .proto: UInt128(proto.rawValue)
+        case .source: AddressKey.key(source)
+        case .destination: AddressKey.key(destination)
+        case .sourcePort: sourcePort.map { UInt128($0) } ?? Field.noPort
+        case .destinationPort: destinationPort.map { UInt128($0) } ?? Field.noPort
+        case .tcpFlags: tcpFlags.map { UInt128($0) } ?? Field.notApplicable
+        case .icmpType: icmpType.map { UInt128($0) } ?? Field.notApplicable
+        case .icmpCode: icmpCode.map { UInt128($0) } ?? Field.notApplicable
+        case .state: connectionState.map { UInt128($0.rawValue) } ?? Field.noState
+        case .length: UInt128(length)
+        case .ttl: UInt128(ttl)
+        case .mark: UInt128(mark)
+        case .dnsType: dnsType.map { UInt128($0) } ?? Field.noDNSType
+        case .dnsRCode: dnsRCode.map { UInt128($0) } ?? Field.noDNSRCode
         case .inInterface, .outInterface: 0
         }
     }
@@ -110,6 +128,9 @@ public struct InterfaceName: Hashable, Sendable, Comparable, CustomStringConvert
     public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.low, lhs.high) < (rhs.low, rhs.high)
     }
+
+    /// The name's bytes as stored: bytes 0-7 in `low`, 8-15 in `high`, first byte lowest.
+    var words: (low: UInt64, high: UInt64) { (low, high) }
 
     public var description: String {
         var bytes: [UInt8] = []

@@ -36,6 +36,8 @@ struct ParserState {
     private var errorCount = 0
     /// Set once the error limit is reached: the rest of the file is not read.
     private var abandoned = false
+    /// Set while the list after `port` is read, for the hint on `22:25` (see `parseItem`).
+    var inPortList = false
 
     init(source: String, file: String, limits: RulesetLimits = .standard) {
         lexer = Lexer(source, maximumTokenBytes: limits.maximumTokenBytes)
@@ -202,6 +204,7 @@ struct ParserState {
     /// `accept fragments`, `accept ip-options LIST`, or a rule.
     mutating func parseRuleOrAllowance() throws(ParseFailure) -> StatementSyntax {
         let next = peek().kind
+        if next == .keyword(.ipv6Headers) { return try parseIPv6Headers() }
         guard next == .keyword(.fragments) || next == .keyword(.ipOptions) else { return .rule(try parseRule()) }
         let action = try parseAction(expected: .statement)
         guard action.value == .accept else {
@@ -219,6 +222,7 @@ struct ParserState {
         let action = try parseAction(expected: .statement)
         var log: SourceRange?
         if current.kind == .keyword(.log) { log = advance().range }
+        let family = parseFamily()
         let proto = try parseProtocol()
         var source: EndpointSyntax?
         var destination: EndpointSyntax?
@@ -256,15 +260,18 @@ struct ParserState {
                 }
                 firstOption = firstOption ?? keyword
                 let start = advance().range.start
+                if keyword == .in || keyword == .out { skipPFOn() }
                 let value: OptionSyntax.Value = keyword == .flags ? try parseFlags() : .list(try parseList())
                 options.append(OptionSyntax(keyword: keyword, value: value, range: range(from: start)))
             default:
                 throw failure(otherwise: .trailingTokens(found: current.foundDescription))
             }
         }
-        return RuleSyntax(
+        var rule = RuleSyntax(
             action: action, log: log, proto: proto, source: source, destination: destination,
             options: options, label: label, range: range(from: action.range.start))
+        rule.family = family
+        return rule
     }
 
     mutating func parseProtocol() throws(ParseFailure) -> ProtocolSyntax {
@@ -273,8 +280,12 @@ struct ParserState {
         case .keyword(.tcp): proto = .tcp
         case .keyword(.udp): proto = .udp
         case .keyword(.icmp): proto = .icmp
+        case .keyword(.icmp6), .keyword(.ipv6ICMP): proto = .icmpv6
         case .keyword(.igmp): proto = .igmp
         case .keyword(.esp): proto = .esp
+        case .keyword(.ah): proto = .ah
+        case .keyword(.vrrp): proto = .vrrp
+        case .keyword(.sctp): proto = .sctp
         case .keyword(.any): proto = nil
         default: throw failure(expected: .proto)
         }
@@ -287,6 +298,8 @@ struct ParserState {
         var port: ListSyntax?
         if current.kind == .keyword(.port) {
             let portStart = advance().range.start
+            inPortList = true
+            defer { inPortList = false }
             var list = try parseList()
             list.range = SourceRange(start: portStart, end: list.range.end)
             port = list
@@ -317,7 +330,8 @@ struct ParserState {
             if items.count > limits.maximumListItems {
                 throw ParseFailure(message: .listTooLarge(limit: limits.maximumListItems), position: start)
             }
-            guard current.kind == .comma || current.kind == .rightBrace || current.kind == .newline else {
+            // pf's `{ 80 443 }`: the comma is optional, as the grammar says.
+            guard current.kind == .comma || current.kind == .rightBrace || current.kind == .newline || startsItem(current.kind) else {
                 throw failure(expected: .closingBrace)
             }
         }
@@ -341,6 +355,11 @@ struct ParserState {
             // A quoted name (`dns-name { "tracker.example" }`); checked where it is used.
             advance()
             return ItemSyntax(kind: .name(text), range: token.range)
+        case .address where inPortList && Self.isColonRange(token.text):
+            let parts = token.text.split(separator: ":")
+            throw ParseFailure(message: .portRangeWithColon(low: UInt64(parts[0]) ?? 0, high: String(parts[1])), position: token.range.start)
+        case .address where token.text.contains(":"):
+            return try parseIPv6Item()
         case .address where !token.text.hasPrefix("0x"):
             advance()
             guard let address = IPv4Address(Substring(token.text)) else {
@@ -362,6 +381,10 @@ struct ParserState {
             if current.kind == .dash {
                 advance()
                 high = try parseNumber()
+            }
+            if inPortList, current.kind == .colon {
+                let next = peek()
+                throw ParseFailure(message: .portRangeWithColon(low: low, high: next.kind == .number ? next.text : "HIGH"), position: token.range.start)
             }
             return ItemSyntax(kind: .range(low, high), range: range(from: token.range.start))
         default:

@@ -67,6 +67,12 @@ extension Program {
             guard let set = match[field], let range = highEnd ? set.ranges.last : set.ranges.first else { continue }
             packet.set(field, key: highEnd ? range.upperBound : range.lowerBound)
         }
+        // One family per packet: an address the rule leaves open follows the one it sets.
+        if match[.source] != nil, match[.destination] == nil, case .v6 = packet.source {
+            packet.destination = .v6(IPv6Address(high: 0xFD00_0000_0000_0000, low: 2))
+        } else if match[.destination] != nil, match[.source] == nil, case .v6 = packet.destination {
+            packet.source = .v6(IPv6Address(high: 0xFD00_0000_0000_0000, low: 1))
+        }
         if let names = match.inInterfaces, !names.negated { packet.inInterface = names.names.first }
         if let names = match.outInterfaces, !names.negated { packet.outInterface = names.names.first }
         if match.dnsNames != nil || match.dnsAddresses != nil || match[.dnsType] != nil || match[.dnsRCode] != nil {
@@ -77,13 +83,20 @@ extension Program {
         return packet
     }
 
+    /// Every fourth random packet is IPv6 (ICMPv6 in place of ICMP), its addresses in
+    /// fd00::/8 or anywhere, but never IPv4-mapped (no decoded packet has one).
     static func randomPacket(_ generator: inout SplitMix) -> PacketFields {
+        let ipv6 = generator.next() % 4 == 0
+        func address() -> IPAddress {
+            guard ipv6 else { return .v4(IPv4Address(rawValue: UInt32(truncatingIfNeeded: generator.next()))) }
+            let high = generator.next() % 2 == 0 ? 0xFD00_0000_0000_0000 | generator.next() >> 8 : generator.next() | 1 << 62
+            return .v6(IPv6Address(high: high, low: generator.next()))
+        }
         var packet = PacketFields(
-            proto: [IPProtocol.tcp, .udp, .icmp][Int(generator.next() % 3)],
-            source: IPv4Address(rawValue: UInt32(truncatingIfNeeded: generator.next())),
-            destination: IPv4Address(rawValue: UInt32(truncatingIfNeeded: generator.next())),
+            proto: [IPProtocol.tcp, .udp, ipv6 ? .icmpv6 : .icmp][Int(generator.next() % 3)],
+            source: address(), destination: address(),
             sourcePort: nil, destinationPort: nil,
-            length: UInt16(20 + generator.next() % 1480), ttl: UInt8(truncatingIfNeeded: generator.next()),
+            length: UInt32(20 + generator.next() % 1480), ttl: UInt8(truncatingIfNeeded: generator.next()),
             mark: UInt32(generator.next() % 4))
         switch packet.proto {
         case .tcp:
@@ -126,18 +139,18 @@ extension Program {
 
 extension PacketFields {
     /// Sets a field from its numeric key (the inverse of `key(_:)`).
-    mutating func set(_ field: Field, key: UInt64) {
+    mutating func set(_ field: Field, key: UInt128) {
         switch field {
         case .proto: proto = IPProtocol(rawValue: UInt8(truncatingIfNeeded: key))
-        case .source: source = IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))
-        case .destination: destination = IPv4Address(rawValue: UInt32(truncatingIfNeeded: key))
+        case .source: source = AddressKey.address(key)
+        case .destination: destination = AddressKey.address(key)
         case .sourcePort: sourcePort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
         case .destinationPort: destinationPort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
         case .tcpFlags: tcpFlags = key == Field.notApplicable ? nil : UInt8(truncatingIfNeeded: key)
         case .icmpType: icmpType = key == Field.notApplicable ? nil : UInt8(truncatingIfNeeded: key)
         case .icmpCode: icmpCode = key == Field.notApplicable ? nil : UInt8(truncatingIfNeeded: key)
         case .state: connectionState = ConnectionState(rawValue: UInt8(truncatingIfNeeded: key))
-        case .length: length = UInt16(truncatingIfNeeded: key)
+        case .length: length = UInt32(truncatingIfNeeded: key)
         case .ttl: ttl = UInt8(truncatingIfNeeded: key)
         case .mark: mark = UInt32(truncatingIfNeeded: key)
         case .dnsType: dnsType = key == Field.noDNSType ? nil : UInt16(truncatingIfNeeded: key)

@@ -111,7 +111,7 @@ public struct Program: Sendable {
     public static func load(
         source: String, file: String, loader: some RuleSourceLoader, limits: RulesetLimits = .standard
     ) -> LoadedProgram {
-        finish(RulesetLoader.load(source: source, file: file, loader: loader, limits: limits), limits: limits)
+        finish(RulesetLoader.load(source: source, file: file, loader: loader, limits: limits), limits: limits, services: loader.services)
     }
 
     /// Reads `path` through `loader`, then as `load(source:file:loader:)`; fails only when the
@@ -121,11 +121,16 @@ public struct Program: Sendable {
     public static func load(
         path: String, loader: some RuleSourceLoader, shadowing: Bool = true, limits: RulesetLimits = .standard
     ) -> Result<LoadedProgram, LoadError> {
-        RulesetLoader.load(path, loader: loader, limits: limits).map { finish($0, shadowing: shadowing, limits: limits) }
+        RulesetLoader.load(path, loader: loader, limits: limits).map {
+            finish($0, shadowing: shadowing, limits: limits, services: loader.services)
+        }
     }
 
-    private static func finish(_ loaded: LoadedSyntax, shadowing: Bool = true, limits: RulesetLimits) -> LoadedProgram {
-        let checked = Checker.check(loaded.statements, shadowing: shadowing, limits: limits, nameLists: loaded.nameLists)
+    private static func finish(
+        _ loaded: LoadedSyntax, shadowing: Bool = true, limits: RulesetLimits, services: ServiceTable
+    ) -> LoadedProgram {
+        let checked = Checker.check(
+            loaded.statements, shadowing: shadowing, limits: limits, services: services, nameLists: loaded.nameLists)
         let diagnostics = Diagnostic.sorted(loaded.diagnostics + checked.diagnostics, fileOrder: loaded.files.map(\.path))
         let failed = diagnostics.contains { $0.severity == .error }
         return LoadedProgram(program: failed ? nil : Compiler.compile(checked), diagnostics: diagnostics, files: loaded.files)

@@ -40,9 +40,10 @@ public struct AddressMatch: Equatable, Hashable, Sendable {
         prefix <= other.prefix && contains(other.network)
     }
 
-    /// The addresses as one closed interval of their numeric values.
-    public var interval: ClosedRange<UInt64> {
-        UInt64(network.rawValue)...UInt64(network.rawValue | ~mask)
+    /// The addresses as one closed interval of their keys (`AddressKey`: IPv4 addresses sit
+    /// in the IPv4-mapped range of the 128-bit address domain).
+    public var interval: ClosedRange<UInt128> {
+        AddressKey.key(network)...AddressKey.key(IPv4Address(rawValue: network.rawValue | ~mask))
     }
 
     static func mask(_ prefix: UInt8) -> UInt32 {
@@ -61,29 +62,33 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
 
     /// Every value the field can take, including its "absent" value where it has one: a port
     /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
-    /// code 256 on one that is not ICMP, state 4 when the kernel attached none. Interfaces are
+    /// code 256 on one that is not ICMP or ICMPv6, state 4 when the kernel attached none.
+    /// Addresses of both families share one 128-bit domain (`AddressKey`). Interfaces are
     /// numbered per ruleset (`InterfaceTable`), 0 being "a name no rule mentions, or none".
-    public var domain: ClosedRange<UInt64> {
+    public var domain: ClosedRange<UInt128> {
         switch self {
         case .proto, .ttl: 0...255
-        case .source, .destination, .mark: 0...UInt64(UInt32.max)
+        case .source, .destination: 0...UInt128.max
+        case .mark: 0...UInt128(UInt32.max)
         case .sourcePort, .destinationPort: 0...Self.noPort
         case .tcpFlags, .icmpType, .icmpCode: 0...256
         case .state: 0...Self.noState
-        case .length: 0...65_535
-        case .inInterface, .outInterface: 0...UInt64(UInt32.max)
+        case .length: 0...Self.maximumLength
+        case .inInterface, .outInterface: 0...UInt128(UInt32.max)
         case .dnsType: 0...Self.noDNSType
         case .dnsRCode: 0...Self.noDNSRCode
         }
     }
 
     /// A packet that carries no inspected DNS message (or, for the RCODE, a query).
-    static let noDNSType: UInt64 = 65_536
-    static let noDNSRCode: UInt64 = 4_096
+    static let noDNSType: UInt128 = 65_536
+    static let noDNSRCode: UInt128 = 4_096
 
-    static let noPort: UInt64 = 65_536
-    static let notApplicable: UInt64 = 256
-    static let noState: UInt64 = 4
+    static let noPort: UInt128 = 65_536
+    static let notApplicable: UInt128 = 256
+    static let noState: UInt128 = 4
+    /// The longest packet: IPv6's 40-byte header and a 65,535-byte payload (IPv4 stops at 65,535).
+    static let maximumLength: UInt128 = 65_575
 
     /// The words `explain` and diagnostics use.
     public var description: String {
@@ -118,10 +123,11 @@ public struct InterfaceSet: Equatable, Hashable, Sendable {
         self.negated = negated
     }
 
-    /// A packet without that interface (index 0) matches only a negated set.
+    /// A packet without that interface (index 0) matches only a negated set. A name ending
+    /// in `+` matches every name that starts with the rest (iptables' wildcard).
     public func matches(_ name: InterfaceName?) -> Bool {
         guard let name else { return negated }
-        return names.contains(name) != negated
+        return names.contains { $0.matches(name) } != negated
     }
 }
 
@@ -192,6 +198,9 @@ public struct Rule: Equatable, Sendable {
     public var label: String?
     /// Where the rule starts (its action word).
     public var location: SourceLocation
+    /// What the rule's words stood for when it was loaded, for `explain`: `ssh is port 22/tcp
+    /// (/etc/services)`.
+    public var notes: [String] = []
 
     public init(action: Action, log: Bool = false, match: RuleMatch, label: String? = nil, location: SourceLocation) {
         self.action = action
@@ -209,11 +218,11 @@ public struct Rule: Equatable, Sendable {
         label: String? = nil, location: SourceLocation
     ) {
         var match = RuleMatch()
-        if let proto { match[.proto] = ValueSet(UInt64(proto.rawValue)) }
+        if let proto { match[.proto] = ValueSet(UInt128(proto.rawValue)) }
         if source != .any { match[.source] = ValueSet([source.interval]) }
         if destination != .any { match[.destination] = ValueSet([destination.interval]) }
-        if let ports = sourcePorts { match[.sourcePort] = ValueSet([UInt64(ports.lowerBound)...UInt64(ports.upperBound)]) }
-        if let ports = destinationPorts { match[.destinationPort] = ValueSet([UInt64(ports.lowerBound)...UInt64(ports.upperBound)]) }
+        if let ports = sourcePorts { match[.sourcePort] = ValueSet([UInt128(ports.lowerBound)...UInt128(ports.upperBound)]) }
+        if let ports = destinationPorts { match[.destinationPort] = ValueSet([UInt128(ports.lowerBound)...UInt128(ports.upperBound)]) }
         self.init(action: action, log: log, match: match, label: label, location: location)
     }
 

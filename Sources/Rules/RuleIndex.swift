@@ -34,25 +34,31 @@ struct RuleIndex: Sendable {
     /// The rules filed under one key field.
     struct KeyTable: Sendable {
         let field: Field
-        /// The domain's lower bound; `(value - lower) >> shift` is the value's bucket.
-        let lower: UInt64
+        /// The second segment's start; `(value - lower) >> shift` is the value's bucket. A value
+        /// below it is in segment 0, one past the last bucket in the last segment: the buckets
+        /// span only the cut part of the domain (IPv4 keys fill a 2^-96 sliver of the 128-bit
+        /// address domain, and still get their buckets).
+        let lower: UInt128
         let shift: UInt64
         /// `buckets[b]` is the segment holding `lower + b << shift`; one extra entry closes the
         /// last bucket. Empty for a table so small that a plain binary search is as quick.
         let buckets: [Int32]
         /// Segment lower bounds, ascending; `starts[0]` is the domain's lower bound.
-        let starts: [UInt64]
+        let starts: [UInt128]
         /// Segment s lists `members[listStarts[s] ..< listStarts[s + 1]]`: rule indexes, ascending.
         let listStarts: [Int32]
         let members: [Int32]
 
         /// The segment holding `value`: the last start ≤ value.
         @inline(__always)
-        func segment(of value: UInt64) -> Int {
+        func segment(of value: UInt128) -> Int {
             var low = 0
             var high = starts.count
             if !buckets.isEmpty {
-                let bucket = Int(truncatingIfNeeded: (value &- lower) >> shift)
+                guard value >= lower else { return 0 }
+                let offset = (value - lower) >> shift
+                guard offset < UInt128(buckets.count - 1) else { return starts.count - 1 }
+                let bucket = Int(truncatingIfNeeded: offset)
                 buckets.withUnsafeBufferPointer { buckets in
                     low = Int(buckets[bucket])
                     high = Int(buckets[bucket + 1]) + 1
@@ -76,7 +82,7 @@ struct RuleIndex: Sendable {
     /// `conditions[ruleConditions[r] ..< ruleConditions[r + 1]]`.
     let ruleConditions: [Int32]
     let conditions: [Condition]
-    let ranges: [ClosedRange<UInt64>]
+    let ranges: [ClosedRange<UInt128>]
     /// The first rule that narrows nothing (it matches every packet), or `Int.max`.
     let firstCatchAll: Int
     /// The rules no key field could take, in their own index; `fallbackRules` maps its rule
@@ -113,9 +119,10 @@ struct RuleIndex: Sendable {
     /// key fields it may be filed under, in order of preference; and the first rule that
     /// narrows none (it matches every packet), or `Int.max`.
     private static func keyChoices(
-        _ spaces: [[ValueSet]], domains: [ClosedRange<UInt64>]
+        _ spaces: [[ValueSet]], domains: [ClosedRange<UInt128>]
     ) -> (choices: [[Field]], firstCatchAll: Int) {
         func share(_ set: ValueSet, _ field: Field) -> Double {
+            if field == .source || field == .destination { return AddressKey.share(set) }
             let domain = domains[field.rawValue]
             let size = set.ranges.reduce(0.0) { $0 + Double($1.upperBound - $1.lowerBound) + 1 }
             return size / (Double(domain.upperBound - domain.lowerBound) + 1)
@@ -142,10 +149,10 @@ struct RuleIndex: Sendable {
     /// fallback and rules after a catch-all (beyond `filedUnder`) get none.
     private static func remainingTests(
         ruleCount: Int, filedUnder key: [Int?], choices: [[Field]], spaces: [[ValueSet]]
-    ) -> ([Int32], [Condition], [ClosedRange<UInt64>]) {
+    ) -> ([Int32], [Condition], [ClosedRange<UInt128>]) {
         var ruleConditions: [Int32] = [0]
         var conditions: [Condition] = []
-        var ranges: [ClosedRange<UInt64>] = []
+        var ranges: [ClosedRange<UInt128>] = []
         for rule in 0..<ruleCount {
             if rule < key.count, let keyField = key[rule] {
                 for field in choices[rule] where field.rawValue != keyField {
@@ -163,14 +170,14 @@ struct RuleIndex: Sendable {
     private struct Filing {
         let considered: Int
         let choices: [[Field]]
-        let domains: [ClosedRange<UInt64>]
+        let domains: [ClosedRange<UInt128>]
         let spaces: [[ValueSet]]
         /// key[r]: the raw value of the field rule r is filed under; nil for the bitset part.
         var key: [Int?]
         var built: [Int: KeyTable] = [:]
 
         /// Every rule filed under its narrowest field, no table built yet.
-        init(considered: Int, choices: [[Field]], domains: [ClosedRange<UInt64>], spaces: [[ValueSet]]) {
+        init(considered: Int, choices: [[Field]], domains: [ClosedRange<UInt128>], spaces: [[ValueSet]]) {
             self.considered = considered
             self.choices = choices
             self.domains = domains
@@ -239,20 +246,20 @@ struct RuleIndex: Sendable {
     /// ascending rule order) and lists the rules covering each segment. `overflowing` names
     /// the rules to file elsewhere so that no segment lists more than `listLimit`: in each
     /// segment over the limit, those spanning the most segments.
-    private static func table(_ field: Field, domain: ClosedRange<UInt64>, rules: [Int], sets: [ValueSet]) -> (table: KeyTable, overflowing: [Int]) {
+    private static func table(_ field: Field, domain: ClosedRange<UInt128>, rules: [Int], sets: [ValueSet]) -> (table: KeyTable, overflowing: [Int]) {
         let events = boundaryEvents(sets, domain: domain)
         let cut = segments(events, domain: domain, rules: rules, spans: segmentSpans(sets, events: events))
-        let (buckets, shift) = bucketIndex(cut.starts, domain: domain)
+        let (buckets, lower, shift) = bucketIndex(cut.starts, domain: domain)
         let table = KeyTable(
-            field: field, lower: domain.lowerBound, shift: shift, buckets: buckets, starts: cut.starts,
+            field: field, lower: lower, shift: shift, buckets: buckets, starts: cut.starts,
             listStarts: cut.listStarts, members: cut.members)
         return (table, cut.overflowing)
     }
 
     /// Where each set's intervals begin and end (one past), sorted by position; `slot` is the
     /// set's index in `sets`.
-    private static func boundaryEvents(_ sets: [ValueSet], domain: ClosedRange<UInt64>) -> [(position: UInt64, slot: Int)] {
-        var events: [(position: UInt64, slot: Int)] = []
+    private static func boundaryEvents(_ sets: [ValueSet], domain: ClosedRange<UInt128>) -> [(position: UInt128, slot: Int)] {
+        var events: [(position: UInt128, slot: Int)] = []
         for (slot, set) in sets.enumerated() {
             for range in set.ranges {
                 events.append((range.lowerBound, slot))
@@ -264,10 +271,10 @@ struct RuleIndex: Sendable {
     }
 
     /// How many segments each set spans: one per interval, plus one per boundary inside it.
-    private static func segmentSpans(_ sets: [ValueSet], events: [(position: UInt64, slot: Int)]) -> [Int] {
+    private static func segmentSpans(_ sets: [ValueSet], events: [(position: UInt128, slot: Int)]) -> [Int] {
         var boundaries = events.map(\.position)
         boundaries.removeDuplicates()
-        func boundariesUpTo(_ value: UInt64) -> Int {
+        func boundariesUpTo(_ value: UInt128) -> Int {
             var low = 0
             var high = boundaries.count
             while low < high {
@@ -284,12 +291,12 @@ struct RuleIndex: Sendable {
     /// Sweeps `domain` through `events`: a segment starts wherever the listed rules change.
     /// Where more than `listLimit` rules cover a position, the widest (by `spans`) overflow.
     private static func segments(
-        _ events: [(position: UInt64, slot: Int)], domain: ClosedRange<UInt64>, rules: [Int], spans: [Int]
-    ) -> (starts: [UInt64], listStarts: [Int32], members: [Int32], overflowing: [Int]) {
+        _ events: [(position: UInt128, slot: Int)], domain: ClosedRange<UInt128>, rules: [Int], spans: [Int]
+    ) -> (starts: [UInt128], listStarts: [Int32], members: [Int32], overflowing: [Int]) {
         // The slots covering the current position, ascending (slot order is rule order). A
         // set's intervals never touch, so each event toggles its slot exactly.
         var active: [Int] = []
-        var starts: [UInt64] = []
+        var starts: [UInt128] = []
         var listStarts: [Int32] = [0]
         var members: [Int32] = []
         var overflow = [Bool](repeating: false, count: rules.count)
@@ -328,26 +335,29 @@ struct RuleIndex: Sendable {
         return (starts, listStarts, members, overflowing)
     }
 
-    /// Buckets over `starts`: about two per segment (at most 65,536), each the size of a power
-    /// of two; none for a table of at most 8 segments.
-    private static func bucketIndex(_ starts: [UInt64], domain: ClosedRange<UInt64>) -> (buckets: [Int32], shift: UInt64) {
+    /// Buckets over `starts[1]...starts.last`: about two per segment (at most 65,536), each
+    /// the size of a power of two; none for a table of at most 8 segments. Returns the
+    /// buckets' lower bound too (see `KeyTable.lower`).
+    private static func bucketIndex(_ starts: [UInt128], domain: ClosedRange<UInt128>) -> (buckets: [Int32], lower: UInt128, shift: UInt64) {
         var buckets: [Int32] = []
         var shift: UInt64 = 0
-        if starts.count > 8 {
-            let width = domain.upperBound - domain.lowerBound
-            let target = UInt64(min(1 << 16, max(64, 2 * starts.count)))
+        var lower = domain.lowerBound
+        if starts.count > 8, let last = starts.last {
+            lower = starts[1]
+            let width = last - lower
+            let target = UInt128(min(1 << 16, max(64, 2 * starts.count)))
             while (width >> shift) + 1 > target { shift += 1 }
             let bucketCount = Int(width >> shift) + 1
             buckets.reserveCapacity(bucketCount + 1)
             var segment = 0
             for bucket in 0..<bucketCount {
-                let value = domain.lowerBound + UInt64(bucket) << shift
+                let value = lower + UInt128(bucket) << shift
                 while segment + 1 < starts.count, starts[segment + 1] <= value { segment += 1 }
                 buckets.append(Int32(segment))
             }
             buckets.append(Int32(starts.count - 1))
         }
-        return (buckets, shift)
+        return (buckets, lower, shift)
     }
 
     /// The index of the first rule that matches `packet`, or nil. Allocates nothing.
@@ -357,7 +367,7 @@ struct RuleIndex: Sendable {
             best = min(best, Int(fallbackRules[local]))
         }
         if !tables.isEmpty {
-            best = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Field.allCases.count) { keys in
+            best = withUnsafeTemporaryAllocation(of: UInt128.self, capacity: Field.allCases.count) { keys in
                 for field in Field.allCases {
                     keys[field.rawValue] = switch field {
                     case .inInterface: interfaces.code(packet.inInterface)
@@ -373,7 +383,7 @@ struct RuleIndex: Sendable {
 
     /// The first filed rule before `bound` that matches the packet whose field values are
     /// `keys` (indexed by `Field.rawValue`), or `bound`.
-    private func firstFiledMatch(_ keys: UnsafeBufferPointer<UInt64>, before bound: Int) -> Int {
+    private func firstFiledMatch(_ keys: UnsafeBufferPointer<UInt128>, before bound: Int) -> Int {
         var best = bound
         tables.withUnsafeBufferPointer { tables in
             ruleConditions.withUnsafeBufferPointer { ruleConditions in
@@ -407,7 +417,7 @@ struct RuleIndex: Sendable {
     /// Whether `value` lies in one of `ranges` (sorted, disjoint): a scan for a few, a
     /// binary search for many.
     @inline(__always)
-    private static func contains(_ value: UInt64, _ ranges: Slice<UnsafeBufferPointer<ClosedRange<UInt64>>>) -> Bool {
+    private static func contains(_ value: UInt128, _ ranges: Slice<UnsafeBufferPointer<ClosedRange<UInt128>>>) -> Bool {
         if ranges.count <= 4 {
             for range in ranges where range.contains(value) { return true }
             return false
@@ -419,35 +429,5 @@ struct RuleIndex: Sendable {
             if ranges[middle].upperBound < value { low = middle + 1 } else { high = middle }
         }
         return low < ranges.endIndex && ranges[low].lowerBound <= value
-    }
-}
-
-extension Array where Element: Equatable {
-    /// Removes each element equal to the one before it (on a sorted array: the duplicates).
-    mutating func removeDuplicates() {
-        var kept = 0
-        for index in indices where kept == 0 || self[index] != self[kept - 1] {
-            self[kept] = self[index]
-            kept += 1
-        }
-        removeLast(count - kept)
-    }
-}
-
-extension Array where Element == UInt64 {
-    /// In a sorted array whose element at `range.lowerBound` is ≤ `value`: the index of the
-    /// last element ≤ `value` within `range` (binary search; the segment holding `value`
-    /// when the elements are segment starts).
-    @inline(__always)
-    func lastIndex(atMost value: UInt64, in range: Range<Int>) -> Int {
-        withUnsafeBufferPointer { starts in
-            var low = range.lowerBound
-            var high = range.upperBound
-            while high - low > 1 {
-                let middle = (low + high) >> 1
-                if starts[middle] <= value { low = middle } else { high = middle }
-            }
-            return low
-        }
     }
 }

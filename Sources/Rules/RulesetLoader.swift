@@ -16,12 +16,16 @@ public protocol RuleSourceLoader {
     /// The text of a name list file (`set NAME = file "PATH"`), which may be larger than a
     /// rules file: at most `maximumBytes`. By default, `load`.
     func loadNameList(_ path: String, relativeTo including: String?, maximumBytes: Int) -> Result<(path: String, text: String), LoadError>
+
+    /// The port names `port NAME` may use (services(5)); none by default.
+    var services: ServiceTable { get }
 }
 
 extension RuleSourceLoader {
     public func loadNameList(_ path: String, relativeTo including: String?, maximumBytes: Int) -> Result<(path: String, text: String), LoadError> {
         load(path, relativeTo: including)
     }
+    public var services: ServiceTable { ServiceTable() }
 }
 
 extension RuleSourceLoader {
@@ -46,9 +50,11 @@ extension RuleSourceLoader {
 /// Rule files held in memory, keyed by resolved path (for tests and `explain`'s fixtures).
 public struct InMemoryRuleSources: RuleSourceLoader, Sendable {
     public var files: [String: String]
+    public var services: ServiceTable
 
-    public init(_ files: [String: String]) {
+    public init(_ files: [String: String], services: ServiceTable = ServiceTable()) {
         self.files = files
+        self.services = services
     }
 
     public func load(_ path: String, relativeTo including: String?) -> Result<(path: String, text: String), LoadError> {

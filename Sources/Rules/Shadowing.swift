@@ -74,9 +74,9 @@ enum Shadowing {
     /// with list conditions never hides another: never a warning that is not true.
     static func addListDimension(_ rules: [Rule], to spaces: inout [[ValueSet]], fullSpace: inout [ValueSet]) {
         guard rules.contains(where: \.match.hasDNSLists) else { return }
-        let domain = 0...UInt64(rules.count)
+        let domain = 0...UInt128(rules.count)
         for index in rules.indices {
-            spaces[index].append(rules[index].match.hasDNSLists ? ValueSet(UInt64(index + 1)) : ValueSet([domain]))
+            spaces[index].append(rules[index].match.hasDNSLists ? ValueSet(UInt128(index + 1)) : ValueSet([domain]))
         }
         fullSpace.append(ValueSet([domain]))
     }
@@ -95,14 +95,14 @@ enum Shadowing {
     /// Bounding interval of each rule on each field, flattened for a tight prefilter loop.
     private struct Bounds {
         let fieldCount: Int
-        var lows: [UInt64]
-        var highs: [UInt64]
+        var lows: [UInt128]
+        var highs: [UInt128]
 
         init(_ spaces: [[ValueSet]]) {
             let fieldCount = spaces.first?.count ?? Field.allCases.count
             self.fieldCount = fieldCount
-            lows = [UInt64](repeating: 0, count: spaces.count * fieldCount)
-            highs = [UInt64](repeating: 0, count: spaces.count * fieldCount)
+            lows = [UInt128](repeating: 0, count: spaces.count * fieldCount)
+            highs = [UInt128](repeating: 0, count: spaces.count * fieldCount)
             for (index, space) in spaces.enumerated() {
                 for (field, set) in space.enumerated() {
                     lows[index * fieldCount + field] = set.ranges.first?.lowerBound ?? 1
@@ -163,7 +163,7 @@ enum Shadowing {
 
     /// A few packets inside `box` (one value per field): its lowest corner, its highest, the
     /// middle of each field's first interval, and two corners mixing low and high values.
-    static func witnesses(_ box: [ValueSet]) -> [[UInt64]] {
+    static func witnesses(_ box: [ValueSet]) -> [[UInt128]] {
         let low = box.map { $0.ranges.first?.lowerBound ?? 0 }
         let high = box.map { $0.ranges.last?.upperBound ?? 0 }
         let middle = box.map { set in set.ranges.first.map { $0.lowerBound + ($0.upperBound - $0.lowerBound) / 2 } ?? 0 }

@@ -35,11 +35,14 @@ extension StatementSyntax: CustomStringConvertible {
             return "accept fragments \(range)"
         case .acceptIPOptions(let list, let range):
             return "accept ip-options \(range) \(list)"
+        case .acceptIPv6Headers(let list, let range):
+            return "accept ipv6-headers \(range) \(list)"
         case .inspectDNS(let inspect):
             return "inspect dns \(inspect.range)" + (inspect.ports.map { " port \($0)" } ?? "") + (inspect.opcodes.map { " opcode \($0)" } ?? "")
         case .rule(let rule):
             var lines = ["rule \(rule.range) \(rule.action.value.rawValue) \(rule.action.range)"]
             if let log = rule.log { lines.append("  log \(log)") }
+            if let family = rule.family { lines.append("  family \(family.value.rawValue) \(family.range)") }
             lines.append("  proto \(rule.proto.proto.map(protocolName) ?? "any") \(rule.proto.range)")
             if let source = rule.source { lines.append("  from \(source)") }
             if let destination = rule.destination { lines.append("  to \(destination)") }
@@ -90,6 +93,8 @@ extension ItemSyntax: CustomStringConvertible {
         case .any: "any"
         case .host(let host): dottedQuad(host)
         case .network(let network, let prefix): "\(dottedQuad(network))/\(prefix)"
+        case .host6(let host): "\(host)"
+        case .network6(let network, let prefix): "\(network)/\(prefix)"
         case .range(let low, let high) where low == high: "\(low)"
         case .range(let low, let high): "\(low)-\(high)"
         case .name(let name): name
@@ -104,8 +109,12 @@ func protocolName(_ proto: IPProtocol) -> String {
     case .tcp: "tcp"
     case .udp: "udp"
     case .icmp: "icmp"
+    case .icmpv6: "icmp6"
     case .igmp: "igmp"
     case .esp: "esp"
+    case .ah: "ah"
+    case .vrrp: "vrrp"
+    case .sctp: "sctp"
     default: "\(proto.rawValue)"
     }
 }

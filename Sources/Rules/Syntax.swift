@@ -64,6 +64,8 @@ public enum StatementSyntax: Equatable, Sendable {
     case acceptFragments(range: SourceRange)
     /// `accept ip-options { NAME|NUMBER, ... }`.
     case acceptIPOptions(ListSyntax, range: SourceRange)
+    /// `accept ipv6-headers { NAME, ... }` (`hop-by-hop`, `destination-options`, `routing-N`).
+    case acceptIPv6Headers(ListSyntax, range: SourceRange)
     /// `inspect dns [port LIST] [opcode LIST]`.
     case inspectDNS(InspectDNSSyntax)
 
@@ -73,7 +75,8 @@ public enum StatementSyntax: Equatable, Sendable {
         case .log(let log): log.range
         case .rule(let rule): rule.range
         case .set(let set): set.range
-        case .include(_, let range), .acceptFragments(let range), .acceptIPOptions(_, let range): range
+        case .include(_, let range), .acceptFragments(let range), .acceptIPOptions(_, let range),
+             .acceptIPv6Headers(_, let range): range
         case .inspectDNS(let inspect): inspect.range
         }
     }
@@ -139,11 +142,13 @@ public struct InspectDNSSyntax: Equatable, Sendable {
     }
 }
 
-/// `(accept|drop) [log] PROTO [from ADDR [port PORTS]] [to ADDR [port PORTS]] [OPTION ...]`.
+/// `(accept|drop) [log] [inet|inet6] PROTO [from ADDR [port PORTS]] [to ADDR [port PORTS]] [OPTION ...]`.
 public struct RuleSyntax: Equatable, Sendable {
     public var action: Located<Action>
     /// The range of the `log` word, when the rule has one.
     public var log: SourceRange?
+    /// `inet` or `inet6`: the rule matches packets of that family only.
+    public var family: Located<AddressFamily>? = nil
     public var proto: ProtocolSyntax
     public var source: EndpointSyntax?
     public var destination: EndpointSyntax?
@@ -168,7 +173,12 @@ public struct RuleSyntax: Equatable, Sendable {
     }
 }
 
-/// `tcp`, `udp`, `icmp` or `any` (`proto == nil`).
+/// The address family `inet` (IPv4) or `inet6` (IPv6) names.
+public enum AddressFamily: String, Equatable, Sendable {
+    case inet, inet6
+}
+
+/// `tcp`, `udp`, `icmp`, `icmp6` (or `ipv6-icmp`), ... or `any` (`proto == nil`).
 public struct ProtocolSyntax: Equatable, Sendable {
     public var proto: IPProtocol?
     public var range: SourceRange
@@ -236,6 +246,9 @@ public struct ItemSyntax: Equatable, Sendable {
         case host(IPv4Address)
         /// As written: host bits may be set (the checker warns, the compiler clears them).
         case network(IPv4Address, prefix: UInt8)
+        case host6(IPv6Address)
+        /// As written, like `network`; `prefix` is 0...128.
+        case network6(IPv6Address, prefix: UInt8)
         /// A number, or a range `low-high` as written (the checker warns when reversed).
         case range(UInt64, UInt64)
         /// A word: an interface, an ICMP type or code name, a state, an IP option name.

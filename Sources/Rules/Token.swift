@@ -6,6 +6,7 @@
 /// one line here and one branch in the parser.
 public enum Keyword: String, CaseIterable, Sendable {
     case accept
+    case ah
     case all
     case any
     case burst
@@ -22,10 +23,15 @@ public enum Keyword: String, CaseIterable, Sendable {
     case fragments
     case from
     case icmp
+    case icmp6
     case igmp
     case `in`
     case include
+    case inet
+    case inet6
     case ipOptions = "ip-options"
+    case ipv6Headers = "ipv6-headers"
+    case ipv6ICMP = "ipv6-icmp"
     case label
     case length
     case limit
@@ -35,6 +41,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case out
     case policy
     case port
+    case sctp
     case set
     case state
     case tcp
@@ -42,6 +49,7 @@ public enum Keyword: String, CaseIterable, Sendable {
     case ttl
     case type
     case udp
+    case vrrp
 }
 
 /// One lexical token with its exact source text and range.
@@ -53,8 +61,9 @@ struct Token: Equatable, Sendable {
         case identifier
         /// Decimal digits only.
         case number
-        /// A run starting with a digit that is not all digits (`10.0.0.1`, `10.0.0.1a`, `22a`);
-        /// the parser validates it where an address is expected.
+        /// A run starting with a digit that is not all digits (`10.0.0.1`, `10.0.0.1a`, `22a`),
+        /// or an IPv6 literal: a run of hex digits, dots and at least two colons (`fd00::1`,
+        /// `::`, `2001:db8:0:0:0:0:0:1`); the parser validates it where an address is expected.
         case address
         /// A double-quoted string, with its escapes already decoded.
         case string(String)
@@ -63,6 +72,8 @@ struct Token: Equatable, Sendable {
         case slash, dash, comma, equals, leftBrace, rightBrace
         /// `!` (negation), `:` (address:port in packet descriptions), `->` (packet direction).
         case bang, colon, arrow
+        /// `[` and `]` around an IPv6 address with a port in packet descriptions (`[fd00::1]:22`).
+        case leftBracket, rightBracket
         case newline
         case endOfFile
         /// Text the lexer could not read; the parser reports the message when it reaches it.

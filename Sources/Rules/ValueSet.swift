@@ -1,22 +1,22 @@
 /// A set of numbers stored as sorted, disjoint, non-adjacent closed intervals.
 ///
-/// Every rule field compiles to one (addresses as 32-bit numbers, ports, flag bytes, ...), so
+/// Every rule field compiles to one (addresses as 128-bit keys, see `AddressKey`; ports, flag bytes, ...), so
 /// one small algebra — union, intersection, difference, complement — serves matching, the
 /// per-field index and the exact shadowing analysis alike.
 public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
     /// Normalized: sorted, disjoint, and no two adjacent (`1...2, 3...4` is stored as `1...4`).
-    public private(set) var ranges: [ClosedRange<UInt64>]
+    public private(set) var ranges: [ClosedRange<UInt128>]
 
     public static let empty = ValueSet([])
 
     /// The union of `ranges`, in any order, overlapping or not.
-    public init(_ ranges: some Sequence<ClosedRange<UInt64>>) {
+    public init(_ ranges: some Sequence<ClosedRange<UInt128>>) {
         let sorted = ranges.sorted { $0.lowerBound < $1.lowerBound }
-        var merged: [ClosedRange<UInt64>] = []
+        var merged: [ClosedRange<UInt128>] = []
         merged.reserveCapacity(sorted.count)
-        // Values stay far below UInt64.max (the widest field is 32 bits), so `+ 1` cannot overflow.
         for range in sorted {
-            if let last = merged.last, range.lowerBound <= last.upperBound + 1 {
+            // Address keys reach UInt128.max, where `+ 1` would overflow.
+            if let last = merged.last, last.upperBound == .max || range.lowerBound <= last.upperBound + 1 {
                 merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
             } else {
                 merged.append(range)
@@ -26,14 +26,14 @@ public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// One value.
-    public init(_ value: UInt64) {
+    public init(_ value: UInt128) {
         ranges = [value...value]
     }
 
     public var isEmpty: Bool { ranges.isEmpty }
 
     /// Binary search over the intervals.
-    public func contains(_ value: UInt64) -> Bool {
+    public func contains(_ value: UInt128) -> Bool {
         var low = 0
         var high = ranges.count
         while low < high {
@@ -52,7 +52,7 @@ public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func intersection(_ other: ValueSet) -> ValueSet {
-        var result: [ClosedRange<UInt64>] = []
+        var result: [ClosedRange<UInt128>] = []
         var i = 0
         var j = 0
         while i < ranges.count, j < other.ranges.count {
@@ -69,8 +69,8 @@ public struct ValueSet: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The values of `domain` not in this set.
-    public func complement(in domain: ClosedRange<UInt64>) -> ValueSet {
-        var result: [ClosedRange<UInt64>] = []
+    public func complement(in domain: ClosedRange<UInt128>) -> ValueSet {
+        var result: [ClosedRange<UInt128>] = []
         var next = domain.lowerBound
         var done = false
         for range in ranges where !done {

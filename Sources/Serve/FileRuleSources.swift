@@ -46,3 +46,12 @@ struct FileRuleSources: RuleSourceLoader {
         }
     }
 }
+
+extension FileRuleSources {
+    /// The services database, for port names (`port ssh`); read at each load, so a reload
+    /// sees an edited file. Missing or unreadable, it is empty and every port name is an error.
+    var services: ServiceTable {
+        guard let bytes = try? WholeFile.readRegular("/etc/services", maximumBytes: 4 << 20) else { return ServiceTable() }
+        return ServiceTable(parsing: String(decoding: bytes, as: UTF8.self))
+    }
+}

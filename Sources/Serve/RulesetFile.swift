@@ -18,6 +18,10 @@ public struct RulesetLoadError: Error, CustomStringConvertible {
     public var message: String
     /// One line per problem (for rule errors, each diagnostic's first line).
     public var lines: [String]
+    /// For rule errors: every diagnostic, and the files read (to render them, or write them
+    /// as JSON).
+    public var diagnostics: [Diagnostic] = []
+    public var files: [SourceFile] = []
 
     public init(kind: Kind, message: String, lines: [String]? = nil) {
         self.kind = kind
@@ -55,11 +59,19 @@ public struct RulesetFile: Sendable {
         case .failure(let error):
             throw RulesetLoadError(kind: .unreadable, message: "cannot read rules file \(path): \(error.reason)")
         }
+        return try make(path: path, loaded: loaded)
+    }
+
+    /// The ruleset from a loaded program: throws `ruleErrors` or `selfCheckFailed`.
+    static func make(path: String, loaded: LoadedProgram) throws(RulesetLoadError) -> RulesetFile {
         guard let program = loaded.program else {
-            throw RulesetLoadError(
+            var error = RulesetLoadError(
                 kind: .ruleErrors, message: render(loaded.diagnostics, files: loaded.files),
                 lines: loaded.diagnostics.filter { $0.severity == .error }.map(\.description)
             )
+            error.diagnostics = loaded.diagnostics
+            error.files = loaded.files
+            throw error
         }
         // A miscompiled ruleset must not go live: the index must decide as the reference does.
         let check = program.selfCheck()

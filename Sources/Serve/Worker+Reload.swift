@@ -70,7 +70,8 @@ extension Worker {
         let judged = engine.counters
         return [
             ("packets", judged.packets), ("accepted", judged.accepted), ("dropped", judged.dropped),
-            ("rebuilt", judged.rebuilt), ("decode_errors", judged.decodeErrors),
+            ("rebuilt", judged.rebuilt), ("ipv4_packets", judged.ipv4Packets), ("ipv6_packets", judged.ipv6Packets),
+            ("decode_errors", judged.decodeErrors),
             ("internal_errors", judged.internalErrors), ("dropped_by_rule", judged.droppedByRule),
             ("dropped_by_policy", judged.droppedByPolicy),
             ("received", queue.packetsReceived), ("verdicts_sent", queue.verdictsSent),

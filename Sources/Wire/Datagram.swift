@@ -47,6 +47,13 @@ public struct Datagram: Equatable, Sendable {
         case igmp(IGMP.Header)
         /// ESP (RFC 4303): SPI and sequence number; the ciphertext is the payload.
         case esp(ESP.Header)
+        /// AH (RFC 4302): the fixed header; the ICV and the protocol it protects are the
+        /// payload, walked by the decoder and passed as received.
+        case ah(AH.Header)
+        /// VRRP v2 or v3 (RFC 3768, RFC 9568): the fixed header; the addresses are the payload.
+        case vrrp(VRRP.Header)
+        /// SCTP (RFC 9260): the common header; the chunks are the payload.
+        case sctp(SCTP.Header)
         /// A non-first fragment (offset > 0, allowed by the ruleset): it carries no transport
         /// header, so it has no ports or ICMP type; its payload is passed on as received.
         case fragment
@@ -85,9 +92,7 @@ public struct Datagram: Equatable, Sendable {
         let ipv4 = try IPv4.Header(parsing: ipView, options: options, normalizations: &normalizations)
         let segment = ipView.payload
         let start = ipView.headerLength
-        guard ipv4.proto == .tcp || ipv4.proto == .udp || ipv4.proto == .icmp || ipv4.proto == .igmp || ipv4.proto == .esp else {
-            throw Self.unknownProtocol()
-        }
+        guard Self.decodes(ipv4.proto) else { throw Self.unknownProtocol() }
         // Total length 0 (BIG TCP, passed by the view only for a GSO packet above 64 KiB) is
         // Linux's TCP segmentation offload; nothing else, and no fragment, is sent that way.
         if ipv4.totalLength == 0, ipv4.proto != .tcp || ipv4.isFragment { throw Self.badBigTCP() }
@@ -122,6 +127,19 @@ public struct Datagram: Equatable, Sendable {
             let view = try IGMP.View(validating: segment, at: start)
             transport = .igmp(try IGMP.Header(parsing: view, verifyingChecksum: verify))
             transportHeaderLength = IGMP.headerLength
+        case .ah:
+            transport = .ah(try Self.parseAH(
+                segment, at: start, ipv4: ipv4, firstFragment: firstFragment, verify: verify, normalizations: normalizations))
+            transportHeaderLength = AH.headerLength
+        case .vrrp:
+            let view = try VRRP.View(validating: segment, at: start)
+            transport = .vrrp(try VRRP.Header(
+                parsing: view, ttl: ipv4.ttl, destination: ipv4.destination, pseudoHeaderSum: verify ? pseudo : nil))
+            transportHeaderLength = VRRP.headerLength
+        case .sctp:
+            let view = try SCTP.View(validating: segment, at: start, firstFragment: firstFragment)
+            transport = .sctp(try SCTP.Header(parsing: view, verifyingChecksum: verify))
+            transportHeaderLength = SCTP.headerLength
         default:
             let view = try ICMP.View(validating: segment, at: start)
             transport = .icmp(try ICMP.Header(parsing: view, verifyingChecksum: verify, normalizations: &normalizations))
@@ -258,6 +276,13 @@ public struct Datagram: Equatable, Sendable {
             header.emit(into: &transportOut)
         case .esp(let header):
             header.emit(into: &transportOut)
+        // Nothing AH, VRRP or SCTP's checks cover is ever rewritten: emitted as received.
+        case .ah(let header):
+            header.emit(into: &transportOut)
+        case .vrrp(let header):
+            header.emit(into: &transportOut)
+        case .sctp(let header):
+            header.emit(into: &transportOut)
         case .fragment:
             break
         }
@@ -297,21 +322,23 @@ public struct Datagram: Equatable, Sendable {
         }
     }
 
-    /// The TCP or UDP source port; nil for ICMP and for a non-first fragment.
+    /// The TCP, UDP or SCTP source port; nil for the others and for a non-first fragment.
     public var sourcePort: UInt16? {
         switch transport {
         case .tcp(let header): header.sourcePort
         case .udp(let header): header.sourcePort
-        case .icmp, .igmp, .esp, .fragment: nil
+        case .sctp(let header): header.sourcePort
+        case .icmp, .igmp, .esp, .ah, .vrrp, .fragment: nil
         }
     }
 
-    /// The TCP or UDP destination port; nil for ICMP and for a non-first fragment.
+    /// The TCP, UDP or SCTP destination port; nil for the others and for a non-first fragment.
     public var destinationPort: UInt16? {
         switch transport {
         case .tcp(let header): header.destinationPort
         case .udp(let header): header.destinationPort
-        case .icmp, .igmp, .esp, .fragment: nil
+        case .sctp(let header): header.destinationPort
+        case .icmp, .igmp, .esp, .ah, .vrrp, .fragment: nil
         }
     }
 
@@ -335,6 +362,9 @@ extension Datagram.Transport {
         case .icmp(let header): header.encodedLength
         case .igmp(let header): header.encodedLength
         case .esp(let header): header.encodedLength
+        case .ah(let header): header.encodedLength
+        case .vrrp(let header): header.encodedLength
+        case .sctp(let header): header.encodedLength
         case .fragment: 0
         }
     }
@@ -357,6 +387,12 @@ extension Datagram: CustomStringConvertible {
             return "igmp \(source) -> \(destination) \(header.type)"
         case .esp(let header):
             return "esp \(source) -> \(destination) spi \(header.spi)"
+        case .ah(let header):
+            return "ah \(source) -> \(destination) spi \(header.spi) next \(header.nextHeader)"
+        case .vrrp(let header):
+            return "vrrp \(source) -> \(destination) vrid \(header.vrid) priority \(header.priority)"
+        case .sctp(let header):
+            return "sctp \(source):\(header.sourcePort) -> \(destination):\(header.destinationPort)"
         case .fragment:
             return "\(ipv4.proto) \(source) -> \(destination) fragment offset \(Int(ipv4.fragmentOffset) * 8)"
         }

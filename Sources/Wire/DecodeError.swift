@@ -18,6 +18,12 @@ public struct DecodeError: Error, Equatable, Sendable {
         case igmp
         /// IP Encapsulating Security Payload (RFC 4303).
         case esp
+        /// IP Authentication Header (RFC 4302).
+        case ah
+        /// Virtual Router Redundancy Protocol v2 and v3 (RFC 3768, RFC 9568).
+        case vrrp
+        /// Stream Control Transmission Protocol (RFC 9260).
+        case sctp
         /// A DNS message over UDP (RFC 1035 §4), decoded when the rules say `inspect dns`.
         case dns
     }
@@ -70,6 +76,19 @@ public struct DecodeError: Error, Equatable, Sendable {
         case groupAddress = "group_address"
         /// Security Parameters Index (RFC 4303 §2.1).
         case spi
+        /// A reserved field that must be zero (AH, RFC 4302 §2.3).
+        case reserved
+        /// VRRP (RFC 3768 §5.3, RFC 9568 §5.2): virtual router ID, authentication type,
+        /// advertisement interval.
+        case vrid
+        case authType = "auth_type"
+        case advertisementInterval = "advertisement_interval"
+        /// SCTP (RFC 9260 §3.1, §3.2): the common header's verification tag, and a chunk.
+        case verificationTag = "verification_tag"
+        case chunk
+        /// A transport port (SCTP, RFC 9260 §3.1).
+        case sourcePort = "source_port"
+        case destinationPort = "destination_port"
         /// DNS (RFC 1035 §4.1): header fields, names, records and their parts.
         case opcode
         case questionCount = "question_count"
@@ -170,6 +189,20 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badGroupAddress = "bad-group-address"
         /// An SPI of 0 (local use only) or 1-255 (reserved), RFC 4303 §2.1.
         case reservedSPI = "reserved-spi"
+        /// A reserved field that is not zero where the receiver cannot clear it (AH, RFC 4302 §2.3).
+        case badReserved = "bad-reserved"
+        /// An AH datagram whose IPv4 header would be rewritten in bytes its ICV covers.
+        case ahRewrite = "ah-rewrite"
+        /// A VRRP advertisement that breaks a check of RFC 3768 §5, §7.1 or RFC 9568 §5, §7.1.
+        case badVRRP = "bad-vrrp"
+        /// An SCTP chunk with an impossible length, non-zero padding, or against RFC 9260 for its type.
+        case badSCTPChunk = "bad-sctp-chunk"
+        /// An SCTP chunk type Portcullis does not know whose upper bits are 00 or 01 (RFC 9260 §3.2).
+        case unknownSCTPChunk = "unknown-sctp-chunk"
+        /// An SCTP verification tag of 0 outside an INIT, or not 0 with one (RFC 9260 §8.5.1).
+        case badVerificationTag = "bad-verification-tag"
+        /// A source or destination port of 0 where the protocol forbids it (SCTP, RFC 9260 §3.1).
+        case zeroPort = "zero-port"
         /// DNS (RFC 1035 §4, RFC 2181, RFC 6891, RFC 9267); see DecodeError+DNS.swift.
         case dnsOpcode = "dns-opcode"
         case dnsZBit = "dns-z-bit"
@@ -262,8 +295,8 @@ extension DecodeError: CustomStringConvertible {
         case .trailingBytes:
             if layer == .dns {
                 part("bytes follow the last record the DNS header counts")
-            } else if layer == .igmp {
-                part("bytes follow the last field the IGMP message declares")
+            } else if layer == .igmp || layer == .vrrp {
+                part("bytes follow the last field the "); part(name); part(" message declares")
             } else if field == .length {
                 part("the "); part(name); part(" length field is shorter than the IP payload")
             } else if layer == .ipv6 {
@@ -280,7 +313,11 @@ extension DecodeError: CustomStringConvertible {
                 part("the "); part(name); part(" "); part(field.staticDisplayName); part(" does not match the bytes")
             }
         case .unknownProtocol:
-            if layer == .ipv4 { part("the IP protocol is not ICMP, IGMP, TCP, UDP or ESP") } else { part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header") }
+            switch layer {
+            case .ipv4: part("the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, AH, VRRP or SCTP")
+            case .ah: part("the protocol after AH is not ICMP, IGMP, TCP, UDP, ESP or SCTP")
+            default: part("the IPv6 next header is not TCP, UDP, ICMPv6 or an accepted extension header")
+            }
         case .ipOptions: part("the IPv4 header carries options, which are not accepted")
         case .badFlags: part("don't-fragment is set on a fragment")
         case .fragment: part("the datagram is a fragment, which the rules do not accept")
@@ -322,7 +359,14 @@ extension DecodeError: CustomStringConvertible {
         case .unknownIGMPType: part("the IGMP type is not a v1, v2 or v3 query, report or leave")
         case .badGroupRecord: part("an IGMPv3 group record has a type outside 1-6")
         case .badGroupAddress: part("the IGMP group address is not a multicast address")
-        case .reservedSPI: part("the ESP SPI is 0 or 1-255, which are reserved")
+        case .reservedSPI: part("the "); part(name); part(" SPI is 0 or 1-255, which are reserved")
+        case .badReserved: part("the "); part(name); part(" reserved field is not zero")
+        case .ahRewrite: part("the IPv4 header would be rewritten in bytes the AH integrity check covers")
+        case .badVRRP: part("the VRRP "); part(field.staticDisplayName); part(" breaks a validity check of RFC 3768 or RFC 9568")
+        case .badSCTPChunk: part("an SCTP chunk has an impossible length or non-zero padding, or breaks RFC 9260 for its type")
+        case .unknownSCTPChunk: part("an SCTP chunk type is unknown, and its upper bits (00 or 01) tell the receiver to discard the packet")
+        case .zeroPort: part("the "); part(name); part(" "); part(field.staticDisplayName); part(" is 0")
+        case .badVerificationTag: part("the SCTP verification tag is 0 without an INIT chunk, or not 0 with one")
         case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
         case .dnsOpcode, .dnsZBit, .dnsQuestionCount, .dnsQueryRecords, .dnsBadLabel, .dnsNameTooLong,
              .dnsBadPointer, .dnsPointerChain, .dnsBadType, .dnsBadTTL, .dnsBadOPT, .dnsBadEDNSOption, .dnsBadRDATA:
@@ -347,6 +391,9 @@ extension DecodeError.Layer {
         case .icmpv6: "ICMPv6"
         case .igmp: "IGMP"
         case .esp: "ESP"
+        case .ah: "AH"
+        case .vrrp: "VRRP"
+        case .sctp: "SCTP"
         case .dns: "DNS"
         }
     }
@@ -389,6 +436,14 @@ extension DecodeError.Field {
         case .groupRecord: "group record"
         case .groupAddress: "group address"
         case .spi: "SPI"
+        case .reserved: "reserved field"
+        case .vrid: "virtual router ID"
+        case .authType: "authentication type"
+        case .advertisementInterval: "advertisement interval"
+        case .verificationTag: "verification tag"
+        case .chunk: "chunk"
+        case .sourcePort: "source port"
+        case .destinationPort: "destination port"
         case .opcode: "opcode"
         case .questionCount: "question count"
         case .answerCount: "answer count"

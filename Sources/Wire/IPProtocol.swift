@@ -15,6 +15,12 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public static let udp = Self(rawValue: 17)
     /// RFC 4303.
     public static let esp = Self(rawValue: 50)
+    /// RFC 4302.
+    public static let ah = Self(rawValue: 51)
+    /// RFC 3768, RFC 9568.
+    public static let vrrp = Self(rawValue: 112)
+    /// RFC 9260.
+    public static let sctp = Self(rawValue: 132)
     /// ICMP for IPv6 (RFC 4443); "IPv6-ICMP" in the IANA registry.
     public static let icmpv6 = Self(rawValue: 58)
 
@@ -26,6 +32,9 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case .tcp: "tcp"
         case .udp: "udp"
         case .esp: "esp"
+        case .ah: "ah"
+        case .vrrp: "vrrp"
+        case .sctp: "sctp"
         case .icmpv6: "icmp6"
         default: nil
         }
@@ -39,6 +48,9 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
         case "tcp": self = .tcp
         case "udp": self = .udp
         case "esp": self = .esp
+        case "ah": self = .ah
+        case "vrrp": self = .vrrp
+        case "sctp": self = .sctp
         default: return nil
         }
     }

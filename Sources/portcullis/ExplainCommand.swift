@@ -8,10 +8,16 @@ struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show which rule decides a packet, and the rules that nearly did.",
         discussion: """
-            PACKET is PROTO SRC[:PORT] -> DST[:PORT] followed by any of: flags LETTERS, \
+            PACKET is PROTO SRC[:PORT] -> DST[:PORT] (PROTO tcp, udp, icmp, icmp6, igmp, esp, ah, vrrp or sctp; \
+            ports with tcp, udp and sctp only) followed by any of: flags LETTERS, \
             type NAME|N, code NAME|N, in IFACE, out IFACE, state STATE, ttl N, length N, mark N. \
-            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S'. \
-            Exits 0, 1 when the rules have errors, 2 when the packet cannot be read, 3 on I/O errors.
+            An IPv6 address with a port is written in brackets. \
+            For example: 'tcp 10.1.0.2:40000 -> 10.2.0.2:443 flags S', \
+            'tcp [fd00::1]:40000 -> [fd00::2]:22 flags S', 'icmp6 fd00::1 -> fd00::2 type echo-request'. \
+            A port may be left out when no rule that could decide looks at it; the last line says \
+            what was assumed for what the packet leaves out and some rule looks at (ttl 64, no \
+            connection state, ...). Exits 0, 1 when the rules have errors, 2 when the packet cannot \
+            be read (or the verdict depends on a port it leaves out), 3 on I/O errors.
             """
     )
 
@@ -41,6 +47,21 @@ struct Explain: ParsableCommand {
         let program = ruleset.program
         // A `dns QNAME TYPE` query is judged against the program's name lists.
         guard case .success(let fields) = PacketDescription.parse(packet, program: program) else { return }
+        var omitted: [Field] = []
+        if fields.proto == .tcp || fields.proto == .udp {
+            if fields.sourcePort == nil { omitted.append(.sourcePort) }
+            if fields.destinationPort == nil { omitted.append(.destinationPort) }
+        }
+        if let (rule, field) = program.dependence(of: fields, omitted: omitted) {
+            let location = program.rules[rule].location
+            StandardError.write(
+                "portcullis: the verdict depends on the \(field): the rule on \(location.file):\(location.line) "
+                    + "matches only some; give it, as in 'tcp 10.1.0.2:40000 -> 10.2.0.2:443'\n")
+            throw ExitCode(ExitStatus.usage)
+        }
         print(program.render(program.explain(fields), packet: fields, sourceLine: ruleset.lines()))
+        let assumed = omitted.map { "any \($0)" }
+            + program.assumptions(for: fields, given: PacketDescription.givenFields(packet))
+        if !assumed.isEmpty { print("assumed: " + assumed.joined(separator: ", ")) }
     }
 }

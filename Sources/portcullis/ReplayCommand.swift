@@ -1,15 +1,17 @@
 import ArgumentParser
 import Wire
 
-/// `portcullis replay`: judges the IPv4 packets of a capture file with the engine `run` uses.
+/// `portcullis replay`: judges the IPv4 and IPv6 packets of a capture file with the engine `run` uses.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Judge the packets of a pcap or pcapng capture with a rules file, offline.",
         discussion: """
-            Reads Ethernet, raw IP and Linux cooked (tcpdump -i any) captures through \
-            libpcap. Every IPv4 packet goes through exactly the engine `run` uses; frames that \
-            are not IPv4 are counted in the summary, not judged. Link-layer padding past the \
-            IPv4 total length is removed first, as the kernel does before NFQUEUE sees a packet.
+            Reads Ethernet (with 802.1Q tags), raw IP (IPv4, IPv6 or both) and Linux cooked \
+            (tcpdump -i any) captures through libpcap. Every IPv4 and IPv6 packet goes through \
+            exactly the engine `run` uses; frames that are not IP are counted in the summary, \
+            not judged, as is a frame whose IP version contradicts its EtherType. Link-layer \
+            padding past the datagram's length is removed first, as the kernel does before \
+            NFQUEUE sees a packet. The summary counts each family's packets and verdicts.
             With --log, writes the verdict lines `run` would (as the ruleset's `log` mode \
             says), stamped with the capture's time, with "queue":0, "packet_id" and "frame" \
             both the 1-based frame number as Wireshark shows it. An existing non-empty log is \

@@ -21,6 +21,8 @@ final class Replayer {
     private let accepted: PcapWriter?
     private let report: (String) -> Void
     private var differences = 0
+    /// Verdicts by family, for the summary: the engine's counters add both families up.
+    private var families = FamilyVerdicts()
 
     /// Loads the rules and opens every file; throws the operator-facing failure.
     init(
@@ -66,6 +68,7 @@ final class Replayer {
     }
 
     private func record(_ packet: borrowing SourcedPacket, _ outcome: Outcome, _ event: VerdictEvent) {
+        families.count(packet.bytes, event.verdict)
         if event.shouldLog {
             writer?.writeVerdict(event, timestamp: packet.timestamp, frame: packet.frame)
         }
@@ -94,9 +97,16 @@ final class Replayer {
     static func describe(_ summary: PacketSummary?) -> String {
         guard let summary else { return "undecodable" }
         let proto = summary.proto.name?.uppercased() ?? "proto \(summary.proto.rawValue)"
-        let source = summary.sourcePort.map { "\(summary.source):\($0)" } ?? "\(summary.source)"
-        let destination = summary.destinationPort.map { "\(summary.destination):\($0)" } ?? "\(summary.destination)"
+        let source = endpoint("\(summary.source)", summary.sourcePort)
+        let destination = endpoint("\(summary.destination)", summary.destinationPort)
         return "\(proto) \(source) -> \(destination)"
+    }
+
+    /// `10.0.0.1:80`, `[2001:db8::1]:80` (RFC 5952 §6: brackets keep the port apart), or
+    /// the address alone.
+    static func endpoint(_ address: String, _ port: UInt16?) -> String {
+        guard let port else { return address }
+        return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 
     /// `accept by rule FILE:LINE "label"`, `drop by policy`, `drop by decode (ipv4 bad-checksum)`.
@@ -113,20 +123,21 @@ final class Replayer {
     private func summary() -> [String] {
         let seen = reader.counters
         let judged = engine.counters
-        let notIPv4 = seen.notIPv4.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let notIP = seen.notIP.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         var lines = [
             "replay: \(reader.path) (\(reader.linkType.name)) with \(ruleset.path) sha256 \(ruleset.sha256)",
             "frames: \(seen.frames)",
-            "ipv4: \(seen.ipv4)",
+            "ipv4: \(seen.ipv4) (accepted \(families.ipv4.accepted), dropped \(families.ipv4.dropped))",
+            "ipv6: \(seen.ipv6) (accepted \(families.ipv6.accepted), dropped \(families.ipv6.dropped))",
             "accepted: \(judged.accepted) (rebuilt \(judged.rebuilt))",
             "dropped: \(judged.dropped) (rule \(judged.droppedByRule), policy \(judged.droppedByPolicy), decode \(judged.decodeErrors), internal \(judged.internalErrors))",
-            "not_ipv4: \(seen.notIPv4Total)" + (notIPv4.isEmpty ? "" : " (\(notIPv4))"),
+            "not_ip: \(seen.notIPTotal)" + (notIP.isEmpty ? "" : " (\(notIP))"),
             "padding_trimmed: \(seen.paddingTrimmed)",
             "truncated_frames: \(seen.truncated)",
         ]
         if let writer { lines.append("log_lines: \(writer.linesWritten)") }
         if let accepted { lines.append("accepted_written: \(accepted.packetsWritten) to \(accepted.path)") }
-        if let comparison { lines.append("differences: \(differences) of \(seen.ipv4) packets (\(ruleset.path) vs \(comparison.ruleset.path))") }
+        if let comparison { lines.append("differences: \(differences) of \(seen.delivered) packets (\(ruleset.path) vs \(comparison.ruleset.path))") }
         return lines
     }
 
@@ -161,6 +172,28 @@ final class Replayer {
             throw Failure(message: "\(path) has errors", status: ExitStatus.ruleErrors)
         } catch {
             throw Failure(error)
+        }
+    }
+}
+
+/// Accepted and dropped packets of each family, told apart by the version nibble exactly as
+/// the decoder chooses its family (`IPDatagram`): 6 is IPv6, anything else IPv4.
+struct FamilyVerdicts {
+    struct Counts {
+        var accepted = 0
+        var dropped = 0
+    }
+
+    var ipv4 = Counts()
+    var ipv6 = Counts()
+
+    mutating func count(_ bytes: UnsafeRawBufferPointer, _ verdict: Action) {
+        let isIPv6 = bytes.first.map { $0 >> 4 == 6 } ?? false
+        switch (isIPv6, verdict) {
+        case (true, .accept): ipv6.accepted += 1
+        case (true, .drop): ipv6.dropped += 1
+        case (false, .accept): ipv4.accepted += 1
+        case (false, .drop): ipv4.dropped += 1
         }
     }
 }

@@ -52,10 +52,10 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Only this reason or decode-error reason.", valueName: "reason"))
     var reason: String?
 
-    @Option(help: ArgumentHelp("Only packets from this address or network.", valueName: "cidr"))
+    @Option(help: ArgumentHelp("Only packets from this address or network, IPv4 or IPv6 (10.1.0.0/24, fd00::/8).", valueName: "cidr"))
     var src: String?
 
-    @Option(help: ArgumentHelp("Only packets to this address or network.", valueName: "cidr"))
+    @Option(help: ArgumentHelp("Only packets to this address or network, IPv4 or IPv6.", valueName: "cidr"))
     var dst: String?
 
     @Option(help: ArgumentHelp("Only packets decided by this rule.", valueName: "file:line|label"))
@@ -118,7 +118,7 @@ struct Report: ParsableCommand {
             print("chain broken: \(problem)")
             throw ExitCode(1)
         }
-        print("chain intact: \(result.lines) lines, \(result.anchors) start anchors, \(logs.count) files")
+        print("chain intact: \(counted(result.lines, "line")), \(counted(result.anchors, "start anchor")), \(counted(logs.count, "file"))")
     }
 
     /// The filter from the options; a `ValidationError` names the malformed one.

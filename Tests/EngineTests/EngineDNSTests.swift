@@ -74,4 +74,44 @@ import Wire
         #expect(engine.judge(Self.query(message, destinationPort: 5353)).0 == .drop)
         #expect(engine.judge(Self.query(message, destinationPort: 53)).0 == .accept)
     }
+
+    /// A UDP datagram over IPv6 (fd00::1 -> fd00::2) with these ports.
+    static func udp6(_ message: [UInt8], sourcePort: UInt16, destinationPort: UInt16) -> [UInt8] {
+        let datagram = PacketBuilder.udp(sourcePort: sourcePort, destinationPort: destinationPort, payload: message, withChecksum: false)
+        return IPv6PacketBuilder.ipv6(
+            next: 17, payload: IPv6PacketBuilder.checksummed(
+                datagram, next: 17, at: 6, source: IPv6PacketBuilder.client, destination: IPv6PacketBuilder.server))
+    }
+
+    @Test func dnsOverIPv6IsInspectedLikeIPv4() {
+        let engine = Engine(program: program(Self.rules))
+        #expect(engine.judge(Self.udp6(DNSMessageBuilder.query("www.example.com"), sourcePort: 40000, destinationPort: 53)).0 == .accept)
+        let (result, event) = engine.judge(Self.udp6(DNSMessageBuilder.query("x.ads.example"), sourcePort: 40000, destinationPort: 53))
+        #expect(result == .drop && event.rule?.label == "listed")
+        var message = DNSMessageBuilder.query("www.example.com")
+        message[5] = 2   // QDCOUNT 2; the offset counts from the IPv6 header (40 + 8 + 4)
+        let (bad, badEvent) = engine.judge(Self.udp6(message, sourcePort: 40000, destinationPort: 53))
+        #expect(bad == .drop && badEvent.reason == .decode)
+        #expect(badEvent.decodeError == DecodeError(layer: .dns, field: .questionCount, offset: 52, reason: .dnsQuestionCount))
+    }
+
+    @Test func aaaaAnswersMeetIPv6Networks() {
+        let engine = Engine(program: program("""
+            policy accept
+            inspect dns
+            drop udp from any port 53 dns-response-ip { fd00::/8, 10.0.0.0/8 } label "internal"
+            """))
+        let internal6: [UInt8] = [0xFD, 0x12] + Array(repeating: 0, count: 13) + [5]
+        let public6: [UInt8] = [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [1]
+        // An IPv6 network holds no IPv4 answer, and an IPv4 network no IPv6 one.
+        let mapped: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF, 10, 0, 0, 1]
+        #expect(engine.judge(Self.answer(DNSMessageBuilder.response("a.example", addresses: [public6]))).0 == .accept)
+        #expect(engine.judge(Self.answer(DNSMessageBuilder.response("a.example", addresses: [mapped]))).0 == .accept)
+        let (result, event) = engine.judge(Self.answer(DNSMessageBuilder.response("a.example", addresses: [internal6])))
+        #expect(result == .drop && event.rule?.label == "internal")
+        #expect(engine.judge(Self.answer(DNSMessageBuilder.response("a.example", addresses: [[10, 1, 2, 3]]))).0 == .drop)
+        // And over IPv6.
+        let overIPv6 = Self.udp6(DNSMessageBuilder.response("a.example", addresses: [internal6]), sourcePort: 53, destinationPort: 40000)
+        #expect(engine.judge(overIPv6).0 == .drop)
+    }
 }

@@ -31,6 +31,6 @@ import Wire
 
     @Test func portOnESPIsAnError() {
         let diagnostics = Program.load(source: "accept esp to any port 500\n", file: "esp.rules").diagnostics
-        #expect(diagnostics.map(\.description) == ["esp.rules:1:19: error: port needs tcp or udp"])
+        #expect(diagnostics.map(\.description) == ["esp.rules:1:19: error: port needs tcp, udp or sctp"])
     }
 }

@@ -33,8 +33,8 @@ import Wire
     }
 
     @Test func acceptIGMPAcceptsIt() throws {
-        let (kind, event) = try Self.verdict("accept igmp from 10.1.0.0/24\n")
-        #expect(kind == "accept" && event.reason == .rule && event.rule?.location.line == 1)
+        let (kind, event) = try Self.verdict("accept ip-options { router-alert }\naccept igmp from 10.1.0.0/24\n")
+        #expect(kind == "accept" && event.reason == .rule && event.rule?.location.line == 2)
         #expect(event.summary?.proto == .igmp)
     }
 
@@ -49,6 +49,6 @@ import Wire
 
     @Test func portOnIGMPIsAnError() {
         let diagnostics = Program.load(source: "accept igmp to any port 1\n", file: "igmp.rules").diagnostics
-        #expect(diagnostics.map(\.description) == ["igmp.rules:1:20: error: port needs tcp or udp"])
+        #expect(diagnostics.map(\.description) == ["igmp.rules:1:20: error: port needs tcp, udp or sctp"])
     }
 }

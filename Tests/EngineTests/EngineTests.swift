@@ -152,8 +152,8 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         let packet = Packets.withProtocol(47, Packets.udp(source: [192, 168, 7, 10], destination: [172, 16, 0, 1]))
         let (_, event) = siteEngine().judge(packet)
         #expect(event.summary?.proto.rawValue == 47)
-        #expect(event.summary?.source == IPv4Address(192, 168, 7, 10))
-        #expect(event.summary?.destination == IPv4Address(172, 16, 0, 1))
+        #expect(event.summary?.source == .v4(IPv4Address(192, 168, 7, 10)))
+        #expect(event.summary?.destination == .v4(IPv4Address(172, 16, 0, 1)))
         #expect(event.shouldLog, "log drops logs a decode drop")
     }
 
@@ -167,9 +167,10 @@ struct DecodeCase: Sendable, CustomTestStringConvertible {
         #expect(event.summary == nil)
     }
 
-    @Test func notIPv4HasNoSummary() {
+    @Test func neitherIPv4NorIPv6HasNoSummary() {
+        // Version 5: neither family (version 6 goes to the IPv6 decoder, EngineIPv6Tests).
         var packet = Packets.tcp()
-        packet[0] = 0x65
+        packet[0] = 0x55
         let (result, event) = siteEngine().judge(packet)
         #expect(result == .drop)
         #expect(event.decodeError?.reason == .badVersion)

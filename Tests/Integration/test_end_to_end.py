@@ -87,10 +87,16 @@ def test_udp_allowed_and_denied(topology, start_filter):
     background(topology, topology.server, "udp-echo", "5353")
     background(topology, topology.server, "udp-echo", "5454")
     flt = start_filter(DEMO_RULES)
-    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "5") == "reply ping-udp"
+    # demo.rules answers port 5353 only (no connection state): ask from it.
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "5", "0.0.0.0:5353") == "reply ping-udp"
     assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5454", "2") == "timeout"
     drops = flt.wait_for(lambda e: e.get("dest_port") == 5454)
     assert drops and drops[0]["proto"] == "UDP" and drops[0]["reason"] == "policy"
+    # The request from another port gets through, but not the answer to that port: the
+    # server's port 5353 is not a key to every port of the clients.
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "2", "0.0.0.0:40123") == "timeout"
+    answers = flt.wait_for(lambda e: e.get("src_port") == 5353 and e.get("dest_port") == 40123)
+    assert answers and answers[0]["verdict"] == "drop" and answers[0]["reason"] == "policy"
 
 
 def test_icmp_allowed_and_denied(topology, start_filter, tmp_path):
@@ -112,11 +118,11 @@ def test_unknown_protocols_never_reach_the_server(topology, start_filter, tmp_pa
     capture = tmp_path / "server-capture.txt"
     background(topology, topology.server, "sniff", "eth0", str(capture))
     flt = start_filter(rules)
-    for proto in ("47", "132"):
+    for proto in ("47", "89"):
         assert nettool(topology, topology.client, "raw-send", SERVER_IP, proto) == "sent"
     assert ping(topology)  # proves the path works and gives the sniffer time to see all
 
-    drops = flt.wait_for(lambda e: e.get("reason") == "decode" and e.get("proto") == 132)
+    drops = flt.wait_for(lambda e: e.get("reason") == "decode" and e.get("proto") == 89)
     gre = [e for e in flt.events("verdict") if e.get("proto") == 47]
     assert drops and gre
     for event in (drops[0], gre[0]):
@@ -127,7 +133,7 @@ def test_unknown_protocols_never_reach_the_server(topology, start_filter, tmp_pa
         assert event["decode_error"]["offset"] == 9
     seen = [line.split() for line in capture.read_text().splitlines()]
     assert any(p[0] == "1" for p in seen), "the sniffer saw nothing: it is broken, not the filter"
-    assert not [p for p in seen if p[0] in ("47", "132")]
+    assert not [p for p in seen if p[0] in ("47", "89")]
 
 
 def test_fail_closed_while_killed_then_flows_after_restart(topology, start_filter, tmp_path):
@@ -143,7 +149,7 @@ def test_fail_closed_while_killed_then_flows_after_restart(topology, start_filte
 
     assert not ping(topology, count=3)
     assert nettool(topology, topology.client, "tcp-connect", SERVER_IP, "8080", "2") == "timeout"
-    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "1") == "timeout"
+    assert nettool(topology, topology.client, "udp-ask", SERVER_IP, "5353", "1", "0.0.0.0:5353") == "timeout"
     assert capture.read_text().splitlines() == seen_before_kill, "a packet reached the server while the filter was down"
 
     flt.start()
@@ -167,7 +173,7 @@ def test_sigterm_unbinds_and_writes_stop_with_counters(topology, start_filter, p
     assert start["version"] and start["pid"] == flt.process.pid  # ip netns exec execs in place
     assert start["rules_file"] == str(DEMO_RULES) and len(start["ruleset"]) == 64
     # The start-up self-test ran: known answers, and every rule probed at both ends + 256 random.
-    assert start["self_test"] == {"passed": True, "known_answers": 5, "rule_probes": 6 * 2 + 256}
+    assert start["self_test"] == {"passed": True, "known_answers": 9, "rule_probes": 6 * 2 + 256}
     # The queue was unbound: a new process can bind it at once.
     flt2 = start_filter(DEMO_RULES, log_name="again.jsonl")
     assert ping(topology)

@@ -81,7 +81,8 @@ def test_stats_events_carry_counters_by_reason_and_rule(topology, start_filter):
     ping_rule = [r for r in latest["rules"] if r.get("label") == "ping"]
     assert ping_rule and ping_rule[0]["hits"] >= 4 and ping_rule[0]["line"] == 11
     assert set(latest["decode_errors"]) == {"ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing",
-                                           "ipv6_fragment", "ipv6_destination_options", "icmpv6", "igmp", "esp", "dns"}
+                                           "ipv6_fragment", "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp",
+                                           "dns"}
 
 
 def test_unwritable_log_is_reported_and_judging_goes_on(topology, portcullis_bin):
@@ -151,7 +152,7 @@ def test_rotation_under_traffic_loses_and_tears_no_line(topology, start_filter, 
     ordered = [str(rotated[0]) + ".gz"] + [str(p) for p in rotated[1:]] + [str(log)]
     result = subprocess.run([portcullis_bin, "report", "--verify", *ordered], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"chain intact: {len(lines)} lines, 1 start anchors, 4 files")
+    assert result.stdout.startswith(f"chain intact: {len(lines)} lines, 1 start anchor, 4 files")
     altered = tmp_path / "altered.jsonl"
     altered.write_text("\n".join(tampered) + "\n")
     result = subprocess.run([portcullis_bin, "report", "--verify", str(altered)], capture_output=True, text=True)

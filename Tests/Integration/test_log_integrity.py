@@ -136,7 +136,7 @@ def test_rotation_marker_lets_verify_cross_the_rotation_without_warning(topology
     both = subprocess.run([portcullis_bin, "report", "--verify", str(rotated), str(log)], capture_output=True, text=True)
     assert both.returncode == 0 and both.stderr == "", both.stdout + both.stderr
     total = len(rotated.read_text().splitlines()) + len(log.read_text().splitlines())
-    assert both.stdout.strip() == f"chain intact: {total} lines, 1 start anchors, 2 files"
+    assert both.stdout.strip() == f"chain intact: {total} lines, 1 start anchor, 2 files"
     # The new file alone: picked up at its marker, said so, and intact.
     alone = subprocess.run([portcullis_bin, "report", "--verify", str(log)], capture_output=True, text=True)
     assert alone.returncode == 0 and f"{log}:1: chain picked up" in alone.stderr

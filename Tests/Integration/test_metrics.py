@@ -61,3 +61,20 @@ def test_metrics_file_is_valid_exposition_with_live_values(topology, start_filte
     assert value(metrics, "portcullis_rule_hits_total", label="ping") == 0  # restarts with the new program
     assert value(metrics, "portcullis_packets_total", verdict="accept", reason="rule") == 6  # totals do not
     assert flt.stop() == 0
+
+
+def test_metrics_count_each_family(topology, start_filter, tmp_path):
+    from topology import SERVER_IP6
+    topology.add_ipv6(static_neighbours=True)
+    topology.queue_all_ipv6(0)
+    rules = tmp_path / "m.rules"
+    rules.write_text('policy drop\naccept icmp label "ping"\naccept icmp6 type { echo-request, echo-reply } label "ping6"\n')
+    path = tmp_path / "portcullis.prom"
+    start_filter(rules, extra=["--metrics-file", str(path), "--metrics-interval", "1"])
+    assert topology.exec(topology.client, "ping", "-c", "2", "-i", "0.2", "-W", "1", SERVER_IP, check=False).returncode == 0
+    assert topology.exec(topology.client, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "1", SERVER_IP6,
+                         check=False).returncode == 0
+    _, metrics = read_metrics(path, predicate=lambda m: value(m, "portcullis_family_packets_total", family="ipv6") >= 6)
+    assert value(metrics, "portcullis_family_packets_total", family="ipv4") == 4
+    assert value(metrics, "portcullis_family_packets_total", family="ipv6") == 6
+    assert value(metrics, "portcullis_rule_hits_total", label="ping6") == 6

@@ -5,20 +5,23 @@ import subprocess
 import pytest
 
 from conftest import ROOT
-from pcaps import (ARP_FRAME, IPV6_FRAME, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW,
+from pcaps import (ARP_FRAME, LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW,
                    ethernet, linux_cooked, pcap, read_pcap, tcp, udp, ipv4)
 
 DEMO_RULES = ROOT / "rules" / "demo.rules"
 CLIENT, SERVER = "10.99.1.2", "10.99.2.2"
 BASE = 1767225600   # 2026-01-01T00:00:00Z
+VERSION_5_FRAME = bytes([0x50]) + bytes(19)   # neither IPv4 nor IPv6: not judged on a raw link
+LLDP_FRAME = bytes(40)
 
-# (packet or non-IPv4 marker, expected verdict, reason, rule label or decode reason)
+# (packet or non-IP marker, expected verdict, reason, rule label or decode reason); IPv6 is
+# judged too, in test_replay_ipv6.py.
 PACKETS = [
     (tcp(CLIENT, SERVER, 40000, 8080), "accept", "rule", "web"),
     ("arp", None, None, None),
     (tcp(CLIENT, SERVER, 40001, 23), "drop", "rule", "telnet"),
     (udp(CLIENT, SERVER, 40002, 9999), "drop", "policy", None),
-    ("ipv6", None, None, None),
+    ("lldp", None, None, None),
     (ipv4(6, tcp(CLIENT, SERVER, 40003, 8080)[20:], CLIENT, SERVER, bad_checksum=True), "drop", "decode", "bad-checksum"),
     (udp(CLIENT, SERVER, 40004, 5353), "accept", "rule", "dns-ish"),
 ]
@@ -29,10 +32,10 @@ def frames(kind):
     out = []
     for number, (packet, *_rest) in enumerate(PACKETS, start=1):
         if kind == LINKTYPE_RAW:
-            frame = {"arp": IPV6_FRAME, "ipv6": IPV6_FRAME}.get(packet, packet)
+            frame = {"arp": VERSION_5_FRAME, "lldp": VERSION_5_FRAME}.get(packet, packet)
         else:
             wrap = ethernet if kind == LINKTYPE_ETHERNET else linux_cooked
-            frame = {"arp": wrap(0x0806, ARP_FRAME), "ipv6": wrap(0x86DD, IPV6_FRAME)}.get(packet) \
+            frame = {"arp": wrap(0x0806, ARP_FRAME), "lldp": wrap(0x88CC, LLDP_FRAME)}.get(packet) \
                 or wrap(0x0800, packet)
         out.append((BASE + number, number * 1000, frame))
     return out
@@ -69,11 +72,12 @@ def test_replay_logs_the_verdicts_run_would_with_capture_time_and_frame(portcull
         if reason == "decode":
             assert line["decode_error"]["reason"] == detail
     counts = summary(result.stdout)
-    assert counts["frames"] == "7" and counts["ipv4"] == "5"
+    assert counts["frames"] == "7" and counts["ipv4"] == "5 (accepted 2, dropped 3)"
+    assert counts["ipv6"] == "0 (accepted 0, dropped 0)"
     assert counts["accepted"] == "2 (rebuilt 0)"
     assert counts["dropped"] == "3 (rule 1, policy 1, decode 1, internal 0)"
-    expected_other = "ipv6 2" if kind == LINKTYPE_RAW else "arp 1, ipv6 1"
-    assert counts["not_ipv4"] == f"2 ({expected_other})"
+    expected_other = "ip version 5 2" if kind == LINKTYPE_RAW else "arp 1, ethertype 0x88cc 1"
+    assert counts["not_ip"] == f"2 ({expected_other})"
     assert counts["log_lines"] == "3"
     if kind == LINKTYPE_ETHERNET:
         assert int(counts["padding_trimmed"]) >= 1   # short frames carry Ethernet padding

@@ -59,7 +59,7 @@ def test_text_report_is_a_table_and_reads_gzip(portcullis_bin, log, tmp_path):
     result = report(portcullis_bin, log, zipped, "--by", "port", "--top", "3")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "portcullis report: 2 file(s), 10000 lines, 6 damaged"
+    assert lines[0] == "portcullis report: 2 files, 10000 lines, 6 damaged"
     header = lines.index("by port: top 3 of 6 destination ports")
     assert lines[header + 1].split() == ["COUNT", "ACCEPT", "DROP", "SHARE", "PORT"]
     assert len(lines) == header + 5

@@ -214,7 +214,7 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         #expect(logged["field"] as? String == "protocol")
         #expect(logged["offset"] as? Int == 9)
         #expect(logged["reason"] as? String == "unknown-protocol")
-        #expect(logged["message"] as? String == "the IP protocol is not ICMP, IGMP, TCP, UDP or ESP")
+        #expect(logged["message"] as? String == "the IP protocol is not ICMP, IGMP, TCP, UDP, ESP, AH, VRRP or SCTP")
         #expect(logged.count == 5)
     }
 
@@ -225,6 +225,21 @@ private func expectFrame(_ object: [String: Any], type: String, queue: Int = 3, 
         }.first)
         #expect(line["proto"] as? String == "IGMP")
         #expect(line["src_port"] == nil && line["dest_port"] == nil)
+    }
+
+    /// AH, VRRP and SCTP by their IANA keywords, as EVE writes them; SCTP with its ports.
+    @Test func ahVRRPAndSCTPAreLoggedByTheirEVENames() throws {
+        for (proto, name) in [(IPProtocol.ah, "AH"), (.vrrp, "VRRP"), (.sctp, "SCTP")] {
+            let ports: UInt16? = proto == .sctp ? 2905 : nil
+            let summary = PacketSummary(
+                proto: proto, source: IPv4Address(10, 1, 0, 2), destination: IPv4Address(10, 2, 0, 2),
+                sourcePort: ports, destinationPort: ports)
+            let line = try #require(try written { writer in
+                writer.writeVerdict(event(verdict: .drop, reason: .policy, decodeError: nil, summary: summary, length: 48))
+            }.first)
+            #expect(line["proto"] as? String == name)
+            #expect(line["dest_port"] as? Int == ports.map(Int.init))
+        }
     }
 
     @Test func decodeErrorWithoutSummary() throws {

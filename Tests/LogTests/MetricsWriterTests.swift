@@ -10,6 +10,8 @@ import Rules
         var engine = EngineCounters()
         engine.acceptedByRule = 5
         engine.droppedByPolicy = 2
+        engine.ipv4Packets = 4
+        engine.ipv6Packets = 3
         engine.resetRuleHits(count: 1)
         return MetricsWriter.Snapshot(
             queue: 4, engine: engine, program: Program(rules: [rule]),
@@ -23,6 +25,8 @@ import Rules
         #expect(text.contains("portcullis_packets_total{queue=\"4\",verdict=\"accept\",reason=\"rule\"} 5\n"))
         #expect(text.contains("portcullis_packets_total{queue=\"4\",verdict=\"drop\",reason=\"policy\"} 2\n"))
         #expect(text.contains("portcullis_socket_overflows_total{queue=\"4\"} 7\n"))
+        #expect(text.contains("# HELP portcullis_family_packets_total Packets judged, by IP family.\n# TYPE portcullis_family_packets_total counter\n"
+            + "portcullis_family_packets_total{queue=\"4\",family=\"ipv4\"} 4\nportcullis_family_packets_total{queue=\"4\",family=\"ipv6\"} 3\n"))
         #expect(text.contains("portcullis_reloads_total{queue=\"4\",result=\"failure\"} 2\n"))
         #expect(text.contains("# TYPE portcullis_start_time_seconds gauge\nportcullis_start_time_seconds{queue=\"4\"} 1800000000\n"))
         for line in text.split(separator: "\n") {

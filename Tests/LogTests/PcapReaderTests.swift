@@ -48,7 +48,7 @@ private func readAll(_ path: String) throws -> (packets: [([UInt8], PacketTimest
     let path = try temporaryFile(pcapFile(linkType: 1, [
         (100, 5, ethernet(0x0800, ipv4())),
         (101, 6, ethernet(0x0806, [UInt8](repeating: 0, count: 28))),
-        (102, 7, ethernet(0x86DD, [0x60] + [UInt8](repeating: 0, count: 39))),
+        (102, 7, ethernet(0x88CC, [UInt8](repeating: 0, count: 40))),
         // 802.1Q tag (TPID 0x8100, TCI) before the EtherType.
         (103, 8, [UInt8](repeating: 2, count: 12) + [0x81, 0x00, 0x00, 0x05, 0x08, 0x00] + ipv4()),
     ]))
@@ -60,19 +60,19 @@ private func readAll(_ path: String) throws -> (packets: [([UInt8], PacketTimest
     #expect(packets[0].1 == PacketTimestamp(seconds: 100, microseconds: 5))
     #expect(packets[0].3 == 24)
     #expect(reader.counters.frames == 4 && reader.counters.ipv4 == 2)
-    #expect(reader.counters.notIPv4 == ["arp": 1, "ipv6": 1])
+    #expect(reader.counters.notIP == ["arp": 1, "ethertype 0x88cc": 1])
     #expect(reader.counters.paddingTrimmed == 1)
 }
 
 @Test func rawAndCookedCapturesDeliverTheDatagram() throws {
-    let raw = try temporaryFile(pcapFile(linkType: 101, [(1, 0, ipv4()), (2, 0, [0x60, 0, 0, 0])]))
+    let raw = try temporaryFile(pcapFile(linkType: 101, [(1, 0, ipv4()), (2, 0, [0x50, 0, 0, 0])]))
     let cooked = try temporaryFile(pcapFile(linkType: 113, [(1, 0, [0, 0, 0, 1, 0, 6] + [UInt8](repeating: 0, count: 8) + [0x08, 0x00] + ipv4())]))
     defer {
         try? FileManager.default.removeItem(atPath: raw)
         try? FileManager.default.removeItem(atPath: cooked)
     }
     let (rawPackets, rawReader) = try readAll(raw)
-    #expect(rawPackets.map(\.0) == [ipv4()] && rawReader.counters.notIPv4 == ["ipv6": 1])
+    #expect(rawPackets.map(\.0) == [ipv4()] && rawReader.counters.notIP == ["ip version 5": 1])
     let (cookedPackets, cookedReader) = try readAll(cooked)
     #expect(cookedPackets.map(\.0) == [ipv4()] && cookedReader.linkType == .linuxCooked)
 }
@@ -82,6 +82,15 @@ private func readAll(_ path: String) throws -> (packets: [([UInt8], PacketTimest
     defer { try? FileManager.default.removeItem(atPath: ppp) }
     #expect(throws: PcapError.self) { try PcapReader(path: ppp) }
     #expect(throws: PcapError.self) { try PcapReader(path: "/nonexistent/x.pcap") }
+}
+
+@Test func aMissingFileIsNamedOnce() {
+    do {
+        _ = try PcapReader(path: "/nonexistent/x.pcap")
+        Issue.record("opened a missing file")
+    } catch {
+        #expect(error.description == "/nonexistent/x.pcap: No such file or directory")
+    }
 }
 
 @Test func theEngineJudgesWhatTheReaderDelivers() throws {
@@ -139,4 +148,77 @@ func outOfRangeMicrosecondsAreRefusedByFrame(micros: UInt32) throws {
     } throws: { error in
         (error as? PcapError)?.kind == .invalidTimestamp && (error as? PcapError)?.frame == 1
     }
+}
+
+// MARK: IPv6
+
+/// A 40-byte IPv6 header (fd00::1 -> fd00::2, next header UDP unless given) and `payload`.
+private func ipv6(_ payload: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8], next: UInt8 = 17) -> [UInt8] {
+    let address = { (last: UInt8) in [0xFD, 0] + [UInt8](repeating: 0, count: 13) + [last] }
+    return [0x60, 0, 0, 0, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF), next, 64]
+        + address(1) + address(2) + payload
+}
+
+@Test func ipv6FramesAreDeliveredFromEthernetVLANsAndBothCookedKinds() throws {
+    let vlan = [UInt8](repeating: 2, count: 12) + [0x81, 0x00, 0x00, 0x07, 0x86, 0xDD] + ipv6()
+    let ethernetPath = try temporaryFile(pcapFile(linkType: 1, [
+        (1, 0, ethernet(0x86DD, ipv6([1, 2]))), (2, 0, vlan), (3, 0, ethernet(0x0800, ipv4())),
+    ]))
+    // SLL: packet type | ARPHRD | address length | address (8) | protocol. SLL2: protocol |
+    // reserved | interface index | ARPHRD | packet type | address length | address (8).
+    let sll = try temporaryFile(pcapFile(linkType: 113, [(1, 0, [0, 4, 0, 1, 0, 6] + [UInt8](repeating: 0, count: 8) + [0x86, 0xDD] + ipv6())]))
+    let sll2 = try temporaryFile(pcapFile(linkType: 276, [(1, 0, [0x86, 0xDD, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6] + [UInt8](repeating: 0, count: 8) + ipv6())]))
+    defer { for path in [ethernetPath, sll, sll2] { try? FileManager.default.removeItem(atPath: path) } }
+    let (packets, reader) = try readAll(ethernetPath)
+    #expect(packets.map(\.0) == [ipv6([1, 2]), ipv6(), ipv4()])
+    #expect(packets.map(\.2) == [1, 2, 3])
+    #expect(packets[0].3 == 42)
+    #expect(reader.counters.ipv6 == 2 && reader.counters.ipv4 == 1 && reader.counters.notIP.isEmpty)
+    // Ethernet pads frames to 60 bytes: the 42-byte IPv6 and the 24-byte IPv4 packet lose theirs.
+    #expect(reader.counters.paddingTrimmed == 2)
+    for path in [sll, sll2] {
+        let (cooked, cookedReader) = try readAll(path)
+        #expect(cooked.map(\.0) == [ipv6()] && cookedReader.counters.ipv6 == 1)
+    }
+}
+
+@Test func rawLinkTypesDeliverTheirFamilies() throws {
+    // LINKTYPE_RAW: both; LINKTYPE_IPV4 (228): IPv4 only; LINKTYPE_IPV6 (229): IPv6 only.
+    let raw = try temporaryFile(pcapFile(linkType: 101, [(1, 0, ipv4()), (2, 0, ipv6())]))
+    let only4 = try temporaryFile(pcapFile(linkType: 228, [(1, 0, ipv4()), (2, 0, ipv6())]))
+    let only6 = try temporaryFile(pcapFile(linkType: 229, [(1, 0, ipv4()), (2, 0, ipv6())]))
+    defer { for path in [raw, only4, only6] { try? FileManager.default.removeItem(atPath: path) } }
+    let (rawPackets, rawReader) = try readAll(raw)
+    #expect(rawPackets.map(\.0) == [ipv4(), ipv6()] && rawReader.counters.ipv4 == 1 && rawReader.counters.ipv6 == 1)
+    let (v4Packets, v4Reader) = try readAll(only4)
+    #expect(v4Packets.map(\.0) == [ipv4()] && v4Reader.counters.notIP == ["ip version 6": 1])
+    let (v6Packets, v6Reader) = try readAll(only6)
+    #expect(v6Packets.map(\.0) == [ipv6()] && v6Reader.counters.notIP == ["ip version 4": 1] && v6Reader.linkType == .ipv6)
+}
+
+/// The kernel hands EtherType 0x0800 to ip_rcv and 0x86DD to ipv6_rcv, which drop a wrong
+/// version: such a frame never reaches NFQUEUE, so replay does not judge it as the other family.
+@Test func aVersionThatContradictsTheEtherTypeIsNotJudged() throws {
+    let path = try temporaryFile(pcapFile(linkType: 1, [
+        (1, 0, ethernet(0x0800, ipv6())), (2, 0, ethernet(0x86DD, ipv4())), (3, 0, [UInt8](repeating: 2, count: 12) + [0x86, 0xDD]),
+    ]))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let (packets, reader) = try readAll(path)
+    #expect(packets.isEmpty)
+    #expect(reader.counters.notIP == ["ethertype 0x0800 with ip version 6": 1, "ethertype 0x86dd with ip version 4": 1, "empty frame": 1])
+}
+
+/// ipv6_rcv trims to 40 + payload length; a payload length of 0 before a hop-by-hop header
+/// may be a jumbogram (RFC 2675) and is left whole.
+@Test func ipv6PaddingIsTrimmedToThePayloadLength() throws {
+    let short = ipv6([9, 9])
+    #expect(PcapReader.trimPadding(UnsafeRawBufferPointer(start: nil, count: 0)) == nil)
+    (short + [0, 0, 0]).withUnsafeBytes { bytes in
+        #expect(PcapReader.trimPadding(bytes).map(Array.init) == short)
+    }
+    short.withUnsafeBytes { #expect(PcapReader.trimPadding($0) == nil) }
+    let empty = ipv6([], next: 59)
+    (empty + [0, 0]).withUnsafeBytes { #expect(PcapReader.trimPadding($0).map(Array.init) == empty) }
+    let jumbo = ipv6([], next: 0) + [0, 0, 0, 0]
+    jumbo.withUnsafeBytes { #expect(PcapReader.trimPadding($0) == nil) }
 }

@@ -1,6 +1,7 @@
 import Testing
 @testable import Log
 @testable import Reporting
+import Wire
 
 @Test func aVerdictLineYieldsEveryFieldReportUses() throws {
     let line = #"{"timestamp":"2026-01-01T00:00:01.500000Z","event_type":"verdict","queue":0,"ruleset":"ab","packet_id":3,"verdict":"drop","reason":"rule","rule":{"file":"rules/site.rules","line":8,"label":"tel\"net"},"src_ip":"10.1.0.2","src_port":40000,"dest_ip":"10.2.0.2","dest_port":23,"proto":"TCP","length":60,"normalized":["ipv4_header"],"chain":{"x":[1,2.5e3,true,null]}}"#
@@ -8,7 +9,7 @@ import Testing
     #expect(record.eventType == "verdict" && record.verdict == "drop" && record.reason == "rule")
     #expect(record.time == ReportTime.parse("2026-01-01T00:00:01.5Z"))
     #expect(record.ruleFile == "rules/site.rules" && record.ruleLine == 8 && record.ruleLabel == "tel\"net")
-    #expect(record.source == 0x0A01_0002 && record.destination == 0x0A02_0002)
+    #expect(record.source == .v4(IPv4Address(10, 1, 0, 2)) && record.destination == .v4(IPv4Address(10, 2, 0, 2)))
     #expect(record.destinationPort == 23 && record.proto == "TCP")
 }
 

@@ -9,7 +9,7 @@ private func check(_ source: String) -> [String] {
 }
 
 @Test func cleanFileHasNoDiagnostics() {
-    #expect(check("policy drop\nlog all\naccept tcp to 10.0.0.0/8 port 22\naccept udp from any port 53\naccept icmp") == [])
+    #expect(check("policy drop\nlog all\naccept tcp to 10.0.0.0/8 port 22\naccept udp from any port 53 state established\naccept icmp") == [])
 }
 
 @Test func secondPolicyAndLogAreErrors() {
@@ -20,11 +20,11 @@ private func check(_ source: String) -> [String] {
     ])
 }
 
-@Test(arguments: ["icmp", "any"])
+@Test(arguments: ["icmp", "any", "igmp", "esp", "ah", "vrrp"])
 func portNeedsTCPOrUDP(proto: String) {
     #expect(check("accept \(proto) from any port 1 to any port 22") == [
-        "c.rules:1:\(18 + proto.count): error: port needs tcp or udp",
-        "c.rules:1:\(32 + proto.count): error: port needs tcp or udp",
+        "c.rules:1:\(18 + proto.count): error: port needs tcp, udp or sctp",
+        "c.rules:1:\(32 + proto.count): error: port needs tcp, udp or sctp",
     ])
 }
 
@@ -58,10 +58,15 @@ func portNeedsTCPOrUDP(proto: String) {
     ])
 }
 
+/// SCTP has ports like TCP and UDP (RFC 9260 §3.1).
+@Test func sctpTakesPorts() {
+    #expect(check("accept sctp from any port 1024-65535 to any port 2905") == [])
+}
+
 @Test func checkerKeepsSourceOrderAcrossKinds() {
     // A rule with an error is left out of the shadowing analysis: one message per mistake.
     #expect(check("accept any\npolicy drop\naccept icmp to any port 7\npolicy accept") == [
-        "c.rules:3:20: error: port needs tcp or udp",
+        "c.rules:3:20: error: port needs tcp, udp or sctp",
         "c.rules:4:1: error: duplicate 'policy' directive (first given on line 2)",
     ])
 }
@@ -83,4 +88,14 @@ func portNeedsTCPOrUDP(proto: String) {
     #expect(quick == full.filter { !$0.hasPrefix("c.rules:3:1:") })
     #expect(quick.contains { $0.contains("error") })
     #expect(quick.contains { $0.contains("unused") })
+}
+
+/// IGMPv2 and v3 carry the router alert option (RFC 2236 §2, RFC 3376 §4).
+@Test func acceptingIGMPWithoutRouterAlertWarns() {
+    #expect(check("accept tcp\naccept igmp from 10.1.0.0/24\naccept igmp") == [
+        "c.rules:2:1: warning: igmp is accepted but the router alert option is not: IGMPv2 and v3 carry it "
+            + "(RFC 2236 §2, RFC 3376 §4), so only IGMPv1 passes; add 'accept ip-options { router-alert }'",
+    ])
+    #expect(check("accept ip-options { router-alert }\naccept igmp") == [])
+    #expect(check("drop igmp\naccept any") == [])
 }

@@ -43,7 +43,7 @@ private func compile(_ source: String) -> Program {
     #expect(rule.match[.proto] == nil)
     #expect(rule.log)
     #expect(rule.match[.source] == nil)
-    #expect(rule.match[.destination] == ValueSet([0x0A00_0000...0x0A00_00FF]))
+    #expect(rule.match[.destination] == ValueSet([AddressKey.key(IPv4Address(10, 0, 0, 0))...AddressKey.key(IPv4Address(10, 0, 0, 255))]))
     #expect(rule.match[.sourcePort] == nil && rule.match[.destinationPort] == nil)
     #expect(rule.location == SourceLocation(file: "k.rules", line: 1, column: 3))
 }
@@ -57,7 +57,7 @@ private func compile(_ source: String) -> Program {
 @Test func optionsCompileToValueSets() {
     let rule = compile("accept tcp to any port !{ 22, 23 } flags S/SA state { new, established } ttl 1-64 length 40 mark 0x10 in eth0 out !{ eth1, eth2 }").rules[0]
     #expect(rule.match[.destinationPort] == ValueSet([0...21, 24...65535]))
-    #expect(rule.match[.tcpFlags] == ValueSet((0...255).filter { $0 & 0x12 == 0x02 }.map { UInt64($0)...UInt64($0) }))
+    #expect(rule.match[.tcpFlags] == ValueSet((0...255).filter { $0 & 0x12 == 0x02 }.map { UInt128($0)...UInt128($0) }))
     #expect(rule.match[.state] == ValueSet([0...1]))
     #expect(rule.match[.ttl] == ValueSet([1...64]))
     #expect(rule.match[.length] == ValueSet(40))

@@ -6,7 +6,7 @@ import Wire
     let source = "policy drop\naccept icmp to any port 22\n"
     let diagnostic = Diagnostic(.portNeedsTCPOrUDP, at: SourceLocation(file: "rules/site.rules", line: 2, column: 20))
     #expect(diagnostic.rendered(source: source) == """
-        rules/site.rules:2:20: error: port needs tcp or udp
+        rules/site.rules:2:20: error: port needs tcp, udp or sctp
         accept icmp to any port 22
                            ^
         """)
@@ -51,7 +51,7 @@ import Wire
         s.rules:2:1: error: duplicate 'policy' directive (first given on line 1)
         policy accept
         ^
-        s.rules:3:20: error: port needs tcp or udp
+        s.rules:3:20: error: port needs tcp, udp or sctp
         accept icmp to any port 22
                            ^
         """)

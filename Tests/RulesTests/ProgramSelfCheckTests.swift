@@ -35,8 +35,8 @@ import Wire
         let rules = (0..<4200).map { index in
             var match = RuleMatch()
             match[.proto] = ValueSet(6)
-            match[.destination] = ValueSet(UInt64(0x0A00_0001 + index * 256))
-            match[.destinationPort] = ValueSet(UInt64(1000 + index % 60000))
+            match[.destination] = ValueSet(AddressKey.key(IPv4Address(rawValue: UInt32(0x0A00_0001 + index * 256))))
+            match[.destinationPort] = ValueSet(UInt128(1000 + index % 60000))
             return Rule(action: .accept, match: match, location: SourceLocation(file: "big", line: index + 1, column: 1))
         }
         let check = Program(policy: .drop, rules: rules).selfCheck(randomProbes: 16)

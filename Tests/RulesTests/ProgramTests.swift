@@ -103,8 +103,8 @@ func sourcePortRangeBounds(port: UInt16, matches: Bool) {
     let (program, diagnostics) = Program.load(source: source, file: "p.rules")
     #expect(program == nil)
     #expect(diagnostics.map(\.description) == [
-        "p.rules:2:20: error: port needs tcp or udp",
-        "p.rules:3:12: error: unknown keyword 'frm'",
+        "p.rules:2:20: error: port needs tcp, udp or sctp",
+        "p.rules:3:12: error: unknown keyword 'frm'; did you mean 'from'?",
         "p.rules:4:1: error: duplicate 'policy' directive (first given on line 1)",
         "p.rules:6:1: warning: rule can never match: the catch-all rule on line 5 matches every packet first",
     ])

@@ -322,7 +322,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
     var late = packets[0]
     late.ttl = 150
     #expect(program.evaluate(late).ruleIndex == 0)
-    late.source = IPv4Address(10, 0, 1, 1)
+    late.source = .v4(IPv4Address(10, 0, 1, 1))
     #expect(program.evaluate(late).ruleIndex == nil)
 }
 
@@ -361,7 +361,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
     let generator = RulesetGenerator(rng: SplitMix(state: 3))
     let packets = (0..<3_000).map { _ in
         var packet = generator.packet()
-        if generator.chance(30) { packet.source = IPv4Address(10, 1, 0, 7) }
+        if generator.chance(30) { packet.source = .v4(IPv4Address(10, 1, 0, 7)) }
         return packet
     }
     let decided = expectAgreement(program, packets)

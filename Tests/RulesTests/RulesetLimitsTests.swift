@@ -198,7 +198,7 @@ private func chain(_ depth: Int) -> [String: String] {
         let rules = (0..<count).map { index in
             var match = RuleMatch()
             match[.proto] = ValueSet(17)
-            match[.destinationPort] = ValueSet(UInt64(index % 65_536))
+            match[.destinationPort] = ValueSet(UInt128(index % 65_536))
             return Rule(action: .accept, match: match, location: SourceLocation(file: "big", line: index + 1, column: 1))
         }
         return Program(policy: .drop, rules: rules)

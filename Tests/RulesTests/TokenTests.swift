@@ -5,7 +5,7 @@ import Testing
     let words = Keyword.allCases.map(\.rawValue)
     #expect(words == words.sorted())
     #expect(Set(words).count == words.count)
-    #expect(words.allSatisfy { word in word.allSatisfy { $0.isLowercase || $0 == "-" } })
+    #expect(words.allSatisfy { word in word.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" } })
 }
 
 @Test func foundDescriptionNamesTheToken() {

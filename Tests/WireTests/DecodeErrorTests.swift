@@ -20,6 +20,9 @@ import Wire
             "bad-router-discovery", "bad-icmp-extension",
             // IGMP and ESP.
             "unknown-igmp-type", "bad-group-record", "bad-group-address", "reserved-spi",
+            // AH, VRRP and SCTP.
+            "bad-reserved", "ah-rewrite", "bad-vrrp", "bad-sctp-chunk", "unknown-sctp-chunk", "bad-verification-tag",
+            "zero-port",
             // DNS (docs/decoding.md, DNS).
             "dns-opcode", "dns-z-bit", "dns-question-count", "dns-query-records", "dns-bad-label", "dns-name-too-long",
             "dns-bad-pointer", "dns-pointer-chain", "dns-bad-type", "dns-bad-ttl", "dns-bad-opt", "dns-bad-edns-option",
@@ -34,6 +37,8 @@ import Wire
             "payload_length", "next_header", "hop_limit", "source_address", "destination_address", "routing_type",
             "segments_left", "mtu", "target_address", "nd_option", "address_count", "address_entry_size", "extension",
             "source_count", "group_record", "group_address", "spi",
+            "reserved", "vrid", "auth_type", "advertisement_interval", "verification_tag", "chunk", "source_port",
+            "destination_port",
             "opcode", "question_count", "answer_count", "authority_count", "additional_count", "name", "class",
             "rdlength", "rdata", "edns_option",
         ])
@@ -42,7 +47,7 @@ import Wire
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6", "igmp", "esp", "dns",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp", "dns",
         ])
     }
 
