@@ -69,8 +69,8 @@ extension JSONLinesWriter {
         }
     }
 
-    /// A dotted quad, or the RFC 5952 text of an IPv6 address (longest run of two or more zero
-    /// groups as `::`, lower-case hex without leading zeros).
+    /// A dotted quad, or the RFC 5952 text of an IPv6 address (`JSONBuffer.ipv6`, as `src_ip`
+    /// and `dest_ip` are written).
     static func writeAddress(_ address: IPAddress, into buffer: inout JSONBuffer) {
         switch address {
         case .v4(let address):
@@ -81,40 +81,7 @@ extension JSONLinesWriter {
                 buffer.integer((value >> shift) & 0xFF)
             }
         case .v6(let address):
-            let value = address.rawValue
-            func group(_ index: Int) -> UInt16 { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * index)) }
-            var bestStart = -1, bestLength = 0, runStart = -1
-            for index in 0..<8 {
-                if group(index) == 0 {
-                    if runStart < 0 { runStart = index }
-                    if index - runStart + 1 > bestLength { bestStart = runStart; bestLength = index - runStart + 1 }
-                } else {
-                    runStart = -1
-                }
-            }
-            if bestLength < 2 { bestStart = -1 }
-            var index = 0
-            while index < 8 {
-                if index == bestStart {
-                    buffer.append("::")
-                    index += bestLength
-                    continue
-                }
-                if index > 0, index != bestStart + bestLength || bestStart < 0 { buffer.appendByte(UInt8(ascii: ":")) }
-                writeHex(group(index), into: &buffer)
-                index += 1
-            }
-        }
-    }
-
-    private static func writeHex(_ value: UInt16, into buffer: inout JSONBuffer) {
-        let digits: StaticString = "0123456789abcdef"
-        var started = false
-        for shift in stride(from: 12, through: 0, by: -4) {
-            let nibble = Int(value >> UInt16(shift) & 0xF)
-            if nibble == 0, !started, shift > 0 { continue }
-            started = true
-            digits.withUTF8Buffer { buffer.appendByte($0[nibble]) }
+            buffer.ipv6(address)
         }
     }
 

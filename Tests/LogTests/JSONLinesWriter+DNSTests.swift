@@ -61,5 +61,7 @@ import Wire
         #expect(text("fe80::") == "fe80::")
         #expect(text("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2:3:4:5:6")
         #expect(text("2001:0:1:0:1:0:1:0") == "2001:0:1:0:1:0:1:0")
+        // As src_ip and dest_ip are written (JSONBuffer.ipv6): RFC 5952 §5's mixed notation.
+        #expect(text("::ffff:10.0.0.1") == "::ffff:10.0.0.1")
     }
 }
