@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Wire", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Wire", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "LogTests", dependencies: ["Log", "Reporting", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "LogTests", dependencies: ["Log", "Reporting", "Engine", "Rules", "Wire", "CZlib", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Log", "Engine", "Rules", "Wire", "CZlib"], swiftSettings: strict),
         .testTarget(name: "QueueIOTests", dependencies: ["QueueIO", "CNetfilterQueue", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls", .product(name: "SystemPackage", package: "swift-system")], swiftSettings: strict),

@@ -23,6 +23,8 @@ let benchmarks: @Sendable () -> Void = {
     // filtered out): some 10^8 retains, which would take minutes under uprobes.
     if fixedIterations() == nil { rulesBenchmarks() }
     if fixedIterations() == nil { ipv6RulesBenchmarks() }
+    // Loads a list of a million names when registered: also skipped under uprobes.
+    if fixedIterations() == nil { dnsBenchmarks() }
     logBenchmarks()
     queueBenchmarks()
 }

@@ -27,7 +27,12 @@ public func fuzzRules(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         "fuzz/in.rules": text,
         "fuzz/lists.rules": "set web = { 80, 443, 8000-8080 }\nset admins = { 10.1.0.0/24, 192.168.7.10 }\nset admins6 = { fd00::/8, 2001:db8::1, 10.2.0.0/16 }\n",
         "fuzz/back.rules": "include \"in.rules\"\n",
+        "fuzz/names.txt": "# names\nads.example\n*.tracker.example\n0.0.0.0 evil.example\n",
     ], services: fuzzServices)
+    // The input as a name list file too (`set NAME = file`): never traps, bounded.
+    var names = NameSet()
+    let parsed = NameList.parse(text, into: &names, maximumNames: 1_000, maximumProblems: 64)
+    precondition(names.count <= 1_000 && parsed.problems.count <= 64, "name list past its limits")
     guard case .success(let loaded) = Program.load(path: "fuzz/in.rules", loader: sources, limits: fuzzLimits) else {
         preconditionFailure("the top-level file is in memory and small")
     }

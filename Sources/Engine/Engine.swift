@@ -14,6 +14,12 @@ public final class Engine {
     public private(set) var program: Program
     public private(set) var counters = EngineCounters()
     private let rebuildBuffer: UnsafeMutableRawBufferPointer
+    /// The DNS message `inspectDNS` decoded from the packet being judged, and where it starts:
+    /// its log summary is built only when the verdict is logged (Engine+DNS.swift).
+    var pendingDNS: (message: DNS.Message, offset: Int)?
+    /// The program's `inspect dns` and DNS lists, held apart so the per-packet path reads them
+    /// without going through the whole program.
+    private(set) var dnsRules: DNSRules
 
     /// The largest packet we decode: an IPv6 header and a 65,535-byte payload (RFC 8200 §3;
     /// jumbograms are refused). The rebuild buffer holds any of them, and any IPv4 datagram.
@@ -21,6 +27,7 @@ public final class Engine {
 
     public init(program: Program) {
         self.program = program
+        dnsRules = program.dns
         rebuildBuffer = .allocate(byteCount: Self.maximumPacketLength, alignment: 16)
         counters.resetRuleHits(count: program.rules.count)
     }
@@ -32,6 +39,7 @@ public final class Engine {
     /// Replaces the ruleset; the next `judge` uses the new one.
     public func swap(program: Program) {
         self.program = program
+        dnsRules = program.dns
         counters.resetRuleHits(count: program.rules.count)
     }
 
@@ -42,6 +50,7 @@ public final class Engine {
             metadata: metadata, verdict: .drop, reason: .internal, rule: nil, decodeError: nil,
             summary: nil, normalized: [], shouldLog: false
         )
+        pendingDNS = nil
         let outcome: Outcome
         if faultInjected(metadata) {
             event.summary = Self.claimedSummary(bytes)
@@ -51,6 +60,7 @@ public final class Engine {
         }
         event.verdict = outcome.action
         event.shouldLog = shouldLog(event)
+        if event.shouldLog { summarizeDNS(bytes, into: &event) }
         counters.count(event)
         counters.countFamily(firstByte: bytes.first)
         return (outcome, event)
@@ -87,7 +97,13 @@ public final class Engine {
             event.reason = .internal
             return .drop
         }
-        let decision = program.evaluate(Self.fields(of: datagram, metadata: metadata))
+        var fields = Self.fields(of: datagram, metadata: metadata)
+        if let error = inspectDNS(datagram, bytes: bytes, into: &fields) {
+            event.reason = .decode
+            event.decodeError = error
+            return .drop
+        }
+        let decision = program.evaluate(fields)
         if let index = decision.ruleIndex {
             event.reason = .rule
             event.rule = program.rules[index]

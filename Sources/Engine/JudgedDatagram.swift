@@ -28,6 +28,8 @@ protocol JudgedDatagram {
     var judgedTCPFlags: UInt8? { get }
     /// The packet a tunnel carries (GRE, IP-in-IP, IPv6-in-IPv4): only an IPv4 datagram has one.
     var judgedInner: InnerPacket? { get }
+    /// Where a UDP datagram's payload lies in the packet; nil unless UDP (`inspect dns`).
+    var udpPayload: Range<Int>? { get }
 }
 
 extension Datagram: JudgedDatagram {
@@ -40,6 +42,10 @@ extension Datagram: JudgedDatagram {
     var judgedTCPFlags: UInt8? {
         guard case .tcp(let header) = transport else { return nil }
         return UInt8(truncatingIfNeeded: header.flags.rawValue)
+    }
+    var udpPayload: Range<Int>? {
+        guard case .udp = transport else { return nil }
+        return payloadOffset..<payloadOffset + payloadLength
     }
 }
 
@@ -54,5 +60,9 @@ extension IPv6Datagram: JudgedDatagram {
     var judgedTCPFlags: UInt8? {
         guard case .tcp(let header) = transport else { return nil }
         return UInt8(truncatingIfNeeded: header.flags.rawValue)
+    }
+    var udpPayload: Range<Int>? {
+        guard case .udp = transport else { return nil }
+        return payloadOffset..<payloadOffset + payloadLength
     }
 }

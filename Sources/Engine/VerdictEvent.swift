@@ -21,6 +21,8 @@ public struct VerdictEvent: Sendable {
     public var normalized: Normalizations
     /// Whether the ruleset's log mode (or the rule's `log`) asks for this event.
     public var shouldLog: Bool
+    /// The DNS message `inspect dns` decoded from this datagram, if any.
+    public var dns: DNSSummary? = nil
 }
 
 /// The addressing fields of a decoded packet, as logged.

@@ -122,6 +122,7 @@ extension DecodeError.Layer {
         case .vrrp: "vrrp"
         case .sctp: "sctp"
         case .gre: "gre"
+        case .dns: "dns"
         }
     }
 }

@@ -192,6 +192,7 @@ public final class JSONLinesWriter {
         if let name = inInterface { buffer.field("in_iface", name) }
         if let name = outInterface { buffer.field("out_iface", name) }
         if let summary = event.summary { summaryFields(summary, into: &buffer) }
+        if let dns = event.dns { dnsFields(dns, into: &buffer) }
         flowFields(event, into: &buffer)
         buffer.field("length", event.metadata.packetLength)
         if let error = event.decodeError {

@@ -39,7 +39,7 @@ extension Report {
         page += "</div>\n" + historyHTML()
         page += "<h2>Verdicts over time</h2>\n" + timelineSVG()
         page += "<div class=\"grid\">\n"
-        for dimension in ReportDimension.allCases {
+        for dimension in defaultDimensions {
             let (rows, groups) = self.top(dimension, n)
             page += "<section><h2>Top \(dimension.title) (\(rows.count) of \(groups))</h2>\n"
             page += barsSVG(rows, id: "top-\(dimension.title.replacingSpaces())") + "</section>\n"

@@ -77,6 +77,7 @@ extension ReportDimension {
         case .dst: "dst"
         case .reason: "reason"
         case .port: "port"
+        case .dnsName: "dns_name"
         }
     }
 }

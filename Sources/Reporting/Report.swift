@@ -48,6 +48,9 @@ public struct Report: Sendable {
     private var destinations: [IPAddress: ReportCount] = [:]
     private var reasons: [String: ReportCount] = [:]
     private var ports: [String: ReportCount] = [:]
+    /// Question names, at most `maximumDNSNames` distinct; the rest count as "(other)".
+    private var dnsNames: [String: ReportCount] = [:]
+    public static let maximumDNSNames = 100_000
     public private(set) var timeline = Timeline()
     /// Losses, anomalies, runs, reloads and rulesets, from every line (filters apply to
     /// verdicts only).
@@ -97,11 +100,21 @@ public struct Report: Sendable {
         if let source = record.source { sources[source, default: ReportCount()].add(record.verdict) }
         if let destination = record.destination { destinations[destination, default: ReportCount()].add(record.verdict) }
         reasons[Self.reasonKey(record), default: ReportCount()].add(record.verdict)
+        if let name = record.dnsName?.lowercased() {
+            let key = dnsNames[name] != nil || dnsNames.count < Self.maximumDNSNames ? name : "(other)"
+            dnsNames[key, default: ReportCount()].add(record.verdict)
+        }
         if let port = record.destinationPort {
             ports["\(record.proto ?? "?")/\(port)", default: ReportCount()].add(record.verdict)
         } else if let proto = record.proto {
             ports[proto, default: ReportCount()].add(record.verdict)
         }
+    }
+
+    /// The tables to show when none is asked for: the standard ones, and DNS names when the
+    /// log has any.
+    public var defaultDimensions: [ReportDimension] {
+        ReportDimension.standard + (dnsNames.isEmpty ? [] : [.dnsName])
     }
 
     /// Event types are open-ended (a newer writer adds some): past `maximumEventTypes`
@@ -123,6 +136,7 @@ public struct Report: Sendable {
         case .dst: rows = destinations.map { ReportRow(key: $0.key.description, count: $0.value) }
         case .reason: rows = reasons.map { ReportRow(key: $0.key, count: $0.value) }
         case .port: rows = ports.map { ReportRow(key: $0.key, count: $0.value) }
+        case .dnsName: rows = dnsNames.map { ReportRow(key: $0.key, count: $0.value) }
         }
         let sorted = rows.sorted { ($0.count.total, $1.key) > ($1.count.total, $0.key) }
         return (n.map { Array(sorted.prefix($0)) } ?? sorted, rows.count)

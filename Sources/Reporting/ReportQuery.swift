@@ -5,6 +5,11 @@ import Log
 /// What a group is keyed by (`report --by`).
 public enum ReportDimension: String, Sendable, CaseIterable {
     case rule, src, dst, reason, port
+    /// The question names of DNS messages (`dns.rrname`), lowercased (RFC 4343).
+    case dnsName = "dns-name"
+
+    /// The tables a report shows unless asked for one: `dns-name` only when the log has DNS.
+    static let standard: [ReportDimension] = [.rule, .src, .dst, .reason, .port]
 
     /// The heading in text and HTML output.
     public var title: String {
@@ -14,6 +19,7 @@ public enum ReportDimension: String, Sendable, CaseIterable {
         case .dst: "destinations"
         case .reason: "reasons"
         case .port: "destination ports"
+        case .dnsName: "DNS names"
         }
     }
 }

@@ -22,6 +22,8 @@ public struct ReportRecord: Sendable, Equatable {
     public var proto: String?
     /// `decode_error.reason`, e.g. "bad-checksum".
     public var decodeReason: String?
+    /// `dns.rrname`: the question name of a DNS message `inspect dns` decoded.
+    public var dnsName: String?
     /// What the other event types carry (start, stop, reload, anomaly, suppressed, ...).
     public var control = ReportControlFields()
 
@@ -51,7 +53,7 @@ struct JSONScanner {
         self.bytes = bytes
     }
 
-    enum Parent: Equatable { case top, rule, decodeError, selfTest, counters, counts(String), other }
+    enum Parent: Equatable { case top, rule, decodeError, dns, selfTest, counters, counts(String), other }
 
     mutating func scanRecord(into record: inout ReportRecord) -> Bool {
         skipSpace()
@@ -102,6 +104,7 @@ struct JSONScanner {
             }
             if equals(key, "rule"), peek == UInt8(ascii: "{") { return scanObject(.rule, depth: depth + 1, into: &record) }
             if equals(key, "decode_error"), peek == UInt8(ascii: "{") { return scanObject(.decodeError, depth: depth + 1, into: &record) }
+            if equals(key, "dns"), peek == UInt8(ascii: "{") { return scanObject(.dns, depth: depth + 1, into: &record) }
             if let handled = scanControl(key, depth: depth, into: &record) { return handled }
         case .selfTest, .counters, .counts:
             if let handled = scanNested(key, parent, into: &record) { return handled }
@@ -111,6 +114,8 @@ struct JSONScanner {
             if equals(key, "label") { return string { record.ruleLabel = $0 } }
         case .decodeError:
             if equals(key, "reason") { return string { record.decodeReason = $0 } }
+        case .dns:
+            if equals(key, "rrname") { return string { record.dnsName = $0 } }
         case .other:
             break
         }

@@ -9,6 +9,8 @@ public struct CheckedRuleset: Sendable {
     public var logLimit: LogLimit? = .default
     public var decodeOptions = DecodeOptions()
     public var rules: [Rule] = []
+    /// `inspect dns` and the DNS lists (Checker+DNS.swift).
+    public var dns = DNSRules()
     public var diagnostics: [Diagnostic] = []
 }
 
@@ -43,9 +45,10 @@ public enum Checker {
     /// Port names (`port ssh`) are looked up in `services`.
     public static func check(
         _ statements: [LocatedStatement], shadowing: Bool = true, limits: RulesetLimits = .standard,
-        services: ServiceTable = ServiceTable()
+        services: ServiceTable = ServiceTable(), nameLists: [String: NameSet] = [:]
     ) -> CheckedRuleset {
         var state = CheckerState(limits: limits)
+        state.dnsState.loadedLists = nameLists
         state.analyzeShadowing = shadowing
         state.services = services
         var files = Set<String>()
@@ -85,6 +88,7 @@ struct CheckerState {
     /// names stood for (`Rule.notes`, shown by `explain`).
     var ruleProto: IPProtocol?
     var ruleNotes: [String] = []
+    var dnsState = DNSCheckState()
 
     /// Errors and warnings reported so far in each file, against `limits.maximumErrorsPerFile`.
     var reported: [String: (errors: Int, warnings: Int)] = [:]
@@ -142,6 +146,8 @@ struct CheckerState {
             acceptIPv6Headers(list)
         case .rule(let syntax):
             if let rule = resolve(syntax) { result.rules.append(rule) }
+        case .inspectDNS(let inspect):
+            checkInspect(inspect)
         }
     }
 
@@ -151,6 +157,7 @@ struct CheckerState {
             report(.setRedefined(name, firstLine: existing.location.line), at: set.name.range.start)
             return
         }
+        if set.file != nil { return defineNameList(set) }
         if let negation = set.items.negation {
             report(.negationInsideList, at: negation.start)
         }
@@ -187,6 +194,11 @@ struct CheckerState {
                 continue
             }
             sets[name]!.used = true
+            if dnsState.fileSets[name] != nil {
+                report(.nameListMixed, at: item.range.start)
+                items.append(ItemSyntax(kind: .variable(name), range: item.range))
+                continue
+            }
             let count = sets[name]!.items.count
             // A set whose definition had an error (no items) poisons the list silently.
             if count == 0 { items.append(ItemSyntax(kind: .variable(name), range: item.range)) }
@@ -210,6 +222,7 @@ struct CheckerState {
             let set = sets[name]!
             result.diagnostics.append(Diagnostic(.unusedSet(name), at: set.location))
         }
+        finishDNS()
         if analyzeShadowing { result.diagnostics += Shadowing.analyze(result.rules) }
         if let warning = result.igmpWithoutRouterAlert() { result.diagnostics.append(warning) }
         result.diagnostics += StatelessReplies.analyze(result.rules)
@@ -299,6 +312,8 @@ struct CheckerState {
                 if let set = values(list, .ttl) { match[.ttl] = set } else { valid = false }
             case (.mark, .list(let list)):
                 if let set = values(list, .mark) { match[.mark] = set } else { valid = false }
+            case (.dnsName, .list(let list)), (.dnsType, .list(let list)), (.dnsRCode, .list(let list)), (.dnsResponseIP, .list(let list)):
+                if !resolveDNS(option.keyword, list, at: option.range.start, proto: proto, into: &match) { valid = false }
             case (.in, .list(let list)), (.out, .list(let list)):
                 if let set = interfaces(list) {
                     if set.names.isEmpty && set.negated { continue }  // `in any`

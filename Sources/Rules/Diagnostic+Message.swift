@@ -30,6 +30,7 @@ extension Diagnostic {
         case tooManyWarnings(limit: Int)
         /// `port 22:25`, pf's and iptables' range: the hint names the range as written here.
         case portRangeWithColon(low: UInt64, high: String)
+        case inspectClauseTwice(String)
         // Loader
         case includeCycle(String)
         case includeUnreadable(String, reason: String)
@@ -57,6 +58,16 @@ extension Diagnostic {
         case listTooLarge(limit: Int)
         case expansionTooLarge(limit: Int)
         case tooManyRules(limit: Int)
+        // DNS (Checker+DNS.swift, NameList.swift)
+        case dnsNeedsUDP(Keyword)
+        case dnsNeedsInspect(Keyword)
+        case duplicateInspect(firstLine: Int)
+        case invalidDNSName(String)
+        case nameListUnreadable(String, reason: String)
+        case nameListMixed
+        case nameListLine(String)
+        case tooManyNames(limit: Int)
+        case tooManyDNSLists(limit: Int)
         // Checker: warnings
         case hostBitsSet(IPv4Address, prefix: UInt8)
         case reversedRange(low: UInt64, high: UInt64)
@@ -79,6 +90,7 @@ extension Diagnostic {
             case setName, equals, fileName, item, number, closingBrace, arrow
             case closingBracket, bracketedAddress
             case logLimit, rateUnit
+            case inspectedProtocol
 
             public var description: String {
                 switch self {
@@ -101,6 +113,7 @@ extension Diagnostic {
                 case .bracketedAddress: "an IPv6 address with a port in brackets, as in '[fd00::1]:22'"
                 case .logLimit: "a rate ('200/s', '30/m', '5/h') or 'none'"
                 case .rateUnit: "a rate unit ('/s', '/m' or '/h')"
+                case .inspectedProtocol: "a protocol to inspect ('dns')"
                 }
             }
         }
@@ -112,6 +125,10 @@ extension Diagnostic {
             case icmpCode = "ICMP code"
             case state, length, ttl = "TTL", mark
             case ipOption = "IP option"
+            case dnsType = "DNS type"
+            case dnsRCode = "DNS RCODE"
+            case dnsOpcode = "DNS opcode"
+            case dnsName = "DNS name"
 
             /// "an address", "a port or port range", ...
             var expectation: String {
@@ -126,6 +143,10 @@ extension Diagnostic {
                 case .ttl: "a TTL or TTL range"
                 case .mark: "a mark or mark range"
                 case .ipOption: "an IP option name or number"
+                case .dnsType: "a DNS type name or number"
+                case .dnsRCode: "a DNS RCODE name or number"
+                case .dnsOpcode: "a DNS opcode ('notify', 'update' or a number)"
+                case .dnsName: "a DNS name or $set"
                 }
             }
 
@@ -148,7 +169,10 @@ extension Diagnostic {
                 case .length: 65_575
                 case .icmpType, .icmpCode, .ttl, .ipOption: 255
                 case .mark: UInt64(UInt32.max)
-                case .address, .interface, .state: 0
+                case .dnsType: 65_535
+                case .dnsRCode: 4_095
+                case .dnsOpcode: 15
+                case .address, .interface, .state, .dnsName: 0
                 }
             }
         }
@@ -290,6 +314,27 @@ extension Diagnostic {
                 "stateless reply rule: it accepts every packet from \(source) to \(destination ?? "any port"), not only replies"
                     + (witness.map { ", as '\($0)'" } ?? "")
                     + "; match replies with 'state established'" + (tcp ? " (or at least 'flags A/A')" : "")
+            case .inspectClauseTwice(let word):
+                "'\(word)' given twice in 'inspect dns'"
+            case .dnsNeedsUDP(let keyword):
+                "'\(keyword.rawValue)' needs udp (DNS is inspected over UDP)"
+            case .dnsNeedsInspect(let keyword):
+                "'\(keyword.rawValue)' needs an 'inspect dns' directive in the ruleset"
+            case .duplicateInspect(let firstLine):
+                "duplicate 'inspect dns' directive (first given on line \(firstLine))"
+            case .invalidDNSName(let text):
+                "'\(text)' is not a DNS name: labels of 1-63 letters, digits, '-' or '_', at most 255 octets, "
+                    + "'*.' only first; write internationalized names as A-labels (xn--...)"
+            case .nameListUnreadable(let path, let reason):
+                "cannot read name list \(path): \(reason)"
+            case .nameListMixed:
+                "a name list read from a file is used alone: write 'dns-name $list', without other names"
+            case .nameListLine(let text):
+                "'\(text)' is not a name, a hosts-file line (address, then names) or a comment"
+            case .tooManyNames(let limit):
+                "the ruleset's name lists hold more than \(limit) names"
+            case .tooManyDNSLists(let limit):
+                "more than \(limit) different DNS name or address lists in one ruleset"
             }
         }
     }

@@ -39,9 +39,10 @@ extension Program {
             let rule = rules[index]
             lines.append("\(explanation.decision.action.rawValue): rule \(name(index))")
             let fields = rule.match.constrainedFields
-            lines.append(fields.isEmpty
-                ? "  it matches every packet"
-                : "  it matches on " + fields.map { "\($0) (\(describe(packet, $0)))" }.joined(separator: ", "))
+            var matched = fields.map { "\($0) (\(describe(packet, $0)))" }
+            if rule.match.dnsNames != nil { matched.append("DNS name list") }
+            if rule.match.dnsAddresses != nil { matched.append("DNS answer address list") }
+            lines.append(matched.isEmpty ? "  it matches every packet" : "  it matches on " + matched.joined(separator: ", "))
             lines.append("  first match wins: \(index) earlier rule\(index == 1 ? "" : "s") did not match")
         } else {
             lines.append("\(explanation.decision.action.rawValue): policy (no rule matches)")
@@ -77,6 +78,8 @@ extension Program {
         case .innerDestination: packet.innerDestination.map { "\($0)" } ?? "not tunnelled"
         case .innerSourcePort: packet.innerSourcePort.map { "\($0)" } ?? "no port"
         case .innerDestinationPort: packet.innerDestinationPort.map { "\($0)" } ?? "no port"
+        case .dnsType: packet.dnsType.map { DNSNames.typeName($0) } ?? "no DNS message"
+        case .dnsRCode: packet.dnsRCode.map { DNSNames.rcodeName($0) } ?? "no DNS response"
         }
     }
 }

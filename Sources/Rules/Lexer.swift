@@ -69,7 +69,9 @@ struct Lexer {
             // `fd00::1g` is one bad address, not an address and a word.
             skip(while: { Self.isWordStart($0) || Self.isDigit($0) || $0 == UInt8(ascii: ".") })
             return token(.address, from: start)
-        case _ where Self.isWordStart(byte):
+        case _ where Self.isWordStart(byte) || Self.isWildcardStart(at: offset, in: bytes):
+            // `*.ads.example` (a DNS wildcard) reads as one word.
+            if byte == UInt8(ascii: "*") { offset += 1 }
             skip(while: Self.isWordContinuation)
             // iptables' interface wildcard: `eth+` is every interface whose name starts `eth`.
             if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") { offset += 1 }
@@ -205,6 +207,12 @@ struct Lexer {
 
     private static func isLetter(_ byte: UInt8) -> Bool {
         (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+    }
+
+    /// `*.` followed by a word: the start of a DNS wildcard name.
+    private static func isWildcardStart(at index: Int, in bytes: [UInt8]) -> Bool {
+        bytes[index] == UInt8(ascii: "*") && index + 2 < bytes.count && bytes[index + 1] == UInt8(ascii: ".")
+            && isWordContinuation(bytes[index + 2])
     }
 
     private static func isWordStart(_ byte: UInt8) -> Bool {

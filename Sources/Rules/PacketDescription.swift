@@ -15,12 +15,29 @@ import Wire
 /// (`tcp 10.0.0.1 -> 10.0.0.2:22`): it is then nil, and `explain` says whether the verdict
 /// depends on it; the other protocols have none. An IPv6 address with a port is written in
 /// brackets (RFC 5952 §6), `[fd00::1]:22`, and needs them with these protocols even without a
-/// port (`[fd00::1]`); both addresses are of one family.
+/// port (`[fd00::1]`); both addresses are of one family. A UDP packet may add
+/// `dns QNAME TYPE` (`dns ads.example A`): a DNS query, judged against `program`'s
+/// `inspect dns` and name lists when one is given (`parse(_:program:)`).
 public enum PacketDescription {
     public static func parse(_ text: String) -> Result<PacketFields, Diagnostic> {
+        parse(text, program: nil)
+    }
+
+    /// As `parse(_:)`; a `dns` query is then decoded as the engine decodes one and its fields
+    /// (type, name lists holding the name) set from `program`.
+    public static func parse(_ text: String, program: Program?) -> Result<PacketFields, Diagnostic> {
         var parser = ParserState(source: text, file: "packet")
         do throws(ParseFailure) {
-            let packet = try parser.parsePacket()
+            var question: (name: String, type: UInt16)?
+            var packet = try parser.parsePacket(question: &question)
+            if let question {
+                let position = SourcePosition(offset: 0, line: 1, column: 1)
+                guard let message = DNSQuery.message(name: question.name, type: question.type) else {
+                    throw ParseFailure(message: .invalidDNSName(question.name), position: position)
+                }
+                packet.dnsType = question.type
+                if let program { DNSQuery.describe(message, program: program, into: &packet) }
+            }
             return .success(packet)
         } catch {
             return .failure(Diagnostic(error.message, at: SourceLocation(file: "packet", position: error.position)))
@@ -30,6 +47,11 @@ public enum PacketDescription {
 
 extension ParserState {
     mutating func parsePacket() throws(ParseFailure) -> PacketFields {
+        var question: (name: String, type: UInt16)?
+        return try parsePacket(question: &question)
+    }
+
+    mutating func parsePacket(question: inout (name: String, type: UInt16)?) throws(ParseFailure) -> PacketFields {
         let proto = try parseProtocol()
         guard let ipProtocol = proto.proto else {
             throw ParseFailure(message: .expected(.proto, found: "'any'"), position: proto.range.start)
@@ -56,6 +78,10 @@ extension ParserState {
             length: Self.headersLength(ipProtocol, ipv6: ipv6))
         var seen: [Keyword] = []
         while current.kind != .endOfFile && current.kind != .newline {
+            if current.kind == .identifier, current.text == "dns", ipProtocol == .udp, question == nil {
+                question = try parsePacketQuestion()
+                continue
+            }
             guard case .keyword(let keyword) = current.kind else {
                 throw failure(otherwise: .trailingTokens(found: current.foundDescription))
             }

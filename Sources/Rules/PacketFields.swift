@@ -34,6 +34,14 @@ public struct PacketFields: Equatable, Sendable {
     public var innerDestination: IPAddress? = nil
     public var innerSourcePort: UInt16? = nil
     public var innerDestinationPort: UInt16? = nil
+    /// DNS, for a UDP datagram `inspect dns` decoded (nil and 0 otherwise): the question's
+    /// type, a response's 12-bit RCODE (nil for a query), and one bit per DNS list of the
+    /// program (`DNSRules`): bit k of `dnsNameHits` when list k holds the question name, of
+    /// `dnsAddressHits` when address list k holds an A or AAAA answer.
+    public var dnsType: UInt16?
+    public var dnsRCode: UInt16?
+    public var dnsNameHits: UInt64 = 0
+    public var dnsAddressHits: UInt64 = 0
 
     public init(
         proto: IPProtocol, source: IPAddress, destination: IPAddress,
@@ -89,6 +97,8 @@ public struct PacketFields: Equatable, Sendable {
         case .length: UInt128(length)
         case .ttl: UInt128(ttl)
         case .mark: UInt128(mark)
+        case .dnsType: dnsType.map { UInt128($0) } ?? Field.noDNSType
+        case .dnsRCode: dnsRCode.map { UInt128($0) } ?? Field.noDNSRCode
         case .inInterface, .outInterface: 0
         case .innerProto: innerProto.map { UInt128($0.rawValue) } ?? Field.notApplicable
         case .innerSource: innerSource.map { AddressKey.key($0) } ?? Field.noInnerSource

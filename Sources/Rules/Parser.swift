@@ -134,6 +134,7 @@ struct ParserState {
         case .keyword(.set): .set(try parseSet())
         case .keyword(.include): try parseInclude()
         case .keyword(.accept), .keyword(.drop), .keyword(.reject): try parseRuleOrAllowance()
+        case .identifier where current.text == "inspect": .inspectDNS(try parseInspectDNS())
         default: throw failure(expected: .statement)
         }
     }
@@ -182,6 +183,14 @@ struct ParserState {
         let nameToken = advance()
         guard current.kind == .equals else { throw failure(expected: .equals) }
         advance()
+        if current.kind == .identifier, current.text == "file" {
+            advance()
+            guard case .string(let path) = current.kind else { throw failure(expected: .fileName) }
+            let file = Located(path, range: advance().range)
+            return SetSyntax(
+                name: Located(nameToken.text, range: nameToken.range), items: ListSyntax(items: [], range: file.range),
+                file: file, range: range(from: start))
+        }
         let items = try parseList()
         return SetSyntax(name: Located(nameToken.text, range: nameToken.range), items: items, range: range(from: start))
     }
@@ -251,7 +260,7 @@ struct ParserState {
                 if inner != nil { throw ParseFailure(message: .givenTwice(.inner), position: current.range.start) }
                 firstOption = firstOption ?? .inner
                 inner = try parseInner()
-            case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark:
+            case .in, .out, .flags, .type, .code, .state, .length, .ttl, .mark, .dnsName, .dnsType, .dnsRCode, .dnsResponseIP:
                 if options.contains(where: { $0.keyword == keyword }) {
                     throw ParseFailure(message: .givenTwice(keyword), position: current.range.start)
                 }
@@ -352,6 +361,10 @@ struct ParserState {
         case .identifier:
             advance()
             return ItemSyntax(kind: .name(token.text), range: token.range)
+        case .string(let text):
+            // A quoted name (`dns-name { "tracker.example" }`); checked where it is used.
+            advance()
+            return ItemSyntax(kind: .name(text), range: token.range)
         case .address where inPortList && Self.isColonRange(token.text):
             let parts = token.text.split(separator: ":")
             throw ParseFailure(message: .portRangeWithColon(low: UInt64(parts[0]) ?? 0, high: String(parts[1])), position: token.range.start)

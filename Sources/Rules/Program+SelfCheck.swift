@@ -75,6 +75,11 @@ extension Program {
         }
         if let names = match.inInterfaces, !names.negated { packet.inInterface = names.names.first }
         if let names = match.outInterfaces, !names.negated { packet.outInterface = names.names.first }
+        if match.dnsNames != nil || match.dnsAddresses != nil || match[.dnsType] != nil || match[.dnsRCode] != nil {
+            packet.dnsType = packet.dnsType ?? 1
+            if let names = match.dnsNames, !names.negated { packet.dnsNameHits = 1 << UInt64(names.list) }
+            if let addresses = match.dnsAddresses, !addresses.negated { packet.dnsAddressHits = 1 << UInt64(addresses.list) }
+        }
         return packet
     }
 
@@ -101,11 +106,20 @@ extension Program {
         case .udp:
             packet.sourcePort = UInt16(truncatingIfNeeded: generator.next())
             packet.destinationPort = UInt16(generator.next() % 1024)
+            if generator.next() % 2 == 0 { randomDNS(&packet, &generator) }
         default:
             packet.icmpType = UInt8(generator.next() % 20)
             packet.icmpCode = UInt8(generator.next() % 4)
         }
         return packet
+    }
+
+    /// DNS facts for a UDP probe: a common type, an RCODE half the time, random list hits.
+    static func randomDNS(_ packet: inout PacketFields, _ generator: inout SplitMix) {
+        packet.dnsType = [1, 28, 16, 255, 65][Int(generator.next() % 5)]
+        packet.dnsRCode = generator.next() % 2 == 0 ? nil : UInt16(generator.next() % 6)
+        packet.dnsNameHits = generator.next() & 0xF
+        packet.dnsAddressHits = generator.next() & 0xF
     }
 
     /// A small, fast, seeded generator (SplitMix64) so the check is the same every run. Public so
@@ -144,6 +158,8 @@ extension PacketFields {
         case .innerDestination: innerDestination = key == Field.noInnerDestination ? nil : AddressKey.address(key)
         case .innerSourcePort: innerSourcePort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
         case .innerDestinationPort: innerDestinationPort = key == Field.noPort ? nil : UInt16(truncatingIfNeeded: key)
+        case .dnsType: dnsType = key == Field.noDNSType ? nil : UInt16(truncatingIfNeeded: key)
+        case .dnsRCode: dnsRCode = key == Field.noDNSRCode ? nil : UInt16(truncatingIfNeeded: key)
         default: break
         }
     }

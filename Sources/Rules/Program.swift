@@ -23,31 +23,58 @@ public struct Program: Sendable {
     public let decodeOptions: DecodeOptions
     /// The rules in source order; `Decision.ruleIndex` indexes this array.
     public let rules: [Rule]
+    /// `inspect dns` and the DNS lists the rules refer to.
+    public let dns: DNSRules
 
     /// Whether any rule matches `state` (the queue must then ask for conntrack state).
     public var matchesState: Bool {
         rules.contains { $0.match[.state] != nil }
     }
     let index: RuleIndex
+    /// With rules that have DNS list conditions: the position in `rules` of each rule the index
+    /// holds (the others), and the positions of those with list conditions, in order.
+    let indexedPositions: [Int]?
+    let listRulePositions: [Int]
 
     public init(
         policy: Action = .drop, logMode: LogMode = .drops, logLimit: LogLimit? = .default,
-        decodeOptions: DecodeOptions = DecodeOptions(), rules: [Rule]
+        decodeOptions: DecodeOptions = DecodeOptions(), rules: [Rule], dns: DNSRules = DNSRules()
     ) {
         self.policy = policy
         self.logMode = logMode
         self.logLimit = logLimit
         self.decodeOptions = decodeOptions
         self.rules = rules
-        index = RuleIndex(rules)
+        self.dns = dns
+        let listRules = rules.indices.filter { rules[$0].match.hasDNSLists }
+        listRulePositions = listRules
+        if listRules.isEmpty {
+            indexedPositions = nil
+            index = RuleIndex(rules)
+        } else {
+            let indexed = rules.indices.filter { !rules[$0].match.hasDNSLists }
+            indexedPositions = indexed
+            index = RuleIndex(indexed.map { rules[$0] })
+        }
     }
 
     /// The first rule that matches `packet` decides; when none does, the policy does.
     /// Uses the compiled index (`RuleIndex`): the cost does not grow with the number of rules
     /// the way a scan does, and nothing is allocated.
+    /// Rules with a DNS list condition (`dns-name`, `dns-response-ip`) are not in the index:
+    /// those before the index's first match are tried in order (their lists were looked up
+    /// once per packet, in `describeDNS`), so each costs a few bit tests.
     public func evaluate(_ packet: PacketFields) -> Decision {
-        guard let rule = index.firstMatch(packet) else { return Decision(action: policy, ruleIndex: nil) }
-        return Decision(action: rules[rule].action, ruleIndex: rule)
+        var best = index.firstMatch(packet).map { indexedPositions?[$0] ?? $0 } ?? Int.max
+        for position in listRulePositions {
+            if position >= best { break }
+            if rules[position].match.matches(packet) {
+                best = position
+                break
+            }
+        }
+        guard best != Int.max else { return Decision(action: policy, ruleIndex: nil) }
+        return Decision(action: rules[best].action, ruleIndex: best)
     }
 
     /// The reference meaning of `evaluate`: try each rule in order. Kept for the differential
@@ -102,7 +129,8 @@ public struct Program: Sendable {
     private static func finish(
         _ loaded: LoadedSyntax, shadowing: Bool = true, limits: RulesetLimits, services: ServiceTable
     ) -> LoadedProgram {
-        let checked = Checker.check(loaded.statements, shadowing: shadowing, limits: limits, services: services)
+        let checked = Checker.check(
+            loaded.statements, shadowing: shadowing, limits: limits, services: services, nameLists: loaded.nameLists)
         let diagnostics = Diagnostic.sorted(loaded.diagnostics + checked.diagnostics, fileOrder: loaded.files.map(\.path))
         let failed = diagnostics.contains { $0.severity == .error }
         return LoadedProgram(program: failed ? nil : Compiler.compile(checked), diagnostics: diagnostics, files: loaded.files)

@@ -64,6 +64,8 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// (of either family, keyed as the outer ones: `AddressKey`) and ports. Each has an
     /// "absent" value for a packet that is not tunnelled.
     case innerProto, innerSource, innerDestination, innerSourcePort, innerDestinationPort
+    /// The question's type and a response's 12-bit RCODE of a DNS message (`inspect dns`).
+    case dnsType, dnsRCode
 
     /// Every value the field can take, including its "absent" value where it has one: a port
     /// is 65536 on a packet without ports, flags 256 on a packet that is not TCP, ICMP type and
@@ -83,8 +85,14 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .innerProto: 0...Self.notApplicable
         case .innerSource, .innerDestination: 0...UInt128.max
         case .innerSourcePort, .innerDestinationPort: 0...Self.noPort
+        case .dnsType: 0...Self.noDNSType
+        case .dnsRCode: 0...Self.noDNSRCode
         }
     }
+
+    /// A packet that carries no inspected DNS message (or, for the RCODE, a query).
+    static let noDNSType: UInt128 = 65_536
+    static let noDNSRCode: UInt128 = 4_096
 
     static let noPort: UInt128 = 65_536
     static let notApplicable: UInt128 = 256
@@ -120,6 +128,8 @@ public enum Field: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .innerDestination: "inner destination address"
         case .innerSourcePort: "inner source port"
         case .innerDestinationPort: "inner destination port"
+        case .dnsType: "DNS type"
+        case .dnsRCode: "DNS RCODE"
         }
     }
 }
@@ -148,6 +158,11 @@ public struct RuleMatch: Equatable, Hashable, Sendable {
     private var sets: [ValueSet?] = Array(repeating: nil, count: Field.allCases.count)
     public var inInterfaces: InterfaceSet?
     public var outInterfaces: InterfaceSet?
+    /// `dns-name` and `dns-response-ip`: which of the program's DNS lists (`DNSRules`) must
+    /// hold the question name, or an answer address. Not in the compiled index: `Program`
+    /// tries rules with one of these in order (see `Program.evaluate`).
+    public var dnsNames: DNSListCondition?
+    public var dnsAddresses: DNSListCondition?
 
     public init() {}
 
@@ -186,6 +201,7 @@ public struct RuleMatch: Equatable, Hashable, Sendable {
     public func matches(_ packet: PacketFields) -> Bool {
         if let inInterfaces, !inInterfaces.matches(packet.inInterface) { return false }
         if let outInterfaces, !outInterfaces.matches(packet.outInterface) { return false }
+        if !dnsListsMatch(packet) { return false }
         for (index, set) in sets.enumerated() {
             guard let set else { continue }
             if let field = Field(rawValue: index), !set.contains(packet.key(field)) { return false }
@@ -232,7 +248,7 @@ public struct Rule: Equatable, Sendable {
     }
 
     /// Matches every packet: no constraint at all.
-    public var isCatchAll: Bool { match.constrainedFields.isEmpty }
+    public var isCatchAll: Bool { match.constrainedFields.isEmpty && !match.hasDNSLists }
 }
 
 /// `10.0.0.1` for 0x0A000001, written here rather than relying on Wire's pretty-printing.

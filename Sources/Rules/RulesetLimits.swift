@@ -25,6 +25,11 @@ public struct RulesetLimits: Equatable, Sendable {
     public var maximumErrorsPerFile: Int
     /// The most bytes one word, number or quoted string may hold.
     public var maximumTokenBytes: Int
+    /// The most bytes one name list file (`set NAME = file "PATH"`) may hold; name lists are
+    /// not counted in `maximumTotalBytes`, so a blocklist of a million names loads.
+    public var maximumNameListBytes: Int = 256 << 20
+    /// The most names all name lists of one ruleset may hold together.
+    public var maximumNames: Int = 4_000_000
 
     /// The limits `check`, `run`, `explain` and `replay` use.
     public static let standard = RulesetLimits(

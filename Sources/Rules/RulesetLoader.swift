@@ -13,12 +13,18 @@ public protocol RuleSourceLoader {
     /// The text of `path`, resolved against the file that includes it (`relativeTo`, nil for
     /// the top-level file). Returns the resolved path, which names the file in diagnostics.
     func load(_ path: String, relativeTo including: String?) -> Result<(path: String, text: String), LoadError>
+    /// The text of a name list file (`set NAME = file "PATH"`), which may be larger than a
+    /// rules file: at most `maximumBytes`. By default, `load`.
+    func loadNameList(_ path: String, relativeTo including: String?, maximumBytes: Int) -> Result<(path: String, text: String), LoadError>
 
     /// The port names `port NAME` may use (services(5)); none by default.
     var services: ServiceTable { get }
 }
 
 extension RuleSourceLoader {
+    public func loadNameList(_ path: String, relativeTo including: String?, maximumBytes: Int) -> Result<(path: String, text: String), LoadError> {
+        load(path, relativeTo: including)
+    }
     public var services: ServiceTable { ServiceTable() }
 }
 
@@ -86,6 +92,11 @@ public struct LoadedSyntax: Sendable {
     public var files: [SourceFile]
     public var statements: [LocatedStatement]
     public var diagnostics: [Diagnostic]
+    /// The names read for each `set NAME = file "PATH"`, keyed by `nameListKey(file:set:)`.
+    public var nameLists: [String: NameSet] = [:]
+
+    /// The key of the list a `set` statement in `file` read.
+    public static func nameListKey(file: String, set: String) -> String { file + "\u{0}" + set }
 }
 
 /// Reads a top-level rules file and what it includes, within `RulesetLimits`.
@@ -163,6 +174,9 @@ private struct IncludeExpansion<Loader: RuleSourceLoader> {
             switch statement {
             case .include(let target, let range):
                 include(target.value, at: SourceLocation(file: file, position: range.start))
+            case .set(let set) where set.file != nil:
+                readNameList(set, in: file)
+                result.statements.append(LocatedStatement(file: file, statement: statement))
             case .rule(let rule):
                 ruleCount += 1
                 guard ruleCount <= limits.maximumRules else {
@@ -220,6 +234,34 @@ private struct IncludeExpansion<Loader: RuleSourceLoader> {
             }
             includedAt[included.path] = location
             open(included)
+        }
+    }
+
+    /// Reads the names of `set NAME = file "PATH"` (`NameList`) within the name limits; a
+    /// file that cannot be read or holds a bad line is an error, so the ruleset (and a reload
+    /// of it) is refused.
+    mutating func readNameList(_ set: SetSyntax, in file: String) {
+        guard let path = set.file else { return }
+        let location = SourceLocation(file: file, position: path.range.start)
+        let namesSoFar = result.nameLists.values.reduce(0) { $0 + $1.count }
+        switch loader.loadNameList(path.value, relativeTo: file, maximumBytes: limits.maximumNameListBytes) {
+        case .failure(let error):
+            report(.nameListUnreadable(path.value, reason: error.reason), at: location)
+        case .success(let list) where list.text.utf8.count > limits.maximumNameListBytes:
+            report(.nameListUnreadable(list.path, reason: "larger than \(RulesetLimits.describe(bytes: limits.maximumNameListBytes))"), at: location)
+        case .success(let list):
+            var names = NameSet()
+            let parsed = NameList.parse(
+                list.text, into: &names, maximumNames: limits.maximumNames - namesSoFar, maximumProblems: limits.maximumErrorsPerFile)
+            for problem in parsed.problems {
+                report(problem.message, at: SourceLocation(file: list.path, line: problem.line, column: problem.column))
+            }
+            if parsed.tooManyNames { report(.tooManyNames(limit: limits.maximumNames), at: location) }
+            // A list read by two sets, or a rules file read as a list, is one file of the ruleset.
+            if !result.files.contains(where: { $0.path == list.path }) {
+                result.files.append(SourceFile(path: list.path, text: list.text))
+            }
+            result.nameLists[LoadedSyntax.nameListKey(file: file, set: set.name.value)] = names
         }
     }
 }

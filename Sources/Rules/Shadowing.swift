@@ -26,8 +26,9 @@ enum Shadowing {
     /// no warning).
     static func analyze(_ rules: [Rule], quickDisproof: Bool = true, workBudget: Int = workBudget) -> [Diagnostic] {
         let table = InterfaceTable(rules)
-        let spaces = rules.map { table.space($0.match) }
-        let fullSpace = Field.allCases.map { ValueSet([table.domain(of: $0)]) }
+        var spaces = rules.map { table.space($0.match) }
+        var fullSpace = Field.allCases.map { ValueSet([table.domain(of: $0)]) }
+        addListDimension(rules, to: &spaces, fullSpace: &fullSpace)
         let bounds = Bounds(spaces)
         var diagnostics: [Diagnostic] = []
         var firstWithSpace: [[ValueSet]: Int] = [:]
@@ -66,6 +67,20 @@ enum Shadowing {
         return diagnostics
     }
 
+    /// DNS list conditions (`dns-name`, `dns-response-ip`) are not intervals: the analysis
+    /// treats each rule that has one as matching its own slice of one more dimension (rule i
+    /// the value i + 1), and a rule without one as matching all of it. So a rule without list
+    /// conditions can still hide one with them (exactly: the list only narrows it), but a rule
+    /// with list conditions never hides another: never a warning that is not true.
+    static func addListDimension(_ rules: [Rule], to spaces: inout [[ValueSet]], fullSpace: inout [ValueSet]) {
+        guard rules.contains(where: \.match.hasDNSLists) else { return }
+        let domain = 0...UInt128(rules.count)
+        for index in rules.indices {
+            spaces[index].append(rules[index].match.hasDNSLists ? ValueSet(UInt128(index + 1)) : ValueSet([domain]))
+        }
+        fullSpace.append(ValueSet([domain]))
+    }
+
     /// The findings that need no comparison with other rules, in the order they are tried: a
     /// field that matches nothing, an earlier catch-all, an earlier rule with the same match.
     private static func cheapFinding(
@@ -79,12 +94,13 @@ enum Shadowing {
 
     /// Bounding interval of each rule on each field, flattened for a tight prefilter loop.
     private struct Bounds {
-        let fieldCount = Field.allCases.count
+        let fieldCount: Int
         var lows: [UInt128]
         var highs: [UInt128]
 
         init(_ spaces: [[ValueSet]]) {
-            let fieldCount = Field.allCases.count
+            let fieldCount = spaces.first?.count ?? Field.allCases.count
+            self.fieldCount = fieldCount
             lows = [UInt128](repeating: 0, count: spaces.count * fieldCount)
             highs = [UInt128](repeating: 0, count: spaces.count * fieldCount)
             for (index, space) in spaces.enumerated() {

@@ -27,6 +27,7 @@ extension StatementSyntax: CustomStringConvertible {
             let limit = log.limit.map { " limit \($0.value.limit.map(\.description) ?? "none") \($0.range)" } ?? ""
             return "log \(log.range) \(log.mode.value.rawValue) \(log.mode.range)\(limit)"
         case .set(let set):
+            if let file = set.file { return "set \(set.range) \(set.name.value) \(set.name.range) = file \(quoted(file.value)) \(file.range)" }
             return "set \(set.range) \(set.name.value) \(set.name.range) = \(set.items)"
         case .include(let path, let range):
             return "include \(range) \(quoted(path.value)) \(path.range)"
@@ -36,6 +37,8 @@ extension StatementSyntax: CustomStringConvertible {
             return "accept ip-options \(range) \(list)"
         case .acceptIPv6Headers(let list, let range):
             return "accept ipv6-headers \(range) \(list)"
+        case .inspectDNS(let inspect):
+            return "inspect dns \(inspect.range)" + (inspect.ports.map { " port \($0)" } ?? "") + (inspect.opcodes.map { " opcode \($0)" } ?? "")
         case .rule(let rule):
             var lines = ["rule \(rule.range) \(rule.action.value.rawValue) \(rule.action.range)"]
             if let log = rule.log { lines.append("  log \(log)") }

@@ -66,6 +66,8 @@ public enum StatementSyntax: Equatable, Sendable {
     case acceptIPOptions(ListSyntax, range: SourceRange)
     /// `accept ipv6-headers { NAME, ... }` (`hop-by-hop`, `destination-options`, `routing-N`).
     case acceptIPv6Headers(ListSyntax, range: SourceRange)
+    /// `inspect dns [port LIST] [opcode LIST]`.
+    case inspectDNS(InspectDNSSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -75,6 +77,7 @@ public enum StatementSyntax: Equatable, Sendable {
         case .set(let set): set.range
         case .include(_, let range), .acceptFragments(let range), .acceptIPOptions(_, let range),
              .acceptIPv6Headers(_, let range): range
+        case .inspectDNS(let inspect): inspect.range
         }
     }
 }
@@ -105,15 +108,36 @@ public struct LogDirectiveSyntax: Equatable, Sendable {
     }
 }
 
-/// `set NAME = LIST`: a named list of addresses, numbers or names, used as `$NAME`.
+/// `set NAME = LIST`: a named list of addresses, numbers or names, used as `$NAME`; or
+/// `set NAME = file "PATH"`: a list of DNS names read from a file (`NameList`), for
+/// `dns-name $NAME`.
 public struct SetSyntax: Equatable, Sendable {
     public var name: Located<String>
     public var items: ListSyntax
+    /// The path after `file`, as written; `items` is then empty.
+    public var file: Located<String>?
     public var range: SourceRange
 
-    public init(name: Located<String>, items: ListSyntax, range: SourceRange) {
+    public init(name: Located<String>, items: ListSyntax, file: Located<String>? = nil, range: SourceRange) {
         self.name = name
         self.items = items
+        self.file = file
+        self.range = range
+    }
+}
+
+/// `inspect dns [port LIST] [opcode LIST]`: UDP to or from those ports (53 by default) is DNS
+/// that must decode; `opcode` names opcodes besides QUERY that may pass.
+public struct InspectDNSSyntax: Equatable, Sendable {
+    /// The list after `port`; its range starts at the `port` word.
+    public var ports: ListSyntax?
+    /// The list after `opcode`.
+    public var opcodes: ListSyntax?
+    public var range: SourceRange
+
+    public init(ports: ListSyntax? = nil, opcodes: ListSyntax? = nil, range: SourceRange) {
+        self.ports = ports
+        self.opcodes = opcodes
         self.range = range
     }
 }

@@ -12,6 +12,10 @@ public enum Keyword: String, CaseIterable, Sendable {
     case burst
     case code
     case control
+    case dnsName = "dns-name"
+    case dnsRCode = "dns-rcode"
+    case dnsResponseIP = "dns-response-ip"
+    case dnsType = "dns-type"
     case drop
     case drops
     case esp

@@ -23,6 +23,17 @@ struct FileRuleSources: RuleSourceLoader {
         }
     }
 
+    /// A name list file may be larger than a rules file (`RulesetLimits.maximumNameListBytes`).
+    func loadNameList(_ path: String, relativeTo including: String?, maximumBytes: Int) -> Result<(path: String, text: String), LoadError> {
+        let resolved = Self.resolve(path, relativeTo: including)
+        do {
+            let bytes = try Self.readRegularFile(resolved, maximumBytes: maximumBytes)
+            return .success((resolved, String(decoding: bytes, as: UTF8.self)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Reads the whole of `path` if it is a regular file of at most `maximumBytes`, without
     /// ever blocking (`WholeFile.readRegular`).
     static func readRegularFile(_ path: String, maximumBytes: Int) throws(LoadError) -> [UInt8] {

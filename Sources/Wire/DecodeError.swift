@@ -26,6 +26,8 @@ public struct DecodeError: Error, Equatable, Sendable {
         case sctp
         /// Generic Routing Encapsulation (RFC 2784, RFC 2890).
         case gre
+        /// A DNS message over UDP (RFC 1035 §4), decoded when the rules say `inspect dns`.
+        case dns
     }
 
     /// The offending field, with snake_case raw values as logged.
@@ -89,6 +91,17 @@ public struct DecodeError: Error, Equatable, Sendable {
         /// A transport port (SCTP, RFC 9260 §3.1).
         case sourcePort = "source_port"
         case destinationPort = "destination_port"
+        /// DNS (RFC 1035 §4.1): header fields, names, records and their parts.
+        case opcode
+        case questionCount = "question_count"
+        case answerCount = "answer_count"
+        case authorityCount = "authority_count"
+        case additionalCount = "additional_count"
+        case name
+        case `class`
+        case rdlength
+        case rdata
+        case ednsOption = "edns_option"
     }
 
     /// Stable, hyphenated reason codes.
@@ -196,6 +209,20 @@ public struct DecodeError: Error, Equatable, Sendable {
         case badGREFlags = "bad-gre-flags"
         /// A tunnel inside a tunnel inside a tunnel: more nesting than `Datagram.maximumTunnelDepth`.
         case tunnelTooDeep = "tunnel-too-deep"
+        /// DNS (RFC 1035 §4, RFC 2181, RFC 6891, RFC 9267); see DecodeError+DNS.swift.
+        case dnsOpcode = "dns-opcode"
+        case dnsZBit = "dns-z-bit"
+        case dnsQuestionCount = "dns-question-count"
+        case dnsQueryRecords = "dns-query-records"
+        case dnsBadLabel = "dns-bad-label"
+        case dnsNameTooLong = "dns-name-too-long"
+        case dnsBadPointer = "dns-bad-pointer"
+        case dnsPointerChain = "dns-pointer-chain"
+        case dnsBadType = "dns-bad-type"
+        case dnsBadTTL = "dns-bad-ttl"
+        case dnsBadOPT = "dns-bad-opt"
+        case dnsBadEDNSOption = "dns-bad-edns-option"
+        case dnsBadRDATA = "dns-bad-rdata"
     }
 
     public var layer: Layer
@@ -273,7 +300,9 @@ extension DecodeError: CustomStringConvertible {
         case .exceedsMTU:
             part("the packet is longer than its input interface's MTU and is not a GSO packet")
         case .trailingBytes:
-            if layer == .igmp || layer == .vrrp {
+            if layer == .dns {
+                part("bytes follow the last record the DNS header counts")
+            } else if layer == .igmp || layer == .vrrp {
                 part("bytes follow the last field the "); part(name); part(" message declares")
             } else if field == .length {
                 part("the "); part(name); part(" length field is shorter than the IP payload")
@@ -349,6 +378,9 @@ extension DecodeError: CustomStringConvertible {
         case .badGREFlags: part("the GRE header sets a routing, strict source route or recursion bit (RFC 1701), which RFC 2784 discards")
         case .tunnelTooDeep: part("the packet is nested in more than 2 tunnels")
         case .badICMPExtension: part("the extended echo message's extension structure breaks RFC 8335 or RFC 4884")
+        case .dnsOpcode, .dnsZBit, .dnsQuestionCount, .dnsQueryRecords, .dnsBadLabel, .dnsNameTooLong,
+             .dnsBadPointer, .dnsPointerChain, .dnsBadType, .dnsBadTTL, .dnsBadOPT, .dnsBadEDNSOption, .dnsBadRDATA:
+            forEachDNSMessagePart(part)
         }
     }
 }
@@ -373,6 +405,7 @@ extension DecodeError.Layer {
         case .vrrp: "VRRP"
         case .sctp: "SCTP"
         case .gre: "GRE"
+        case .dns: "DNS"
         }
     }
 }
@@ -422,6 +455,16 @@ extension DecodeError.Field {
         case .chunk: "chunk"
         case .sourcePort: "source port"
         case .destinationPort: "destination port"
+        case .opcode: "opcode"
+        case .questionCount: "question count"
+        case .answerCount: "answer count"
+        case .authorityCount: "authority count"
+        case .additionalCount: "additional count"
+        case .name: "name"
+        case .class: "class"
+        case .rdlength: "RDLENGTH"
+        case .rdata: "RDATA"
+        case .ednsOption: "EDNS option"
         }
     }
 }

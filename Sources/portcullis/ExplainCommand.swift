@@ -28,10 +28,8 @@ struct Explain: ParsableCommand {
     var packet: String
 
     func run() throws {
-        let fields: PacketFields
-        switch PacketDescription.parse(packet) {
-        case .success(let parsed): fields = parsed
-        case .failure(let diagnostic):
+        // Read once without the rules, so a bad packet is reported before the rules are loaded.
+        if case .failure(let diagnostic) = PacketDescription.parse(packet) {
             let caret = String(repeating: " ", count: max(diagnostic.location.column - 1, 0)) + "^"
             StandardError.write("portcullis: cannot read the packet: \(diagnostic.message)\n  \(packet)\n  \(caret)\n")
             throw ExitCode(ExitStatus.usage)
@@ -47,6 +45,8 @@ struct Explain: ParsableCommand {
             Failure(error).exit()
         }
         let program = ruleset.program
+        // A `dns QNAME TYPE` query is judged against the program's name lists.
+        guard case .success(let fields) = PacketDescription.parse(packet, program: program) else { return }
         var omitted: [Field] = []
         if fields.proto == .tcp || fields.proto == .udp {
             if fields.sourcePort == nil { omitted.append(.sourcePort) }

@@ -65,7 +65,7 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Only packets decided by this rule.", valueName: "file:line|label"))
     var rule: String?
 
-    @Option(help: ArgumentHelp("Group by one of rule, src, dst, reason, port (text and json; default all).", valueName: "dimension"))
+    @Option(help: ArgumentHelp("Group by one of rule, src, dst, reason, port, dns-name (text and json; default all but dns-name, which is shown when the log has DNS).", valueName: "dimension"))
     var by: ReportDimension?
 
     @Option(help: ArgumentHelp("Rows per group.", valueName: "n"))
@@ -97,7 +97,7 @@ struct Report: ParsableCommand {
         for damage in report.damagedFiles {
             StandardError.write("portcullis: \(damage.path) is damaged: \(damage.message); the lines before it are counted\n")
         }
-        let dimensions = by.map { [$0] } ?? ReportDimension.allCases
+        let dimensions = by.map { [$0] } ?? report.defaultDimensions
         let bytes: [UInt8] = switch format {
         case .text: Array(report.text(dimensions: dimensions, top: top).utf8)
         case .json: report.json(dimensions: dimensions, top: top)

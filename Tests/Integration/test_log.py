@@ -82,7 +82,7 @@ def test_stats_events_carry_counters_by_reason_and_rule(topology, start_filter):
     assert ping_rule and ping_rule[0]["hits"] >= 4 and ping_rule[0]["line"] == 11
     assert set(latest["decode_errors"]) == {"ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing",
                                            "ipv6_fragment", "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp",
-                                           "gre"}
+                                           "gre", "dns"}
 
 
 def test_unwritable_log_is_reported_and_judging_goes_on(topology, portcullis_bin):

@@ -95,3 +95,14 @@ private func lex(_ source: String) -> [String] {
 @Test func emptySourceIsJustEndOfFile() {
     #expect(lex("") == ["eof@1:1"])
 }
+
+/// DNS wildcards (`*.`), IPv6 literals and brackets, and interface wildcards (`eth+`) all lex
+/// in one line.
+@Test func dnsWildcardsIPv6LiteralsAndInterfaceWildcardsLexTogether() {
+    #expect(lex("*.ads.example [fd00::1]:53 fd00::/8 eth+") == [
+        "ident@1:1", "[@1:15", "addr@1:16", "]@1:23", ":@1:24", "num@1:25", "addr@1:28", "/@1:34", "num@1:35",
+        "ident@1:37", "eof@1:41",
+    ])
+    #expect(Lexer.tokenize("*.ads.example eth+ fd00::1").map(\.text) == ["*.ads.example", "eth+", "fd00::1", ""])
+}
+

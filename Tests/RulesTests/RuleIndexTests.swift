@@ -78,6 +78,13 @@ final class RulesetGenerator {
         if chance(15) { words += ["length", rangeList([20, 28, 40, 60, 576, 1500, 65535], maximum: 65535)] }
         if chance(15) { words += ["ttl", rangeList([0, 1, 63, 64, 128, 255], maximum: 255)] }
         if chance(10) { words += ["mark", rangeList([0, 1, 0xFF, 0xFFFF_FFFF], maximum: 0xFFFF_FFFF, hex: true)] }
+        if proto == "udp" {
+            // DNS matches: numeric ones in the index, list ones tried in order beside it.
+            if chance(20) { words += ["dns-type", list { pick(["A", "AAAA", "TXT", "ANY", "65", "1"]) }] }
+            if chance(15) { words += ["dns-rcode", list { pick(["noerror", "nxdomain", "2", "servfail"]) }] }
+            if chance(20) { words += ["dns-name", pick(["a.example", "{ *.example, b.test }", "!{ c.example }", "\"d.example\""])] }
+            if chance(10) { words += ["dns-response-ip", addressList()] }
+        }
         if chance(10) { words += ["label", "\"r\""] }
         return words.joined(separator: " ")
     }
@@ -86,8 +93,8 @@ final class RulesetGenerator {
     /// rules; such rules are kept rare, so that large rulesets keep their long, heavily
     /// overlapping tail (the part that exercises the index's bitset fallback).
     func ruleset(count: Int) -> String {
-        var lines = [pick(["policy drop", "policy accept"])]
-        while lines.count <= count {
+        var lines = [pick(["policy drop", "policy accept"]), "inspect dns"]
+        while lines.count <= count + 1 {
             let rule = rule()
             let catchAll = Program.load(source: rule, file: "one.rules").program?.index.firstCatchAll == 0
             if !catchAll || chance(2) { lines.append(rule) }
@@ -102,7 +109,7 @@ final class RulesetGenerator {
             let base = pick(Self.ports)
             return chance(20) ? base &+ 1 : base
         }
-        return PacketFields(
+        var packet = PacketFields(
             proto: proto, source: address(), destination: address(),
             sourcePort: ports ? port() : nil, destinationPort: ports ? port() : nil,
             inInterface: chance(80) ? InterfaceName(pick(Self.interfaces + ["eth9"])) : nil,
@@ -114,6 +121,14 @@ final class RulesetGenerator {
             length: pick([20, 28, 40, 41, 60, 576, 1500, 1501, 65535]),
             ttl: pick([0, 1, 2, 63, 64, 65, 128, 255]),
             mark: pick([0, 1, 2, 0xFF, 0x100, 0xFFFF_FFFF]))
+        if proto == .udp, chance(60) {
+            // What `describeDNS` fills: type, RCODE for a response, one hit bit per list.
+            packet.dnsType = pick([1, 28, 16, 255, 65, 6])
+            packet.dnsRCode = chance(50) ? pick([0, 2, 3, 5]) : nil
+            packet.dnsNameHits = UInt64.random(in: 0...15, using: &rng)
+            packet.dnsAddressHits = UInt64.random(in: 0...255, using: &rng)
+        }
+        return packet
     }
 }
 
@@ -354,7 +369,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
 }
 
 /// The reference's rule match, written to skip unconstrained fields, means exactly "every
-/// field matches" on random rules and packets.
+/// field matches, and the DNS list conditions hold" on random rules and packets.
 @Test func ruleMatchIsEveryFieldMatching() {
     let generator = RulesetGenerator(rng: SplitMix(state: 41))
     var matched = 0
@@ -363,7 +378,7 @@ private func expectAgreement(_ program: Program, _ packets: [PacketFields], sour
         for _ in 0..<50 {
             let packet = generator.packet()
             for rule in program.rules {
-                let fieldByField = Field.allCases.allSatisfy { rule.match.matches(packet, on: $0) }
+                let fieldByField = Field.allCases.allSatisfy { rule.match.matches(packet, on: $0) } && rule.match.dnsListsMatch(packet)
                 #expect(rule.match.matches(packet) == fieldByField)
                 if fieldByField { matched += 1 }
             }

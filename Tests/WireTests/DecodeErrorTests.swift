@@ -25,6 +25,10 @@ import Wire
             "zero-port",
             // GRE and tunnels.
             "bad-gre-flags", "tunnel-too-deep",
+            // DNS (docs/decoding.md, DNS).
+            "dns-opcode", "dns-z-bit", "dns-question-count", "dns-query-records", "dns-bad-label", "dns-name-too-long",
+            "dns-bad-pointer", "dns-pointer-chain", "dns-bad-type", "dns-bad-ttl", "dns-bad-opt", "dns-bad-edns-option",
+            "dns-bad-rdata",
         ])
     }
 
@@ -37,13 +41,15 @@ import Wire
             "source_count", "group_record", "group_address", "spi",
             "reserved", "vrid", "auth_type", "advertisement_interval", "verification_tag", "chunk", "source_port",
             "destination_port",
+            "opcode", "question_count", "answer_count", "authority_count", "additional_count", "name", "class",
+            "rdlength", "rdata", "edns_option",
         ])
     }
 
     @Test func layerCodesAreStable() {
         #expect(DecodeError.Layer.allCases.map(\.rawValue) == [
             "ipv4", "tcp", "udp", "icmp", "ipv6", "ipv6_hop_by_hop", "ipv6_routing", "ipv6_fragment",
-            "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp", "gre",
+            "ipv6_destination_options", "icmpv6", "igmp", "esp", "ah", "vrrp", "sctp", "gre", "dns",
         ])
     }
 
