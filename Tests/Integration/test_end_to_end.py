@@ -55,7 +55,11 @@ def test_bulk_tcp_arrives_intact(topology, start_filter):
     assert flt.stop() == 0
     counters = flt.events("stop")[0]["counters"]
     drops = [e for e in flt.events("verdict") if e.get("verdict") != "accept"]
-    assert counters["dropped"] == 0 and counters["decode_errors"] == 0, drops
+    assert counters["decode_errors"] == 0 and counters["dropped"] == len(drops), drops
+    # The only drop demo.rules may make here: under load the client can retransmit its FIN after
+    # the server's socket has closed, and the server answers with a bare RST (no ACK, RFC 9293
+    # §3.10.7.1), which the stateless "web replies" rule (flags A/A) refuses. Nothing else.
+    assert all(d["src_ip"] == SERVER_IP and d["tcp"].get("rst") and not d["tcp"].get("ack") for d in drops), drops
     assert counters["accepted"] > 10
     # The kernel took every verdict, batch verdicts included, without complaint.
     assert counters["verdict_errors"] == 0 and counters["send_calls"] <= counters["verdicts_sent"]
